@@ -1,0 +1,3 @@
+from planbuilder import create_app
+
+app = create_app()

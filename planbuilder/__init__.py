@@ -1,0 +1,90 @@
+"""Planbuilder: write, adopt and revise a municipality's local action plan."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from .config import REPO_ROOT, ConfigurationError, defaults, secret_key
+from .extensions import babel, csrf, db, htmx, login_manager, migrate
+from .plan_templates import TemplateError, load_templates
+
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder=str(REPO_ROOT / "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    try:
+        _configure(app, test_config)
+        app.extensions["plan_templates"] = load_templates(app.config["PLAN_TEMPLATES_DIR"])
+    except (ConfigurationError, TemplateError) as exc:
+        # An operator's mistake: say exactly what is wrong and stop, without a traceback.
+        raise SystemExit(f"Planbuilder cannot start:\n{exc}") from None
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    from . import cli, templating
+    templating.register(app)
+    cli.register(app)
+    if app.config["AUTO_MIGRATE"] and not app.config.get("TESTING"):
+        _migrate_embedded_database(app)
+    return app
+
+
+def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+    app.config.from_mapping(defaults(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key(app.instance_path)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(app.instance_path) / "translations"))
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import i18n
+    from .services.accounts import load_session_user
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    i18n.compile_catalogues(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_session_user)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .views import assets, auth, documents, errors, health, plans, wizard
+
+    app.register_blueprint(assets.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp, url_prefix="/auth")
+    app.register_blueprint(plans.bp)
+    app.register_blueprint(wizard.bp, url_prefix="/plans")
+    app.register_blueprint(documents.bp, url_prefix="/versions")
+    errors.register(app)
+
+
+def _migrate_embedded_database(app: Flask) -> None:
+    """On the embedded SQLite default, bring the schema up to date at start so the Quick start just works.
+
+    PostgreSQL deployments run `flask --app app db upgrade` as a release step instead: several processes
+    starting at once must not race to migrate.
+    """
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()

@@ -1,0 +1,123 @@
+"""flask commands. The names are stable: other tools and checks rely on them."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .extensions import db
+from .models import ROLES, Plan
+from .plan_templates import TemplateError, load_template_file, load_templates
+from .services import accounts, demo, plans
+
+templates_cli = AppGroup("templates", help="Plan templates in plan_templates/.")
+plans_cli = AppGroup("plans", help="Plans and their versions.")
+municipalities_cli = AppGroup("municipalities", help="Municipalities.")
+users_cli = AppGroup("users", help="User accounts.")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    for group in (templates_cli, plans_cli, municipalities_cli, users_cli):
+        app.cli.add_command(group)
+
+
+def fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@click.command("seed-demo")
+@click.option("--password", help="Password for the demo users (default: generated and printed).")
+def seed_demo(password: str | None) -> None:
+    """Create a fictional municipality, its users and a complete demo plan (safe to run twice)."""
+    if password is not None:
+        try:
+            accounts.check_new_password(password)
+        except accounts.AccountError as exc:
+            fail(str(exc))
+    result = demo.seed(password)
+    for item in result.created:
+        click.echo(f"created {item}")
+    if not result.created:
+        click.echo("the demo data is already there; nothing created")
+    if result.password:
+        click.echo(f"password for the demo users: {result.password}")
+
+
+@templates_cli.command("check")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def templates_check(files: tuple[Path, ...]) -> None:
+    """Validate every plan template (or the given files); exit 1 with precise messages if any is broken."""
+    try:
+        if files:
+            found = [load_template_file(path) for path in files]
+        else:
+            found = list(load_templates(current_app.config["PLAN_TEMPLATES_DIR"]).values())
+    except TemplateError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        sys.exit(1)
+    for template in found:
+        click.echo(f"ok  {template.id} (revision {template.revision}, {template.country}, {template.language}): "
+                   f"{len(template.sections)} sections")
+
+
+@plans_cli.command("list")
+def plans_list() -> None:
+    """One line per plan: id, municipality, template, title, latest version and status."""
+    for plan in plans.all_plans():
+        latest = plans.latest_version(plan)
+        version = f"{latest.label}\t{latest.status}" if latest else "-\t-"
+        click.echo(f"{plan.id}\t{plan.municipality.name}\t{plan.template_id}\t{plan.title}\t{version}")
+
+
+@plans_cli.command("versions")
+@click.argument("plan_id", type=int)
+def plans_versions(plan_id: int) -> None:
+    """One line per version of a plan: id, label, status, created, updated, adopted."""
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        fail(f"there is no plan with id {plan_id}")
+    for version in plans.versions_of(plan):
+        adopted = version.decision_date.isoformat() if version.decision_date else "-"
+        click.echo(f"{version.id}\t{version.label}\t{version.status}\t"
+                   f"created {version.created_at:%Y-%m-%d %H:%M}\tupdated {version.updated_at:%Y-%m-%d %H:%M}\t"
+                   f"adopted {adopted}")
+
+
+@municipalities_cli.command("create")
+@click.argument("name")
+@click.option("--country", required=True, type=click.Choice(accounts.COUNTRIES, case_sensitive=False))
+@click.option("--language", type=click.Choice(accounts.LANGUAGES))
+def municipalities_create(name: str, country: str, language: str | None) -> None:
+    """Create a municipality."""
+    try:
+        municipality = accounts.create_municipality(name, country, language)
+    except accounts.AccountError as exc:
+        fail(str(exc))
+    click.echo(f"created municipality {municipality.id}: {municipality.name} ({municipality.country}, "
+               f"{municipality.language})")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--municipality", "municipality_ref", required=True, help="Name or id of the municipality.")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--name", "display_name", default="", help="Display name (default: the e-mail address).")
+@click.option("--password", help="Initial password (default: asked for).")
+def users_create(email: str, municipality_ref: str, role: str, display_name: str, password: str | None) -> None:
+    """Create a user with a role in one municipality (use it to make the first admin)."""
+    municipality = accounts.find_municipality(municipality_ref)
+    if municipality is None:
+        fail(f"there is no municipality '{municipality_ref}'")
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(email, display_name, password, municipality, role)
+    except accounts.AccountError as exc:
+        fail(str(exc))
+    click.echo(f"created user {user.id}: {user.email} ({role} in {municipality.name})")

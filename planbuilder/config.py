@@ -1,0 +1,79 @@
+"""Configuration defaults, read from the environment; secrets and the SQLite file live in instance/."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(Exception):
+    """Raised for settings the app cannot start with; the message is meant for the operator."""
+
+
+def database_uri(instance_path: str) -> str:
+    """DATABASE_URL when set (PostgreSQL in production), else a SQLite file in instance/."""
+    raw = os.environ.get("DATABASE_URL", "").strip()
+    if not raw:
+        return f"sqlite:///{Path(instance_path) / 'planbuilder.sqlite3'}"
+    return normalise_database_url(raw)
+
+
+def normalise_database_url(raw: str) -> str:
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigurationError(
+            "DATABASE_URL is not a valid database URL; expected for example "
+            "postgresql://user:password@host:5432/planbuilder"
+        ) from None
+    if url.drivername in ("postgres", "postgresql"):
+        # psycopg 3 is the driver we ship; SQLAlchemy's bare "postgresql" means psycopg2.
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in ("postgresql", "sqlite"):
+        raise ConfigurationError(
+            f"DATABASE_URL uses '{url.get_backend_name()}'; Planbuilder runs on PostgreSQL or SQLite"
+        )
+    return url.render_as_string(hide_password=False)
+
+
+def secret_key(instance_path: str) -> str:
+    """SECRET_KEY from the environment, else one generated on first start and kept in instance/."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = Path(instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def defaults(instance_path: str) -> dict:
+    """The base layer of configuration; instance/config.py and the test mapping override it."""
+    https = os.environ.get("PLANBUILDER_HTTPS", "").lower() in ("1", "true", "yes")
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_uri(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PLAN_TEMPLATES_DIR": str(REPO_ROOT / "plan_templates"),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "LANGUAGES": ["sv", "nb", "da", "en"],
+        "WTF_CSRF_TIME_LIMIT": None,  # a coordinator may keep a section open all afternoon
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": https,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "HTTPS": https,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RENDER_CACHE_DIR": os.environ.get("RENDER_CACHE_DIR", ""),
+        "AUTO_MIGRATE": os.environ.get("DATABASE_URL", "") == "",
+    }

@@ -1,0 +1,23 @@
+"""The one place that decides between a fragment (for htmx) and a full page (for everything else)."""
+from __future__ import annotations
+
+from flask import render_template, request
+from werkzeug.wrappers import Response
+
+# Form errors are answered with 422 so a plain browser and a test can tell them from success; htmx is
+# configured (static/app.js) to swap 422 responses so the user sees the messages in place.
+INVALID = 422
+
+
+def is_fragment_request() -> bool:
+    """An htmx request that wants part of a page: not a boosted navigation and not a history restore."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render(page: str, fragment: str, status: int = 200, **context) -> Response:
+    """Render the fragment for htmx, else the full page (which includes that very fragment)."""
+    template = fragment if is_fragment_request() else page
+    response = Response(render_template(template, **context), status=status, mimetype="text/html")
+    response.vary.add("HX-Request")
+    return response

@@ -1,0 +1,47 @@
+"""UI languages: which locale a request gets, and compiling the message catalogues.
+
+The .po catalogues are the source (planbuilder/translations/); the .mo files Flask-Babel reads are compiled
+from them into instance/ at start-up when missing or older, so no binary build product is committed.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import current_app, g, request, session
+
+SOURCE_DIR = Path(__file__).parent / "translations"
+
+
+def compile_catalogues(target_dir: Path) -> None:
+    for po_path in SOURCE_DIR.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = target_dir / po_path.relative_to(SOURCE_DIR).with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        with po_path.open("rb") as handle:
+            catalogue = read_po(handle, locale=po_path.parts[-3])
+        # Write then rename, so another app process never reads a half-written file.
+        fd, temporary = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
+        with os.fdopen(fd, "wb") as out:
+            write_mo(out, catalogue, use_fuzzy=False)
+        os.replace(temporary, mo_path)
+
+
+def select_locale() -> str:
+    """The user's own setting, else the current municipality's language, else the browser's preference."""
+    languages = current_app.config["LANGUAGES"]
+    # Only a user already loaded for this request: loading one here would query the database, and the
+    # "database unavailable" page must render without it.
+    user = g.get("_login_user")
+    if user is not None and user.is_authenticated and user.language in languages:
+        return user.language
+    access = g.get("access")
+    if access is not None and access.municipality.language in languages:
+        return access.municipality.language
+    if session.get("language") in languages:
+        return session["language"]
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -1,0 +1,60 @@
+"""Friendly error pages: never a traceback to a user."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, InterfaceError
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def _page(status: int, title: str, message: str):
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_exc):
+        return _page(400, _("The form has expired"),
+                     _("For your security the form could not be sent. Go back, reload the page and try again; "
+                       "what you typed in other fields has been kept if it was saved."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        titles = {
+            403: _("You do not have access to this"),
+            404: _("Page not found"),
+            405: _("That cannot be done here"),
+            413: _("What you sent is too large"),
+            429: _("Too many attempts"),
+        }
+        messages = {
+            403: _("Your role in this municipality does not allow this. Ask your municipality's administrator "
+                   "if you need access."),
+            404: _("The address may be mistyped, or the page is not available to you."),
+            429: _("Please wait a minute before trying again."),
+        }
+        return _page(exc.code or 500, titles.get(exc.code, exc.name), messages.get(exc.code, exc.description))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(exc):
+        log.error("database unavailable during %s %s: %s", request.method, request.path, exc.__class__.__name__)
+        db.session.rollback()
+        return _page(503, _("Planbuilder is briefly unavailable"),
+                     _("We cannot reach the database right now. Nothing you saved has been lost; please try "
+                       "again in a minute."))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        log.exception("unexpected error during %s %s", request.method, request.path)
+        db.session.rollback()
+        return _page(500, _("Something went wrong"),
+                     _("The error has been logged. Please try again; if it happens again, tell your "
+                       "administrator what you were doing."))

@@ -1,0 +1,1 @@
+// Small progressive enhancements. Everything works without this file.

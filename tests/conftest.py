@@ -1,0 +1,131 @@
+"""Fixtures in the style of flaskr: an app per test on a clean database, and small action helpers.
+
+The database is PostgreSQL when TEST_DATABASE_URL is set, else a SQLite file. The schema is built once per run
+by the real Alembic migrations (so every run also tests them); each test then starts from empty tables.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from planbuilder import create_app
+from planbuilder.config import normalise_database_url
+from planbuilder.extensions import db
+from planbuilder.services import demo
+
+DEMO_PASSWORD = "demo-password-1"
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured:
+        url = normalise_database_url(configured)
+        _reset_postgres(url)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def translations_dir(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("translations"))
+
+
+def make_app(database_url: str, translations_dir: str, **overrides):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "BABEL_TRANSLATION_DIRECTORIES": translations_dir,
+        "RATELIMIT_ENABLED": False,
+        **overrides,
+    }
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def migrated_schema(database_url, translations_dir):
+    from flask_migrate import upgrade
+
+    app = make_app(database_url, translations_dir)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return True
+
+
+def _empty_all_tables() -> None:
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Override in a test module to change the configuration of its app."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, translations_dir, migrated_schema, app_config):
+    app = make_app(database_url, translations_dir, **app_config)
+    with app.app_context():
+        _empty_all_tables()
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def seeded(app):
+    """The demo municipality, its admin, editor and reviewer, and its complete demo plan."""
+    demo.seed(DEMO_PASSWORD)
+    return True
+
+
+def sign_in_as(client, email: str, password: str = DEMO_PASSWORD):
+    response = client.post("/auth/sign-in", data={"email": email, "password": password})
+    assert response.status_code == 303, f"sign-in as {email} failed: {response.status_code}"
+    return response
+
+
+@pytest.fixture
+def editor_client(client, seeded):
+    sign_in_as(client, "editor@demo.example")
+    return client
+
+
+@pytest.fixture
+def reviewer_client(client, seeded):
+    sign_in_as(client, "reviewer@demo.example")
+    return client
+
+
+def page_text(response) -> str:
+    """The visible text of an HTML response, whitespace folded, for assertions about what a user reads."""
+    body = response.get_data(as_text=True)
+    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", body, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip()
