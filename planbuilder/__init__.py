@@ -8,7 +8,8 @@ from typing import Any
 
 from flask import Flask
 from .config import REPO_ROOT, ConfigurationError, defaults, secret_key
-from .extensions import babel, csrf, db, htmx, login_manager, migrate
+from . import extensions as ext
+from .extensions import babel, csrf, db, login_manager, migrate
 from .plan_templates import TemplateError, load_templates
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,8 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    htmx.init_app(app)
+    # via the module: the name "htmx" on this package is the planbuilder.htmx submodule once imported
+    ext.htmx.init_app(app)
     i18n.compile_catalogues(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
     babel.init_app(app, locale_selector=i18n.select_locale)
     login_manager.init_app(app)

@@ -151,8 +151,8 @@ class PlanVersion(db.Model):
     label: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20), default=VersionStatus.DRAFT.value)
     content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # Per-section revision state for a revision draft: {section_id: "confirmed" | "changed"}.
-    section_review: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # Per-section wizard state, kept apart from the content: {section_id: {"completed": bool, "review": …}}.
+    section_state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     template_id: Mapped[str] = mapped_column(String(100))
     template_revision: Mapped[int] = mapped_column(Integer)
     # Optimistic concurrency: every save names the counter it started from; SQLAlchemy bumps it on UPDATE.

@@ -350,10 +350,14 @@ def parse_template(raw: Any, source: str) -> PlanTemplate:
     return template
 
 
+# libyaml's parser when PyYAML has it (the wheels do): an order of magnitude faster, equally safe.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_template_file(path: Path) -> PlanTemplate:
     source = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""

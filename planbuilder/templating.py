@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, lazy_gettext as _l
+from flask_babel import format_date, format_datetime, get_locale, lazy_gettext as _l
 
 STATUS_LABELS = {
     "draft": _l("Draft"),
@@ -12,11 +12,30 @@ STATUS_LABELS = {
 }
 
 
+TASK_STATUS_LABELS = {
+    "not_started": _l("Not started"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Completed"),
+    "needs_attention": _l("Needs attention"),
+    "to_review": _l("To review"),
+}
+
+
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
 
 
+def task_status_label(status: str) -> str:
+    return str(TASK_STATUS_LABELS.get(status, status))
+
+
 def register(app: Flask) -> None:
+    from .services.presentation import display_rows, display_value
+
+    app.add_template_global(display_value)
+    app.add_template_global(display_rows)
     app.add_template_global(status_label)
+    app.add_template_global(task_status_label)
+    app.add_template_global(get_locale)
     app.add_template_filter(lambda value: format_datetime(value, "short") if value else "", "datetimeformat")
     app.add_template_filter(lambda value: format_date(value, "medium") if value else "", "dateformat")

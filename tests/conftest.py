@@ -50,6 +50,9 @@ def make_app(database_url: str, translations_dir: str, **overrides):
         "WTF_CSRF_ENABLED": False,
         "BABEL_TRANSLATION_DIRECTORIES": translations_dir,
         "RATELIMIT_ENABLED": False,
+        # Cheap password hashing for speed; the hashing itself is the same Argon2id code as in production.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
         **overrides,
     }
     return create_app(config)
@@ -81,7 +84,8 @@ def app_config() -> dict:
 @pytest.fixture
 def app(database_url, translations_dir, migrated_schema, app_config):
     app = make_app(database_url, translations_dir, **app_config)
-    with app.app_context():
+    # A request context, so tests can build links with url_for as templates do.
+    with app.test_request_context():
         _empty_all_tables()
         yield app
         db.session.remove()
@@ -101,8 +105,17 @@ def runner(app):
 
 @pytest.fixture
 def seeded(app):
-    """The demo municipality, its admin, editor and reviewer, and its complete demo plan."""
+    """The demo municipality, its admin, editor and reviewer, and its complete demo plan.
+
+    The demo users read the UI in English here, so assertions do not depend on which catalogues exist;
+    the language tests choose their languages explicitly.
+    """
+    from planbuilder.models import User
+
     demo.seed(DEMO_PASSWORD)
+    for user in db.session.scalars(db.select(User)):
+        user.language = "en"
+    db.session.commit()
     return True
 
 

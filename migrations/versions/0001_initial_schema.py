@@ -89,7 +89,7 @@ def upgrade():
     sa.Column('label', sa.String(length=100), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('content', sa.JSON(), nullable=False),
-    sa.Column('section_review', sa.JSON(), nullable=True),
+    sa.Column('section_state', sa.JSON(), nullable=True),
     sa.Column('template_id', sa.String(length=100), nullable=False),
     sa.Column('template_revision', sa.Integer(), nullable=False),
     sa.Column('lock_version', sa.Integer(), nullable=False),

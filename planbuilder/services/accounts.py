@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -16,10 +17,17 @@ DEFAULT_LANGUAGE = {"SE": "sv", "NO": "nb", "DK": "da"}
 LANGUAGES = ("sv", "nb", "da", "en")
 MIN_PASSWORD_LENGTH = 10
 
-# Argon2id with the library's defaults (64 MiB, 3 passes): deliberately slow for an attacker with the hashes.
-_hasher = PasswordHasher()
-# Verifying against this keeps a wrong e-mail as slow as a wrong password, so timing tells nothing.
-_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+def _hasher() -> PasswordHasher:
+    """Argon2id, by default 64 MiB and 3 passes: deliberately slow for anyone who steals the hashes.
+
+    The cost is configurable only so the test suite can create many users quickly; verification always
+    uses the parameters stored in each hash.
+    """
+    config = current_app.config
+    return PasswordHasher(time_cost=config.get("ARGON2_TIME_COST", 3),
+                          memory_cost=config.get("ARGON2_MEMORY_COST", 65536))
 
 
 class AccountError(ValueError):
@@ -27,12 +35,12 @@ class AccountError(ValueError):
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def password_matches(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -100,7 +108,8 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None. Both outcomes are audited."""
     user = find_user(email)
     if user is None:
-        password_matches(_DUMMY_HASH, password)
+        # Spend the same time as for a wrong password, so response timing does not reveal who has an account.
+        hash_password(password)
         audit.record("auth.sign_in_failed", user_id=None, municipality_id=None, email=normalise_email(email)[:320])
         db.session.commit()
         return None

@@ -9,6 +9,7 @@ import yaml
 from sqlalchemy import select
 
 from ..extensions import db
+from ..plan_templates import SafeLoader
 from ..models import Plan
 from . import accounts, plans
 from .accounts import find_municipality, find_user
@@ -31,6 +32,10 @@ class DemoPlanSpec:
 DEMO_PLANS = (
     DemoPlanSpec("Ekdala kommun", "SE", "sv", "demo.example", "se-vbe",
                  "Handlingsplan mot våldsbejakande extremism", "se_demo_content.yaml"),
+    DemoPlanSpec("Fjellvik kommune", "NO", "nb", "fjellvik.example", "no-vbe",
+                 "Handlingsplan mot radikalisering og voldelig ekstremisme", "no_vbe_demo_content.yaml"),
+    DemoPlanSpec("Søndervig Kommune", "DK", "da", "soendervig.example", "dk-ekstremisme",
+                 "Handlingsplan for forebyggelse af ekstremisme", "dk_demo_content.yaml"),
 )
 
 
@@ -53,7 +58,7 @@ def with_row_ids(content: dict) -> dict:
 
 
 def load_demo_content(filename: str) -> dict:
-    raw = yaml.safe_load((DEMO_DIR / filename).read_text(encoding="utf-8")) or {}
+    raw = yaml.load((DEMO_DIR / filename).read_text(encoding="utf-8"), Loader=SafeLoader) or {}
     # YAML reads 2026-03-15 as a date; the content stores ISO strings.
     return with_row_ids(_dates_as_text(raw))
 

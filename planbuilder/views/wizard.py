@@ -1,6 +1,275 @@
-"""The guided wizard: task list, section pages, autosave, check your answers."""
+"""The guided wizard: task list, section pages (with htmx autosave), check your answers, submit for review."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_time
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..forms import section_form_class
+from ..htmx import INVALID, is_fragment_request, render
+from ..models import VersionStatus
+from ..services import plans as plan_service
+from ..services import wizard
+from ..services.content import missing_required
+from ..services.wizard import RowAction
+from .scope import plan_or_404
 
 bp = Blueprint("wizard", __name__)
+CONFLICT = 409
+
+
+def _working_version(plan):
+    versions = plan_service.versions_of(plan)
+    working = [v for v in versions if v.status in (VersionStatus.DRAFT.value, VersionStatus.IN_REVIEW.value)]
+    if not (working or versions):
+        abort(404)
+    return (working or versions)[-1]
+
+
+def _load(plan_id: int, section_id: str | None = None):
+    scoped = plan_or_404(plan_id)
+    version = _working_version(scoped.plan)
+    template = plan_service.template_for(version.template_id)
+    section = None
+    if section_id is not None:
+        section = template.section(section_id)
+        if section is None:
+            abort(404)
+    return scoped, version, template, section
+
+
+@bp.get("/<int:plan_id>")
+@login_required
+def overview(plan_id: int):
+    scoped, version, template, _section = _load(plan_id)
+    items = wizard.task_list(template, version)
+    return render_template("wizard/overview.html", plan=scoped.plan, access=scoped.access, version=version,
+                           template=template, items=items, completed=wizard.completed_count(items),
+                           editable=scoped.access.can_edit and version.is_editable)
+
+
+def _section_context(scoped, version, template, section, form, **extra):
+    """Everything section.html and its fragments need, built in one place so no route forgets a part."""
+    index = template.section_index(section.id)
+    return {
+        "plan": scoped.plan, "access": scoped.access, "version": version, "template": template,
+        "section": section, "form": form, "number": index + 1,
+        "previous": template.sections[index - 1] if index > 0 else None,
+        "next": template.sections[index + 1] if index + 1 < len(template.sections) else None,
+        "editable": scoped.access.can_edit and version.is_editable,
+        "section_status": wizard.section_status(template, version, section),
+        "errors": _error_list(form),
+        **extra,
+    }
+
+
+def _error_list(form) -> list[tuple[str, str]]:
+    """(input id, message) pairs for the error summary, rows included."""
+    found = []
+    for field in form:
+        if field.type == "FieldList":
+            for row in field.entries:
+                found += [(sub.id, f"{field.label.text}: {sub.label.text} – {sub.errors[0]}")
+                          for sub in row.form if sub.errors]
+            found += [(f"{field.id}-group", f"{field.label.text} – {message}")
+                      for message in field.errors if isinstance(message, str)]
+        elif field.errors:
+            found.append((field.id, f"{field.label.text} – {field.errors[0]}"))
+    return found
+
+
+def _fresh_form(template, section, version):
+    form_class = section_form_class(template, section)
+    completed = wizard.section_state(version, section).get("completed")
+    data = wizard.form_data(section, (version.content or {}).get(section.id) or {})
+    data.update(lock=version.lock_version, completed={True: "yes", False: "no"}.get(completed))
+    return form_class(formdata=None, data=data)
+
+
+@bp.route("/<int:plan_id>/sections/<section_id>", methods=["GET", "POST"])
+@login_required
+def section(plan_id: int, section_id: str):
+    scoped, version, template, section = _load(plan_id, section_id)
+    if request.method == "GET":
+        form = _fresh_form(template, section, version)
+        return render_template("wizard/section.html", **_section_context(scoped, version, template, section, form))
+    if not scoped.access.can_edit:
+        abort(403)
+    return _save(scoped, version, template, section)
+
+
+def _save(scoped, version, template, section):
+    form = section_form_class(template, section)(request.form)
+    autosave = request.form.get("_autosave")
+    action = RowAction.parse(request.form.get("_action"))
+    fragment = is_fragment_request()
+    if autosave is not None and autosave != "completed" and section.field(autosave) is None:
+        return render("wizard/_autosave.html", "wizard/_autosave.html", status=400, version=None, slots=[],
+                      message=_("Not saved: this field is not part of the section; reload the page."),
+                      failed=True)
+    if action is not None and (section.field(action.field_id) is None or not section.field(action.field_id).is_group):
+        abort(400)
+    field_ids = _fields_in_scope(section, autosave, action, fragment)
+    completed = _completed_answer(form, autosave, fragment)
+    # Validate every field in scope (not all(), which would stop at the first) so each gets its message.
+    valid = all([form[field_id].validate(form) for field_id in field_ids])
+    values = wizard.values_from_form(template, section, form, field_ids) if valid else {}
+    if valid and action is not None:
+        valid = _apply_row_action(template, section, form, values, action)
+    if valid and completed:
+        valid = _check_complete(template, version, section, form, values)
+    if not valid:
+        return _invalid_reply(scoped, version, template, section, form, field_ids, autosave, action)
+    try:
+        wizard.save_section(template, version, section, values, _lock_of(form), current_user, completed)
+    except wizard.SaveConflict:
+        return _conflict_reply(scoped, version, template, section, form, fragment)
+    except wizard.NotEditable:
+        return _not_editable_reply(version, fragment)
+    return _saved_reply(scoped, version, template, section, field_ids, autosave, action)
+
+
+def _fields_in_scope(section, autosave, action, fragment) -> list[str]:
+    """What one save covers: the autosaved field, the group of a row action (htmx has saved the rest), or all."""
+    if autosave is not None:
+        return [] if autosave == "completed" else [autosave]
+    if action is not None and fragment:
+        return [action.field_id]
+    return [field.id for field in section.fields]
+
+
+def _completed_answer(form, autosave, fragment) -> bool | None:
+    if fragment and autosave != "completed":
+        return None
+    return {"yes": True, "no": False}.get(form.completed.data)
+
+
+def _lock_of(form) -> int | None:
+    raw = form.lock.data or ""
+    return int(raw) if raw.isdigit() else None
+
+
+def _apply_row_action(template, section, form, values, action) -> bool:
+    field = section.field(action.field_id)
+    picked = request.form.get(f"{field.id}-pick") or None
+    try:
+        values[field.id] = wizard.apply_row_action(template, field, values.get(field.id), action, picked) or None
+    except wizard.RowLimitReached:
+        form[field.id].errors = [_("There can be at most %(limit)s rows here; remove one to add another.",
+                                   limit=field.max_rows)]
+        return False
+    return True
+
+
+def _check_complete(template, version, section, form, values) -> bool:
+    merged = {**(version.content or {}).get(section.id, {}), **values}
+    missing = missing_required(template, {section.id: merged}, section)
+    for field in missing:
+        form[field.id].errors = [*form[field.id].errors,
+                                 _("Answer this before marking the section as completed.")]
+    if missing:
+        form.completed.errors = [_("Some answers are still missing; they are marked below.")]
+    return not missing
+
+
+def _error_slots(form, field_ids):
+    """Every error slot an autosave touches: the field's own, and each sub-field's for a group."""
+    slots = []
+    for field_id in field_ids:
+        field = form[field_id]
+        slots.append(field)
+        if field.type == "FieldList":
+            slots += [sub for row in field.entries for sub in row.form if sub.name.split("-")[-1] not in
+                      ("row_id", "row_ref")]
+    return slots
+
+
+def _invalid_reply(scoped, version, template, section, form, field_ids, autosave, action):
+    if is_fragment_request() and autosave is not None:
+        message = _("Not saved – check the message next to the field.")
+        target = [form.completed] if autosave == "completed" else _error_slots(form, field_ids)
+        return render("wizard/_autosave.html", "wizard/_autosave.html", status=INVALID, version=version,
+                      slots=target, message=message, failed=True)
+    context = _section_context(scoped, version, template, section, form)
+    if is_fragment_request() and action is not None:
+        return render("wizard/section.html", "wizard/_group.html", status=INVALID,
+                      field=section.field(action.field_id), failed=True,
+                      message=_("Not saved – check the message in the list."), **context)
+    return render_template("wizard/section.html", **context), INVALID
+
+
+def _conflict_reply(scoped, version, template, section, form, fragment):
+    message = _("Not saved: this plan was changed in another window or by a colleague since you opened this "
+                "page. Your text is still on the screen – copy it if you need it, then reload the page to see "
+                "the latest version.")
+    if fragment:
+        return render("wizard/_autosave.html", "wizard/_autosave.html", status=CONFLICT, version=None,
+                      slots=[], message=message, failed=True, conflict=True)
+    context = _section_context(scoped, version, template, section, form, conflict=message)
+    return render_template("wizard/section.html", **context), CONFLICT
+
+
+def _not_editable_reply(version, fragment):
+    message = _("This version can no longer be changed (status: %(status)s).",
+                status=version.status.replace("_", " "))
+    if fragment:
+        return render("wizard/_autosave.html", "wizard/_autosave.html", status=CONFLICT, version=None,
+                      slots=[], message=message, failed=True)
+    flash(message, "error")
+    return redirect(url_for("wizard.overview", plan_id=version.plan_id), 303)
+
+
+def _saved_reply(scoped, version, template, section, field_ids, autosave, action):
+    saved_at = _("Saved %(time)s", time=format_time(version.updated_at, "short"))
+    if is_fragment_request():
+        form = _fresh_form(template, section, version)
+        if action is not None:
+            context = _section_context(scoped, version, template, section, form)
+            return render("wizard/section.html", "wizard/_group.html", field=section.field(action.field_id),
+                          message=saved_at, focus_group=True, **context)
+        slots = [form.completed] if autosave == "completed" else _error_slots(form, field_ids)
+        return render("wizard/_autosave.html", "wizard/_autosave.html", version=version, slots=slots,
+                      message=saved_at, status_now=wizard.section_status(template, version, section))
+    nav = request.form.get("_nav")
+    if action is not None:
+        return redirect(url_for("wizard.section", plan_id=version.plan_id, section_id=section.id,
+                                _anchor=f"{action.field_id}-group"), 303)
+    if nav == "next":
+        index = template.section_index(section.id)
+        if index + 1 < len(template.sections):
+            return redirect(url_for("wizard.section", plan_id=version.plan_id,
+                                    section_id=template.sections[index + 1].id), 303)
+        return redirect(url_for("wizard.check", plan_id=version.plan_id), 303)
+    if nav == "overview":
+        return redirect(url_for("wizard.overview", plan_id=version.plan_id), 303)
+    flash(saved_at, "success")
+    return redirect(url_for("wizard.section", plan_id=version.plan_id, section_id=section.id), 303)
+
+
+@bp.get("/<int:plan_id>/check")
+@login_required
+def check(plan_id: int):
+    scoped, version, template, _section = _load(plan_id)
+    return render_template("wizard/check.html", plan=scoped.plan, access=scoped.access, version=version,
+                           template=template, missing=wizard.everything_missing(template, version),
+                           editable=scoped.access.can_edit and version.is_editable)
+
+
+@bp.post("/<int:plan_id>/submit")
+@login_required
+def submit(plan_id: int):
+    scoped = plan_or_404(plan_id, edit=True)
+    version = _working_version(scoped.plan)
+    template = plan_service.template_for(version.template_id)
+    try:
+        wizard.submit_for_review(template, version, current_user)
+    except wizard.NotEditable:
+        flash(_("This version is not a draft, so it cannot be submitted."), "error")
+    except wizard.InvalidContent:
+        flash(_("Some required answers are missing; they are listed below."), "error")
+        return redirect(url_for("wizard.check", plan_id=plan_id), 303)
+    else:
+        flash(_("The plan has been submitted for review. Editing is closed until it is withdrawn or adopted."),
+              "success")
+    return redirect(url_for("wizard.overview", plan_id=plan_id), 303)

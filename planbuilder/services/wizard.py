@@ -1,0 +1,244 @@
+"""The wizard's logic: section statuses, turning forms into content and back, saving without lost updates."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..models import PlanVersion, User, VersionStatus, utcnow
+from ..plan_templates import Field, PlanTemplate, Section
+from . import audit
+from .content import ROW_ID, content_problems, is_empty, is_section_started, missing_required
+from .plans import new_row_id
+
+NOT_STARTED, IN_PROGRESS, COMPLETED, NEEDS_ATTENTION = "not_started", "in_progress", "completed", "needs_attention"
+
+
+class SaveConflict(Exception):
+    """The version changed since the form was loaded (another tab, a colleague): nothing was written."""
+
+
+class NotEditable(Exception):
+    """The version is not a draft (it is in review, adopted or superseded)."""
+
+
+class InvalidContent(Exception):
+    """A save would store content that does not fit the template (a safety net behind form validation)."""
+
+
+# --- statuses -------------------------------------------------------------------------------------------------
+
+def section_state(version: PlanVersion, section: Section) -> dict[str, Any]:
+    return (version.section_state or {}).get(section.id, {})
+
+
+def section_status(template: PlanTemplate, version: PlanVersion, section: Section) -> str:
+    if section_state(version, section).get("completed"):
+        return NEEDS_ATTENTION if missing_required(template, version.content, section) else COMPLETED
+    return IN_PROGRESS if is_section_started(version.content, section) else NOT_STARTED
+
+
+@dataclass(frozen=True)
+class TaskListItem:
+    section: Section
+    number: int
+    status: str
+    missing: list[Field]
+
+
+def task_list(template: PlanTemplate, version: PlanVersion) -> list[TaskListItem]:
+    return [TaskListItem(section, number, section_status(template, version, section),
+                         missing_required(template, version.content, section))
+            for number, section in enumerate(template.sections, start=1)]
+
+
+def completed_count(items: list[TaskListItem]) -> int:
+    return sum(1 for item in items if item.status == COMPLETED)
+
+
+def everything_missing(template: PlanTemplate, version: PlanVersion) -> list[tuple[Section, Field]]:
+    return [(section, field) for section in template.sections
+            for field in missing_required(template, version.content, section)]
+
+
+# --- content <-> form data ------------------------------------------------------------------------------------
+
+def _form_value(field: Field, value: Any) -> Any:
+    if is_empty(value):
+        return [] if field.type in ("multiple_choice", "checklist", "catalogue", "group") else None
+    if field.type == "date":
+        return date.fromisoformat(value)
+    if field.type == "number":
+        return Decimal(str(value))
+    if field.type == "yes_no":
+        return "yes" if value else "no"
+    if field.type == "group":
+        return [{"row_id": row.get("_id"), "row_ref": row.get("_ref") or "",
+                 **{sub.id: _form_value(sub, row.get(sub.id)) for sub in field.fields}} for row in value]
+    return value
+
+
+def form_data(section: Section, values: dict[str, Any]) -> dict[str, Any]:
+    """Stored section values as the data a section form is built with."""
+    return {field.id: _form_value(field, values.get(field.id)) for field in section.fields}
+
+
+def _stored_value(field: Field, data: Any, template: PlanTemplate) -> Any:
+    if field.type == "short_text":
+        return data or None
+    if field.type == "long_text":
+        return data.replace("\r\n", "\n") if data else None
+    if field.type == "date":
+        return data.isoformat() if data else None
+    if field.type == "number":
+        if data is None:
+            return None
+        return int(data) if data == data.to_integral_value() else float(data)
+    if field.type == "yes_no":
+        return {"yes": True, "no": False}.get(data)
+    if field.type in ("multiple_choice", "checklist", "catalogue"):
+        return list(dict.fromkeys(data or [])) or None
+    if field.type == "group":
+        return [_stored_row(field, row, template) for row in data or []] or None
+    return data or None
+
+
+def _stored_row(field: Field, row: dict[str, Any], template: PlanTemplate) -> dict[str, Any]:
+    row_id = row.get("row_id") or ""
+    ref = row.get("row_ref") or None
+    stored = {"_id": row_id if ROW_ID.match(row_id) else new_row_id()}
+    if ref and template.catalogue_entry(field.catalogue or "", ref):
+        stored["_ref"] = ref
+    for sub in field.fields:
+        value = _stored_value(sub, row.get(sub.id), template)
+        if not is_empty(value):
+            stored[sub.id] = value
+    return stored
+
+
+def values_from_form(template: PlanTemplate, section: Section, form, field_ids: list[str]) -> dict[str, Any]:
+    """The content values of the named fields, taken from a validated form."""
+    values = {field_id: _stored_value(section.field(field_id), form[field_id].data, template)
+              for field_id in field_ids}
+    return _unique_row_ids(values)
+
+
+def _unique_row_ids(values: dict[str, Any]) -> dict[str, Any]:
+    """A tampered or duplicated row id would merge two rows in a comparison; give the copy a new identity."""
+    for value in values.values():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            seen: set[str] = set()
+            for row in value:
+                if row["_id"] in seen:
+                    row["_id"] = new_row_id()
+                seen.add(row["_id"])
+    return values
+
+
+# --- repeating groups: add, pick from catalogue, remove, move -------------------------------------------------
+
+@dataclass(frozen=True)
+class RowAction:
+    verb: str  # add | pick | remove | up | down
+    field_id: str
+    row_id: str | None = None
+
+    @classmethod
+    def parse(cls, raw: str | None) -> RowAction | None:
+        parts = (raw or "").split(":")
+        if len(parts) == 2 and parts[0] in ("add", "pick"):
+            return cls(parts[0], parts[1])
+        if len(parts) == 3 and parts[0] in ("remove", "up", "down"):
+            return cls(parts[0], parts[1], parts[2])
+        return None
+
+
+class RowLimitReached(Exception):
+    pass
+
+
+def apply_row_action(template: PlanTemplate, field: Field, rows: list[dict] | None, action: RowAction,
+                     picked: str | None = None) -> list[dict]:
+    rows = list(rows or [])
+    if action.verb in ("add", "pick"):
+        if len(rows) >= field.max_rows:
+            raise RowLimitReached()
+        new_row: dict[str, Any] = {"_id": new_row_id()}
+        entry = template.catalogue_entry(field.catalogue or "", picked or "") if action.verb == "pick" else None
+        if entry is not None:
+            new_row["_ref"] = entry.id
+            new_row.update({k: v for k, v in entry.values().items() if field.subfield(k) and v})
+        rows.append(new_row)
+        return rows
+    index = next((i for i, row in enumerate(rows) if row["_id"] == action.row_id), None)
+    if index is None:
+        return rows  # already removed or moved in another tab: nothing to do
+    if action.verb == "remove":
+        del rows[index]
+    elif action.verb == "up" and index > 0:
+        rows[index - 1], rows[index] = rows[index], rows[index - 1]
+    elif action.verb == "down" and index < len(rows) - 1:
+        rows[index + 1], rows[index] = rows[index], rows[index + 1]
+    return rows
+
+
+# --- saving ---------------------------------------------------------------------------------------------------
+
+def save_section(template: PlanTemplate, version: PlanVersion, section: Section, values: dict[str, Any],
+                 expected_lock: int | None, user: User, completed: bool | None = None) -> bool:
+    """Write the given field values (and the completed mark) if the version is still as the user saw it.
+
+    Returns whether anything changed. Raises SaveConflict when the version moved on since expected_lock,
+    NotEditable for a version that is not a draft; in both cases nothing is written.
+    """
+    if version.status != VersionStatus.DRAFT.value:
+        raise NotEditable()
+    if expected_lock is None or expected_lock != version.lock_version:
+        raise SaveConflict()
+    content = copy.deepcopy(version.content or {})
+    section_values = dict(content.get(section.id) or {})
+    for field_id, value in values.items():
+        if is_empty(value):
+            section_values.pop(field_id, None)
+        else:
+            section_values[field_id] = value
+    content[section.id] = section_values
+    if not section_values:
+        content.pop(section.id)
+    states = copy.deepcopy(version.section_state or {})
+    if completed is not None:
+        states.setdefault(section.id, {})["completed"] = completed
+    if content == version.content and states == (version.section_state or {}):
+        return False
+    problems = content_problems(template, content)
+    if problems:
+        raise InvalidContent("; ".join(problems))
+    version.content = content
+    version.section_state = states
+    version.updated_by_id = user.id
+    version.updated_at = utcnow()
+    audit.record("section.edit", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version,
+                 section=section.id, fields=sorted(values))
+    try:
+        db.session.commit()
+    except StaleDataError:
+        # Someone committed between our read and our write; the database refused ours.
+        db.session.rollback()
+        raise SaveConflict() from None
+    return True
+
+
+def submit_for_review(template: PlanTemplate, version: PlanVersion, user: User) -> None:
+    if version.status != VersionStatus.DRAFT.value:
+        raise NotEditable()
+    if everything_missing(template, version):
+        raise InvalidContent("required answers are missing")
+    version.status = VersionStatus.IN_REVIEW.value
+    version.submitted_at = utcnow()
+    audit.record("version.submit", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version)
+    db.session.commit()

@@ -1,0 +1,41 @@
+"""/healthz reports whether the database answers."""
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+
+from tests.conftest import make_app
+
+
+def test_healthz_up(client):
+    response = client.get(url_for("health.healthz"))
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_down_when_database_unreachable(translations_dir, tmp_path):
+    # Nothing listens on port 1: the database is "down".
+    app = make_app("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1", translations_dir)
+    with app.test_request_context():
+        response = app.test_client().get(url_for("health.healthz"))
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
+
+
+def test_pages_say_unavailable_when_database_is_down(translations_dir):
+    app = make_app("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1", translations_dir)
+    client = app.test_client()
+    with app.test_request_context():
+        response = client.post(url_for("auth.sign_in"), data={"email": "a@b.example", "password": "x"})
+    assert response.status_code == 503
+    body = response.get_data(as_text=True)
+    assert "briefly unavailable" in body and "Traceback" not in body
+
+
+@pytest.mark.parametrize("url", ["mysql://x@localhost/db", "not a url at all"])
+def test_malformed_database_url_stops_start_up_clearly(monkeypatch, url):
+    from planbuilder import create_app
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(SystemExit) as caught:
+        create_app({"TESTING": True})
+    assert "DATABASE_URL" in str(caught.value.code)

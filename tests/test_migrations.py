@@ -1,0 +1,22 @@
+"""The schema comes from Alembic migrations: from empty to head, and the latest one down and up again."""
+from __future__ import annotations
+
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect
+
+from planbuilder.extensions import db
+
+EXPECTED_TABLES = {"municipality", "user_account", "membership", "plan", "plan_version", "audit_event",
+                   "rendered_document", "frozen_document", "alembic_version"}
+
+
+def test_schema_is_at_head_after_migrating_an_empty_database(app):
+    # The session fixture built this database from empty by `upgrade()`.
+    assert EXPECTED_TABLES <= set(inspect(db.engine).get_table_names())
+
+
+def test_latest_migration_downgrades_and_upgrades_again(app):
+    db.session.remove()
+    downgrade(revision="-1")
+    upgrade()
+    assert EXPECTED_TABLES <= set(inspect(db.engine).get_table_names())

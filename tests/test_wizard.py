@@ -1,0 +1,241 @@
+"""The wizard through the test client: the plain-form path (no JavaScript) and the htmx path."""
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from planbuilder.extensions import db
+from planbuilder.models import AuditEvent
+from planbuilder.services import accounts, plans
+from tests.conftest import page_text, sign_in_as
+from tests.wizard_helpers import HTMX, demo_plan, post_section, section_url, working_version
+
+
+@pytest.fixture
+def fresh_plan(editor_client):
+    """A new, empty plan from the Swedish template, created through the dashboard."""
+    response = editor_client.post(url_for("plans.create"), data={"title": "Testplan 2027", "template_id": "se-vbe"})
+    assert response.status_code == 303
+    plan = db.session.scalars(select(plans.Plan).where(plans.Plan.title == "Testplan 2027")).one()
+    assert response.headers["Location"] == url_for("wizard.overview", plan_id=plan.id)
+    return plan
+
+
+def test_task_list_shows_every_section_with_status(editor_client, fresh_plan):
+    text = page_text(editor_client.get(url_for("wizard.overview", plan_id=fresh_plan.id)))
+    assert "0 of 9 sections completed" in text
+    template = plans.template_for("se-vbe")
+    for number, section in enumerate(template.sections, start=1):
+        assert f"{number}. {section.title}" in text
+    assert text.count("Not started") == 9
+
+
+def test_section_page_shows_guidance_example_and_labels(editor_client, fresh_plan):
+    html = editor_client.get(section_url(fresh_plan.id, "ansvar")).get_data(as_text=True)
+    section = plans.template_for("se-vbe").section("ansvar")
+    assert "Guidance for this section" in html
+    field = section.field("politiskt_ansvar")
+    assert f'<label class="field__label" for="politiskt_ansvar">{field.label}' in html
+    assert 'aria-describedby="politiskt_ansvar-hint"' in html
+    assert "Show an example" in html
+    assert "Section 2 of 9" in page_text(editor_client.get(section_url(fresh_plan.id, "ansvar")))
+
+
+def test_plain_post_saves_and_goes_to_next_section(editor_client, fresh_plan):
+    response = post_section(editor_client, fresh_plan.id, "ansvar",
+                            {"politiskt_ansvar": "Kommunstyrelsen", "samordnarens_uppgifter": ["lagesbild_polis"]},
+                            _nav="next")
+    assert response.status_code == 303
+    assert response.headers["Location"] == section_url(fresh_plan.id, "samverkan")
+    saved = working_version(fresh_plan.id).content["ansvar"]
+    assert saved["politiskt_ansvar"] == "Kommunstyrelsen"
+
+
+def test_too_long_text_is_refused_next_to_the_field_and_input_is_kept(editor_client, fresh_plan):
+    limit = plans.template_for("se-vbe").section("ansvar").field("politiskt_ansvar").max_length
+    response = post_section(editor_client, fresh_plan.id, "ansvar",
+                            {"politiskt_ansvar": "x" * (limit + 1), "samordnare": "Trygghetssamordnare"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "There is a problem" in html
+    assert f"at most {limit} characters" in html
+    assert 'id="politiskt_ansvar-error"' in html
+    assert "Trygghetssamordnare" in html  # the other input is kept
+    assert working_version(fresh_plan.id).content == {}  # nothing saved
+
+
+def test_invalid_date_and_tampered_choice_are_refused(editor_client, fresh_plan):
+    response = post_section(editor_client, fresh_plan.id, "lagesbild",
+                            {"uppdaterad": "2026-02-31", "kallor": ["polisen", "hackad"]})
+    assert response.status_code == 422
+    text = page_text(response)
+    assert "Not a valid date value" in text
+    assert "Choose one of the options shown." in text
+    assert working_version(fresh_plan.id).content == {}
+
+
+def test_html_is_stored_as_text_and_shown_escaped(editor_client, fresh_plan):
+    post_section(editor_client, fresh_plan.id, "ansvar", {"samordnare": "<script>alert(1)</script>"})
+    assert working_version(fresh_plan.id).content["ansvar"]["samordnare"] == "<script>alert(1)</script>"
+    html = editor_client.get(section_url(fresh_plan.id, "ansvar")).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_autosave_saves_one_field_and_returns_a_fragment(editor_client, fresh_plan):
+    response = post_section(editor_client, fresh_plan.id, "ansvar",
+                            {"samordnare": "Säkerhetssamordnare", "politiskt_ansvar": "x" * 9999},
+                            headers=HTMX, _autosave="samordnare")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and "Saved" in html
+    assert "Vary" in response.headers and "HX-Request" in response.headers["Vary"]
+    version = working_version(fresh_plan.id)
+    assert version.content == {"ansvar": {"samordnare": "Säkerhetssamordnare"}}  # only that field
+    assert f'id="lock" value="{version.lock_version}"' in html
+    audit = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "section.edit")).all()
+    assert audit[-1].detail["section"] == "ansvar"
+
+
+def test_autosave_of_invalid_value_shows_error_and_saves_nothing(editor_client, fresh_plan):
+    response = post_section(editor_client, fresh_plan.id, "lagesbild", {"uppdaterad": "31/02/2026"},
+                            headers=HTMX, _autosave="uppdaterad")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="uppdaterad-error"' in html and "Not a valid date value" in html
+    assert "Not saved" in html
+    assert working_version(fresh_plan.id).content == {}
+
+
+def test_stale_save_is_refused_and_newer_text_survives(editor_client, fresh_plan):
+    stale_page = editor_client.get(section_url(fresh_plan.id, "ansvar")).get_data(as_text=True)
+    post_section(editor_client, fresh_plan.id, "ansvar", {"samordnare": "Först"}, headers=HTMX,
+                 _autosave="samordnare")
+    from tests.wizard_helpers import form_fields
+    stale = form_fields(stale_page)
+    stale["samordnare"] = ["Sen ändring från en annan flik"]
+    response = editor_client.post(section_url(fresh_plan.id, "ansvar"),
+                                  data={**stale, "_autosave": "samordnare"}, headers=HTMX)
+    assert response.status_code == 409
+    assert "changed in another window or by a colleague" in response.get_data(as_text=True)
+    assert working_version(fresh_plan.id).content["ansvar"]["samordnare"] == "Först"
+    plain = editor_client.post(section_url(fresh_plan.id, "ansvar"), data=stale)
+    assert plain.status_code == 409
+    assert "Sen ändring från en annan flik" in plain.get_data(as_text=True)  # their text is still on screen
+    assert working_version(fresh_plan.id).content["ansvar"]["samordnare"] == "Först"
+
+
+def test_unknown_autosave_field_gets_a_clear_message(editor_client, fresh_plan):
+    response = post_section(editor_client, fresh_plan.id, "ansvar", {}, headers=HTMX, _autosave="finns_inte")
+    assert response.status_code == 400
+    assert "not part of the section" in response.get_data(as_text=True)
+
+
+def rows(plan_id):
+    return working_version(plan_id).content.get("samverkan", {}).get("aktorer", [])
+
+
+def test_rows_without_javascript_pick_add_remove_move(editor_client, fresh_plan):
+    pid = fresh_plan.id
+    response = post_section(editor_client, pid, "samverkan", {"aktorer-pick": "polisen"}, _action="pick:aktorer")
+    assert response.status_code == 303 and response.headers["Location"].endswith("#aktorer-group")
+    police = plans.template_for("se-vbe").catalogue_entry("aktorer", "polisen")
+    assert rows(pid)[0]["_ref"] == "polisen" and rows(pid)[0]["description"] == police.description
+    post_section(editor_client, pid, "samverkan", {"aktorer-pick": "skola"}, _action="pick:aktorer")
+    post_section(editor_client, pid, "samverkan", {}, _action="add:aktorer")
+    assert len(rows(pid)) == 3 and "_ref" not in rows(pid)[2]
+    post_section(editor_client, pid, "samverkan", {"aktorer-2-name": "Nattvandrarna"})
+    assert rows(pid)[2]["name"] == "Nattvandrarna"
+    first, second, third = (row["_id"] for row in rows(pid))
+    post_section(editor_client, pid, "samverkan", {}, _action=f"remove:aktorer:{second}")
+    post_section(editor_client, pid, "samverkan", {}, _action=f"up:aktorer:{third}")
+    assert [row["_id"] for row in rows(pid)] == [third, first]
+    # An edited description is the user's own; the catalogue only pre-fills it.
+    post_section(editor_client, pid, "samverkan", {"aktorer-1-description": "Egen text"})
+    assert rows(pid)[1]["description"] == "Egen text" and rows(pid)[1]["_ref"] == "polisen"
+
+
+def test_rows_with_htmx_return_the_group_fragment(editor_client, fresh_plan):
+    response = post_section(editor_client, fresh_plan.id, "samverkan", {"aktorer-pick": "socialtjanst"},
+                            headers=HTMX, _action="pick:aktorer")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<fieldset class="group') and 'id="aktorer-group"' in html
+    assert 'name="aktorer-0-name"' in html and rows(fresh_plan.id)[0]["_ref"] == "socialtjanst"
+
+
+def test_more_rows_than_allowed_is_refused(editor_client, fresh_plan):
+    field = plans.template_for("se-vbe").section("samverkan").field("aktorer")
+    data = {}
+    for i in range(field.max_rows + 1):
+        data[f"aktorer-{i}-name"] = f"Aktör {i}"
+    response = post_section(editor_client, fresh_plan.id, "samverkan", data)
+    assert response.status_code == 422
+    assert f"at most {field.max_rows} rows" in page_text(response)
+    assert rows(fresh_plan.id) == []
+
+
+def test_completing_a_section_needs_its_required_answers(editor_client, fresh_plan):
+    response = post_section(editor_client, fresh_plan.id, "ansvar", {"samordnare": "X", "completed": "yes"})
+    assert response.status_code == 422
+    assert "Answer this before marking the section as completed." in page_text(response)
+    assert working_version(fresh_plan.id).content == {}
+
+
+def test_demo_plan_sections_can_be_completed(editor_client):
+    plan = demo_plan()
+    template = plans.template_for("se-vbe")
+    for section in template.sections:
+        response = post_section(editor_client, plan.id, section.id, {"completed": "yes"}, _nav="next")
+        assert response.status_code == 303, (section.id, page_text(response)[:500])
+    text = page_text(editor_client.get(url_for("wizard.overview", plan_id=plan.id)))
+    assert f"{len(template.sections)} of {len(template.sections)} sections completed" in text
+
+
+def test_check_answers_lists_missing_and_submits(editor_client, fresh_plan):
+    text = page_text(editor_client.get(url_for("wizard.check", plan_id=fresh_plan.id)))
+    assert "answers are still missing" in text and "Submit for review" not in text
+    refused = editor_client.post(url_for("wizard.submit", plan_id=fresh_plan.id))
+    assert refused.status_code == 303 and working_version(fresh_plan.id).status == "draft"
+
+    plan = demo_plan()
+    text = page_text(editor_client.get(url_for("wizard.check", plan_id=plan.id)))
+    assert "Every required answer is filled in." in text
+    assert "Polisen" in text  # rows are shown
+    response = editor_client.post(url_for("wizard.submit", plan_id=plan.id))
+    assert response.status_code == 303
+    assert working_version(plan.id).status == "in_review"
+    blocked = post_section(editor_client, plan.id, "ansvar", {"samordnare": "Ändrad"})
+    assert blocked.status_code == 303
+    assert working_version(plan.id).content["ansvar"]["samordnare"] != "Ändrad"
+
+
+def test_reviewer_reads_but_cannot_change(reviewer_client):
+    plan = demo_plan()
+    html = reviewer_client.get(section_url(plan.id, "ansvar")).get_data(as_text=True)
+    assert "your role does not allow changes" in html
+    assert "Save and continue" not in html and "hx-post" not in html
+    before = working_version(plan.id).content
+    response = reviewer_client.post(section_url(plan.id, "ansvar"), data={"samordnare": "Ändrad"})
+    assert response.status_code == 403
+    assert working_version(plan.id).content == before
+    assert reviewer_client.post(url_for("plans.create"), data={"title": "X", "template_id": "se-vbe"}).status_code == 403
+
+
+def test_other_municipality_gets_404(client, seeded):
+    other = accounts.create_municipality("Annanby kommun", "SE")
+    accounts.create_user("editor@annanby.example", "Anna", "long-enough-pw", other, "editor")
+    sign_in_as(client, "editor@annanby.example", "long-enough-pw")
+    plan = demo_plan()
+    assert client.get(url_for("wizard.overview", plan_id=plan.id)).status_code == 404
+    assert client.get(section_url(plan.id, "ansvar")).status_code == 404
+    assert client.post(section_url(plan.id, "ansvar"), data={"samordnare": "x"}).status_code == 404
+    assert client.get(url_for("wizard.check", plan_id=plan.id)).status_code == 404
+
+
+def test_new_plan_needs_a_title_and_known_template(editor_client):
+    response = editor_client.post(url_for("plans.create"), data={"title": "", "template_id": "se-vbe"})
+    assert response.status_code == 422 and "Give the plan a title." in page_text(response)
+    response = editor_client.post(url_for("plans.create"), data={"title": "X", "template_id": "nope"})
+    assert response.status_code == 422 and "Not a valid choice" in page_text(response)
