@@ -157,6 +157,9 @@ class PlanVersion(db.Model):
     template_revision: Mapped[int] = mapped_column(Integer)
     # Optimistic concurrency: every save names the counter it started from; SQLAlchemy bumps it on UPDATE.
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The last saves as [lock counter after the save, editor token of the page that made it]: lets one page's
+    # quick successive saves through while refusing anyone else's stale one.
+    save_log: Mapped[list | None] = mapped_column(JSON)
     based_on_id: Mapped[int | None] = mapped_column(ForeignKey("plan_version.id", ondelete="SET NULL"))
 
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

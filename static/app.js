@@ -22,6 +22,18 @@
     if (code >= 500 || code === 0) setStatus(document.body.dataset.notSaved, true);
   });
 
+  // Typing is saved after a short pause; until that save has come back, leaving the page would lose it,
+  // so the browser asks first.
+  var unsaved = 0;
+  document.addEventListener("input", function (event) {
+    if (event.target.closest && event.target.closest("[hx-post]")) unsaved += 1;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) { if (event.detail.successful) unsaved = 0; });
+  document.addEventListener("submit", function () { unsaved = 0; });
+  window.addEventListener("beforeunload", function (event) {
+    if (unsaved > 0) { event.preventDefault(); event.returnValue = ""; }
+  });
+
   // After a list of rows is replaced, put keyboard focus back where the person was working.
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;

@@ -239,3 +239,21 @@ def test_new_plan_needs_a_title_and_known_template(editor_client):
     assert response.status_code == 422 and "Give the plan a title." in page_text(response)
     response = editor_client.post(url_for("plans.create"), data={"title": "X", "template_id": "nope"})
     assert response.status_code == 422 and "Not a valid choice" in page_text(response)
+
+
+def test_a_pages_own_quick_saves_are_not_a_conflict_but_a_colleagues_are(editor_client, fresh_plan):
+    from tests.wizard_helpers import form_fields
+    page = form_fields(editor_client.get(section_url(fresh_plan.id, "ansvar")).get_data(as_text=True))
+    colleague = dict(page, editor_token=["colleague-page"])
+    # An autosave and then "Save" from the same page, both sent before the first answer came back.
+    first = editor_client.post(section_url(fresh_plan.id, "ansvar"),
+                               data={**page, "samordnare": "Ett", "_autosave": "samordnare"}, headers=HTMX)
+    second = editor_client.post(section_url(fresh_plan.id, "ansvar"),
+                                data={**page, "samordnare": "Två", "politiskt_ansvar": "KS"})
+    assert (first.status_code, second.status_code) == (200, 303)
+    assert working_version(fresh_plan.id).content["ansvar"] == {"samordnare": "Två", "politiskt_ansvar": "KS"}
+    # A page opened before those saves, in another window, is refused.
+    stale = editor_client.post(section_url(fresh_plan.id, "ansvar"),
+                               data={**colleague, "samordnare": "Tre", "_autosave": "samordnare"}, headers=HTMX)
+    assert stale.status_code == 409
+    assert working_version(fresh_plan.id).content["ansvar"]["samordnare"] == "Två"

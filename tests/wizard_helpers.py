@@ -38,7 +38,8 @@ def form_fields(html: str) -> dict[str, list[str]]:
             continue
         values.setdefault(name, []).append(_unescape(_attr(tag, "value") or ""))
     for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
-        values.setdefault(name, []).append(_unescape(body.lstrip("\n")))
+        # As a browser does: the one line break right after <textarea> is not part of the value.
+        values.setdefault(name, []).append(_unescape(re.sub(r"^\r?\n", "", body)))
     for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
         chosen = re.findall(r'<option[^>]*value="([^"]*)"[^>]*selected', body) or re.findall(
             r'<option[^>]*value="([^"]*)"', body)[:1]

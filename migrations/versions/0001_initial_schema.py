@@ -93,6 +93,7 @@ def upgrade():
     sa.Column('template_id', sa.String(length=100), nullable=False),
     sa.Column('template_revision', sa.Integer(), nullable=False),
     sa.Column('lock_version', sa.Integer(), nullable=False),
+    sa.Column('save_log', sa.JSON(), nullable=True),
     sa.Column('based_on_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),

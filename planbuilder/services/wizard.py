@@ -92,7 +92,8 @@ def _stored_value(field: Field, data: Any, template: PlanTemplate) -> Any:
     if field.type == "short_text":
         return data or None
     if field.type == "long_text":
-        return data.replace("\r\n", "\n") if data else None
+        # Browsers send line breaks as CRLF; a text of only blanks is no answer.
+        return data.replace("\r\n", "\n") if data and data.strip() else None
     if field.type == "date":
         return data.isoformat() if data else None
     if field.type == "number":
@@ -189,16 +190,36 @@ def apply_row_action(template: PlanTemplate, field: Field, rows: list[dict] | No
 
 # --- saving ---------------------------------------------------------------------------------------------------
 
+SAVE_LOG_LENGTH = 50
+
+
+def only_own_saves_since(version: PlanVersion, expected_lock: int | None, editor_token: str | None) -> bool:
+    """Whether every change since expected_lock was made by this same page (its autosaves still in flight).
+
+    A page's saves are serialised, but a person can press "Save" while an autosave is on its way; that second
+    request names the counter from before the first came back. Accept it only if nobody else saved in between.
+    """
+    if expected_lock is None or expected_lock > version.lock_version:
+        return False
+    if expected_lock == version.lock_version:
+        return True
+    if not editor_token:
+        return False
+    newer = [entry for entry in version.save_log or [] if entry[0] > expected_lock]
+    return len(newer) == version.lock_version - expected_lock and all(e[1] == editor_token for e in newer)
+
+
 def save_section(template: PlanTemplate, version: PlanVersion, section: Section, values: dict[str, Any],
-                 expected_lock: int | None, user: User, completed: bool | None = None) -> bool:
+                 expected_lock: int | None, user: User, completed: bool | None = None,
+                 editor_token: str | None = None) -> bool:
     """Write the given field values (and the completed mark) if the version is still as the user saw it.
 
-    Returns whether anything changed. Raises SaveConflict when the version moved on since expected_lock,
-    NotEditable for a version that is not a draft; in both cases nothing is written.
+    Returns whether anything changed. Raises SaveConflict when someone else changed the version since
+    expected_lock, NotEditable for a version that is not a draft; in both cases nothing is written.
     """
     if version.status != VersionStatus.DRAFT.value:
         raise NotEditable()
-    if expected_lock is None or expected_lock != version.lock_version:
+    if not only_own_saves_since(version, expected_lock, editor_token):
         raise SaveConflict()
     content = copy.deepcopy(version.content or {})
     section_values = dict(content.get(section.id) or {})
@@ -220,6 +241,8 @@ def save_section(template: PlanTemplate, version: PlanVersion, section: Section,
         raise InvalidContent("; ".join(problems))
     version.content = content
     version.section_state = states
+    version.save_log = [*(version.save_log or [])[-(SAVE_LOG_LENGTH - 1):],
+                        [version.lock_version + 1, editor_token or ""]]
     version.updated_by_id = user.id
     version.updated_at = utcnow()
     audit.record("section.edit", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version,

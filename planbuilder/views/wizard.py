@@ -1,6 +1,8 @@
 """The guided wizard: task list, section pages (with htmx autosave), check your answers, submit for review."""
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
@@ -60,6 +62,8 @@ def _section_context(scoped, version, template, section, form, **extra):
         "editable": scoped.access.can_edit and version.is_editable,
         "section_status": wizard.section_status(template, version, section),
         "errors": _error_list(form),
+        # Identifies this page's saves (see wizard.only_own_saves_since); kept across a re-render.
+        "editor_token": request.form.get("editor_token") or secrets.token_hex(16),
         **extra,
     }
 
@@ -122,7 +126,8 @@ def _save(scoped, version, template, section):
     if not valid:
         return _invalid_reply(scoped, version, template, section, form, field_ids, autosave, action)
     try:
-        wizard.save_section(template, version, section, values, _lock_of(form), current_user, completed)
+        wizard.save_section(template, version, section, values, _lock_of(form), current_user, completed,
+                            editor_token=request.form.get("editor_token", "")[:64] or None)
     except wizard.SaveConflict:
         return _conflict_reply(scoped, version, template, section, form, fragment)
     except wizard.NotEditable:
@@ -193,7 +198,7 @@ def _invalid_reply(scoped, version, template, section, form, field_ids, autosave
                       slots=target, message=message, failed=True)
     context = _section_context(scoped, version, template, section, form)
     if is_fragment_request() and action is not None:
-        return render("wizard/section.html", "wizard/_group.html", status=INVALID,
+        return render("wizard/section.html", "wizard/_group_update.html", status=INVALID,
                       field=section.field(action.field_id), failed=True,
                       message=_("Not saved – check the message in the list."), **context)
     return render_template("wizard/section.html", **context), INVALID
@@ -226,7 +231,7 @@ def _saved_reply(scoped, version, template, section, field_ids, autosave, action
         form = _fresh_form(template, section, version)
         if action is not None:
             context = _section_context(scoped, version, template, section, form)
-            return render("wizard/section.html", "wizard/_group.html", field=section.field(action.field_id),
+            return render("wizard/section.html", "wizard/_group_update.html", field=section.field(action.field_id),
                           message=saved_at, focus_group=True, **context)
         slots = [form.completed] if autosave == "completed" else _error_slots(form, field_ids)
         return render("wizard/_autosave.html", "wizard/_autosave.html", version=version, slots=slots,
@@ -235,14 +240,15 @@ def _saved_reply(scoped, version, template, section, field_ids, autosave, action
     if action is not None:
         return redirect(url_for("wizard.section", plan_id=version.plan_id, section_id=section.id,
                                 _anchor=f"{action.field_id}-group"), 303)
-    if nav == "next":
-        index = template.section_index(section.id)
-        if index + 1 < len(template.sections):
-            return redirect(url_for("wizard.section", plan_id=version.plan_id,
-                                    section_id=template.sections[index + 1].id), 303)
+    index = template.section_index(section.id)
+    if nav == "next" and index + 1 < len(template.sections):
+        return redirect(url_for("wizard.section", plan_id=version.plan_id,
+                                section_id=template.sections[index + 1].id), 303)
+    if nav == "previous" and index > 0:
+        return redirect(url_for("wizard.section", plan_id=version.plan_id,
+                                section_id=template.sections[index - 1].id), 303)
+    if nav in ("next", "check"):
         return redirect(url_for("wizard.check", plan_id=version.plan_id), 303)
-    if nav == "overview":
-        return redirect(url_for("wizard.overview", plan_id=version.plan_id), 303)
     flash(saved_at, "success")
     return redirect(url_for("wizard.section", plan_id=version.plan_id, section_id=section.id), 303)
 

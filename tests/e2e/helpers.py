@@ -1,0 +1,101 @@
+"""Actions a person takes in the browser, shared by the browser tests."""
+from __future__ import annotations
+
+import re
+
+from flask import url_for
+from playwright.sync_api import Page, expect
+
+from planbuilder.plan_templates import Field
+from tests.conftest import DEMO_PASSWORD
+
+
+def sign_in(page: Page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto(base + url_for("auth.sign_in"))
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Action plans")).to_be_visible()
+
+
+def is_autosave(response) -> bool:
+    return response.request.method == "POST" and "/sections/" in response.url
+
+
+def is_row_action(response) -> bool:
+    return is_autosave(response) and "_action=" in (response.request.post_data or "")
+
+
+def autosaved(page: Page, action, predicate=is_autosave) -> int:
+    """Do something that saves and wait until the server has answered; returns the HTTP status."""
+    with page.expect_response(predicate) as answer:
+        action()
+    return answer.value.status
+
+
+def create_plan(page: Page, title: str, template_id: str = "se-vbe") -> int:
+    page.fill("#title", title)
+    page.check(f"#template-{template_id}")
+    page.get_by_role("button", name="Create plan").click()
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    return int(re.search(r"/plans/(\d+)$", page.url).group(1))
+
+
+def fill_value(page: Page, field: Field, element_id: str, text: str) -> None:
+    """Give one field a valid answer the way a person would (type, tick, pick), waiting for its autosave."""
+    if field.type in ("short_text", "long_text"):
+        autosaved(page, lambda: page.fill(f"#{element_id}", text[: field.max_length or 300]))
+    elif field.type == "date":
+        autosaved(page, lambda: page.fill(f"#{element_id}", "2027-03-15"))
+    elif field.type == "number":
+        autosaved(page, lambda: page.fill(f"#{element_id}", "3"))
+    elif field.type in ("single_choice", "yes_no", "multiple_choice", "checklist", "catalogue"):
+        autosaved(page, lambda: page.check(f"#{element_id}-0"))
+
+
+def add_row(page: Page, group_id: str) -> int:
+    """Adds a custom row to a group; returns its index."""
+    rows = page.locator(f"#{group_id}-group .group__row")
+    before = rows.count()
+    autosaved(page, lambda: page.locator(f'button[value="add:{group_id}"]').click(), is_row_action)
+    expect(rows).to_have_count(before + 1)
+    return before
+
+
+def pick_row(page: Page, group_id: str, entry_id: str) -> None:
+    rows = page.locator(f"#{group_id}-group .group__row")
+    before = rows.count()
+    page.select_option(f"#{group_id}-pick", entry_id)
+    autosaved(page, lambda: page.locator(f'button[value="pick:{group_id}"]').click(), is_row_action)
+    expect(rows).to_have_count(before + 1)
+
+
+def fill_section(page: Page, section, skip_groups: tuple[str, ...] = ()) -> None:
+    """Answers every field of a section through autosave; each group gets one row with its required answers."""
+    for field in section.fields:
+        if field.is_group:
+            if field.id in skip_groups:
+                continue
+            index = add_row(page, field.id)
+            for sub in field.fields:
+                if sub.required:
+                    fill_value(page, sub, f"{field.id}-{index}-{sub.id}", f"{sub.label} (rad {index + 1})")
+        else:
+            fill_value(page, field, field.id, f"Svar på {field.label}")
+
+
+def mark_completed(page: Page) -> None:
+    status = autosaved(page, lambda: page.check("#completed-yes"))
+    assert status == 200, page.locator(".field__error:visible").all_inner_texts()
+    expect(page.locator("#section-status")).to_have_text("Completed")
+
+
+def tab_to(page: Page, matches, limit: int = 400) -> None:
+    """Press Tab until the focused element satisfies matches(info) (info: id, text, value, tag)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        info = page.evaluate("""() => { const e = document.activeElement;
+            return {id: e.id, text: (e.innerText || '').trim(), value: e.value || '', tag: e.tagName}; }""")
+        if matches(info):
+            return
+    raise AssertionError("could not reach the element with the keyboard")

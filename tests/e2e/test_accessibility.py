@@ -1,0 +1,49 @@
+"""axe-core finds no serious or critical violations on the pages coordinators use most."""
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from flask import url_for
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import sign_in
+from tests.wizard_helpers import demo_plan
+
+SERIOUS = ("serious", "critical")
+
+
+def serious_violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"] if v["impact"] in SERIOUS]
+
+
+@pytest.fixture
+def editor_page(live_server, new_page, seeded):
+    page = new_page()
+    sign_in(page, live_server, "editor@demo.example")
+    return page
+
+
+def test_dashboard(editor_page, live_server):
+    editor_page.goto(live_server + url_for("plans.dashboard"))
+    assert serious_violations(editor_page) == []
+
+
+def test_task_list(editor_page, live_server):
+    editor_page.goto(live_server + url_for("wizard.overview", plan_id=demo_plan().id))
+    assert serious_violations(editor_page) == []
+
+
+def test_section_page_with_validation_errors(editor_page, live_server):
+    editor_page.goto(live_server + url_for("wizard.section", plan_id=demo_plan().id, section_id="samverkan"))
+    editor_page.fill("#aktorer-0-name", "x" * 500)
+    editor_page.evaluate("document.querySelectorAll('[hx-post]').forEach(e => e.removeAttribute('hx-post'))")
+    editor_page.get_by_role("button", name="Save", exact=True).click()
+    expect(editor_page.locator(".error-summary")).to_be_visible()
+    assert serious_violations(editor_page) == []
+
+
+def test_check_your_answers(editor_page, live_server):
+    editor_page.goto(live_server + url_for("wizard.check", plan_id=demo_plan().id))
+    assert serious_violations(editor_page) == []

@@ -1,0 +1,145 @@
+"""The wizard in a real browser: with htmx autosave, without JavaScript, with two people at once, by keyboard."""
+from __future__ import annotations
+
+from flask import url_for
+from playwright.sync_api import expect
+
+from planbuilder.services import plans
+from tests.e2e.conftest import screenshot
+from tests.e2e.helpers import (add_row, autosaved, create_plan, fill_section, is_row_action, mark_completed,
+                               pick_row, sign_in, tab_to)
+from tests.wizard_helpers import demo_plan, working_version
+
+
+def test_editor_completes_a_new_plan_through_autosave(live_server, new_page, seeded):
+    page = new_page()
+    sign_in(page, live_server, "editor@demo.example")
+    plan_id = create_plan(page, "Handlingsplan 2027")
+    template = plans.template_for("se-vbe")
+    for number, section in enumerate(template.sections, start=1):
+        page.goto(live_server + url_for("wizard.overview", plan_id=plan_id))
+        page.get_by_role("link", name=f"{number}. {section.title}").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(section.title)
+        fill_section(page, section, skip_groups=("aktorer",))
+        if section.id == "samverkan":
+            actors_journey(page, live_server, plan_id)
+            screenshot(page, "section-samverkan")
+        mark_completed(page)
+
+    page.goto(live_server + url_for("wizard.overview", plan_id=plan_id))
+    expect(page.get_by_text(f"{len(template.sections)} of {len(template.sections)} sections completed")).to_be_visible()
+    screenshot(page, "task-list")
+
+    # Everything was saved by autosave alone: a reload shows it.
+    page.goto(live_server + url_for("wizard.section", plan_id=plan_id, section_id="ansvar"))
+    expect(page.locator("#samordnare")).to_have_value("Svar på " + template.section("ansvar").field("samordnare").label)
+
+    page.goto(live_server + url_for("wizard.check", plan_id=plan_id))
+    expect(page.get_by_text("Every required answer is filled in.")).to_be_visible()
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator(".tag--in_review").first).to_have_text("In review")
+    assert working_version(plan_id).status == "in_review"
+
+
+def actors_journey(page, base, plan_id):
+    """Two actors from the catalogue, one of our own; remove one, reorder, and it all survives a reload."""
+    police = plans.template_for("se-vbe").catalogue_entry("aktorer", "polisen")
+    pick_row(page, "aktorer", "polisen")
+    expect(page.locator("#aktorer-0-description")).to_have_value(police.description)  # filled from the catalogue
+    pick_row(page, "aktorer", "skola")
+    index = add_row(page, "aktorer")
+    autosaved(page, lambda: page.fill(f"#aktorer-{index}-name", "Nattvandrarna i Ekdala"))
+    autosaved(page, lambda: page.fill("#aktorer-0-description", "Lägesbild varje månad, egen formulering"))
+    autosaved(page, lambda: page.get_by_role("button", name="Remove aktör 2").click(), is_row_action)
+    autosaved(page, lambda: page.get_by_role("button", name="Move up aktör 2").click(), is_row_action)
+    page.reload()
+    expect(page.locator("#aktorer-0-name")).to_have_value("Nattvandrarna i Ekdala")
+    expect(page.locator("#aktorer-1-name")).to_have_value(police.name)
+    expect(page.locator("#aktorer-1-description")).to_have_value("Lägesbild varje månad, egen formulering")
+    expect(page.locator("#aktorer-group .group__row")).to_have_count(2)
+
+
+def test_the_core_journey_works_without_javascript(live_server, new_page, seeded):
+    page = new_page(javascript=False)
+    sign_in(page, live_server, "editor@demo.example")
+    plan_id = create_plan(page, "Plan utan JavaScript")
+    page.goto(live_server + url_for("wizard.section", plan_id=plan_id, section_id="ansvar"))
+    page.fill("#samordnare", "Trygghetssamordnare")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Samverkan")
+    assert working_version(plan_id).content["ansvar"]["samordnare"] == "Trygghetssamordnare"
+
+    page.select_option("#aktorer-pick", "polisen")
+    page.get_by_role("button", name="Add selected").click()
+    page.get_by_role("button", name="Add your own aktör").click()
+    page.fill("#aktorer-1-name", "Fritidsgården Norrby")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("button", name="Move up aktör 2").click()
+    expect(page.locator("#aktorer-0-name")).to_have_value("Fritidsgården Norrby")
+    page.get_by_role("button", name="Remove aktör 2").click()
+    expect(page.locator("#aktorer-group .group__row")).to_have_count(1)
+    assert [r["name"] for r in working_version(plan_id).content["samverkan"]["aktorer"]] == ["Fritidsgården Norrby"]
+
+    page.get_by_role("button", name="Previous: Ansvar").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ansvar")
+    page.fill("#politiskt_ansvar", "x" * 1000)
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".error-summary")).to_contain_text("at most")
+    expect(page.locator("#samordnare")).to_have_value("Trygghetssamordnare")
+
+    page.goto(live_server + url_for("wizard.check", plan_id=plan_id))
+    expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
+
+
+def test_a_stale_save_shows_the_conflict_and_keeps_the_first_text(live_server, new_page, seeded):
+    plan_id = demo_plan().id
+    first, second = new_page(), new_page()
+    sign_in(first, live_server, "editor@demo.example")
+    sign_in(second, live_server, "admin@demo.example")
+    url = live_server + url_for("wizard.section", plan_id=plan_id, section_id="ansvar")
+    first.goto(url)
+    second.goto(url)
+    assert autosaved(first, lambda: first.fill("#samordnare", "Text från första fliken")) == 200
+    assert autosaved(second, lambda: second.fill("#samordnare", "Text från andra fliken")) == 409
+    expect(second.locator("#save-status")).to_contain_text("changed in another window or by a colleague")
+    expect(second.locator("#samordnare")).to_have_value("Text från andra fliken")  # not wiped from the screen
+    assert working_version(plan_id).content["ansvar"]["samordnare"] == "Text från första fliken"
+
+
+def test_inline_validation_when_a_field_loses_focus(live_server, new_page, seeded):
+    page = new_page()
+    sign_in(page, live_server, "editor@demo.example")
+    page.goto(live_server + url_for("wizard.section", plan_id=demo_plan().id, section_id="ansvar"))
+    limit = plans.template_for("se-vbe").section("ansvar").field("politiskt_ansvar").max_length
+    status = autosaved(page, lambda: (page.fill("#politiskt_ansvar", "y" * (limit + 5)),
+                                      page.keyboard.press("Tab")))
+    assert status == 422
+    expect(page.locator("#politiskt_ansvar-error")).to_contain_text(f"at most {limit} characters")
+    expect(page.locator("#save-status")).to_contain_text("Not saved")
+
+
+def test_the_wizard_can_be_completed_with_the_keyboard_alone(live_server, new_page, seeded):
+    page = new_page()
+    sign_in(page, live_server, "editor@demo.example")
+    plan = demo_plan()
+    template = plans.template_for("se-vbe")
+    page.goto(live_server + url_for("wizard.overview", plan_id=plan.id))
+    tab_to(page, lambda e: e["text"].startswith("1. "))
+    page.keyboard.press("Enter")
+    for section in template.sections:
+        expect(page.get_by_role("heading", level=1)).to_have_text(section.title)
+        if section.id == "ansvar":
+            tab_to(page, lambda e: e["id"] == "samordnare")
+            page.keyboard.press("Control+A")
+            page.keyboard.type("Skrivet med tangentbordet")
+        tab_to(page, lambda e: e["id"] == "completed-yes" or e["id"] == "completed-no")
+        page.keyboard.press("Space" if page.evaluate("document.activeElement.id") == "completed-yes" else "ArrowUp")
+        tab_to(page, lambda e: e["text"] == "Save and continue")
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
+    tab_to(page, lambda e: e["text"] == "Submit for review")
+    page.keyboard.press("Enter")
+    expect(page.locator(".tag--in_review").first).to_be_visible()
+    version = working_version(plan.id)
+    assert version.status == "in_review"
+    assert version.content["ansvar"]["samordnare"] == "Skrivet med tangentbordet"
