@@ -66,6 +66,27 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_session_user)
+    _tune_sqlite(app)
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """The embedded SQLite file in WAL mode: readers never wait for the writer, and a commit costs no fsync
+    of the whole database (synchronous=NORMAL keeps it crash-safe for the app; PostgreSQL is for production)."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name != "sqlite":
+            return
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(connection, _record):
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
 
 
 def _register_blueprints(app: Flask) -> None:

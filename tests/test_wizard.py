@@ -257,3 +257,26 @@ def test_a_pages_own_quick_saves_are_not_a_conflict_but_a_colleagues_are(editor_
                                data={**colleague, "samordnare": "Tre", "_autosave": "samordnare"}, headers=HTMX)
     assert stale.status_code == 409
     assert working_version(fresh_plan.id).content["ansvar"]["samordnare"] == "Två"
+
+
+def test_a_save_racing_with_its_own_pages_earlier_save_is_retried_not_refused(app, seeded):
+    """Both requests read the version before either wrote; the later one must not be a false conflict."""
+    from sqlalchemy.orm import Session
+
+    from planbuilder.models import PlanVersion, User
+    from planbuilder.services import wizard
+
+    template = plans.template_for("se-vbe")
+    section = template.section("ansvar")
+    version = working_version(demo_plan().id)
+    lock = version.lock_version
+    editor = db.session.scalars(select(User).where(User.email == "editor@demo.example")).one()
+    with Session(db.engine) as other:  # the earlier request, committing while ours is between read and write
+        earlier = other.get(PlanVersion, version.id)
+        earlier.content = {**earlier.content, "ansvar": {**earlier.content["ansvar"], "samordnare": "Först"}}
+        earlier.save_log = [[lock + 1, "same-page"]]
+        other.commit()
+    assert wizard.save_section(template, version, section, {"omvarldsbevakning": "Sedan"}, lock, editor,
+                               editor_token="same-page")
+    stored = working_version(version.plan_id).content["ansvar"]
+    assert (stored["samordnare"], stored["omvarldsbevakning"]) == ("Först", "Sedan")

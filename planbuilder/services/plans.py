@@ -9,7 +9,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Municipality, Plan, PlanVersion, User, VersionStatus, latest_version_of, plans_of
+from ..models import (WORKING_STATUSES, Municipality, Plan, PlanVersion, User, VersionStatus, latest_version_of,
+                      plans_of)
 from ..plan_templates import PlanTemplate
 from . import audit
 from .content import content_problems
@@ -89,6 +90,13 @@ def dashboard(municipality: Municipality) -> list[PlanSummary]:
 
 def latest_version(plan: Plan) -> PlanVersion | None:
     return db.session.scalar(latest_version_of(plan.id))
+
+
+def current_version(plan: Plan) -> PlanVersion | None:
+    """The version people work on: the draft or the one in review, else the latest (one row, one query)."""
+    working = db.session.scalar(select(PlanVersion).where(PlanVersion.plan_id == plan.id,
+                                                          PlanVersion.status.in_(WORKING_STATUSES)))
+    return working or latest_version(plan)
 
 
 def versions_of(plan: Plan) -> list[PlanVersion]:

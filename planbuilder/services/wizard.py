@@ -217,6 +217,17 @@ def save_section(template: PlanTemplate, version: PlanVersion, section: Section,
     Returns whether anything changed. Raises SaveConflict when someone else changed the version since
     expected_lock, NotEditable for a version that is not a draft; in both cases nothing is written.
     """
+    for _attempt in range(3):
+        try:
+            return _save_once(template, version, section, values, expected_lock, user, completed, editor_token)
+        except StaleDataError:
+            # Another request committed between our read and our write. It may have been this same page's
+            # previous save (still in flight when this one left), so decide again on the fresh row.
+            db.session.rollback()
+    raise SaveConflict()
+
+
+def _save_once(template, version, section, values, expected_lock, user, completed, editor_token) -> bool:
     if version.status != VersionStatus.DRAFT.value:
         raise NotEditable()
     if not only_own_saves_since(version, expected_lock, editor_token):
@@ -247,12 +258,7 @@ def save_section(template: PlanTemplate, version: PlanVersion, section: Section,
     version.updated_at = utcnow()
     audit.record("section.edit", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version,
                  section=section.id, fields=sorted(values))
-    try:
-        db.session.commit()
-    except StaleDataError:
-        # Someone committed between our read and our write; the database refused ours.
-        db.session.rollback()
-        raise SaveConflict() from None
+    db.session.commit()
     return True
 
 

@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 
 from ..forms import section_form_class
 from ..htmx import INVALID, is_fragment_request, render
-from ..models import VersionStatus
 from ..services import plans as plan_service
 from ..services import wizard
 from ..services.content import missing_required
@@ -22,11 +21,10 @@ CONFLICT = 409
 
 
 def _working_version(plan):
-    versions = plan_service.versions_of(plan)
-    working = [v for v in versions if v.status in (VersionStatus.DRAFT.value, VersionStatus.IN_REVIEW.value)]
-    if not (working or versions):
+    version = plan_service.current_version(plan)
+    if version is None:
         abort(404)
-    return (working or versions)[-1]
+    return version
 
 
 def _load(plan_id: int, section_id: str | None = None):
@@ -132,7 +130,7 @@ def _save(scoped, version, template, section):
         return _conflict_reply(scoped, version, template, section, form, fragment)
     except wizard.NotEditable:
         return _not_editable_reply(version, fragment)
-    return _saved_reply(scoped, version, template, section, field_ids, autosave, action)
+    return _saved_reply(scoped, version, template, section, field_ids, autosave, action, form)
 
 
 def _fields_in_scope(section, autosave, action, fragment) -> list[str]:
@@ -225,14 +223,15 @@ def _not_editable_reply(version, fragment):
     return redirect(url_for("wizard.overview", plan_id=version.plan_id), 303)
 
 
-def _saved_reply(scoped, version, template, section, field_ids, autosave, action):
+def _saved_reply(scoped, version, template, section, field_ids, autosave, action, form):
     saved_at = _("Saved %(time)s", time=format_time(version.updated_at, "short"))
     if is_fragment_request():
-        form = _fresh_form(template, section, version)
         if action is not None:
-            context = _section_context(scoped, version, template, section, form)
+            # Rows moved or appeared: re-render the group from what is stored now.
+            context = _section_context(scoped, version, template, section, _fresh_form(template, section, version))
             return render("wizard/section.html", "wizard/_group_update.html", field=section.field(action.field_id),
                           message=saved_at, focus_group=True, **context)
+        # The posted form has just validated, so its error slots are the empty ones to show.
         slots = [form.completed] if autosave == "completed" else _error_slots(form, field_ids)
         return render("wizard/_autosave.html", "wizard/_autosave.html", version=version, slots=slots,
                       message=saved_at, status_now=wizard.section_status(template, version, section))
