@@ -121,3 +121,25 @@ def users_create(email: str, municipality_ref: str, role: str, display_name: str
     except accounts.AccountError as exc:
         fail(str(exc))
     click.echo(f"created user {user.id}: {user.email} ({role} in {municipality.name})")
+
+
+@plans_cli.command("render")
+@click.argument("version_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(("pdf", "docx", "html")), default="pdf", show_default=True)
+@click.option("--edition", type=click.Choice(("internal", "public")), default="internal", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
+              help="File to write.")
+def plans_render(version_id: int, fmt: str, edition: str, output: Path) -> None:
+    """Write a version's plan document (the same bytes a download gives) to a file."""
+    from .models import PlanVersion
+    from .services import documents
+
+    version = db.session.get(PlanVersion, version_id)
+    if version is None:
+        fail(f"there is no plan version with id {version_id}")
+    try:
+        body = documents.document_for_download(version, edition, fmt)
+        output.write_bytes(body)
+    except (plans.PlanError, OSError) as exc:
+        fail(str(exc))
+    click.echo(f"wrote {output} ({len(body)} bytes, {edition} edition)")

@@ -1,0 +1,204 @@
+"""How long the plan document takes: prints figures, asserts nothing.
+
+    /work/venv/bin/python bench/bench_pdf.py [--runs 5] [--no-chromium]
+
+For the demo plan and a plan three times its size (every group's rows and every long text tripled), both
+editions: the first render (in a fresh process each run, so fonts and imports are cold as after a deploy),
+the peak memory of that process, a cached fetch from the database, and headless Chromium printing the same
+HTML as the reference. Runs on a throw-away SQLite database; never touches your data.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import io
+import json
+import math
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+
+
+def p95(values: list[float]) -> float:
+    """Nearest-rank 95th percentile: with a handful of runs it is the slowest but one or the slowest."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def tripled(content: dict) -> dict:
+    """Three times the demo: every group's rows three times (fresh row ids), every long text three times."""
+    from planbuilder.services.plans import new_row_id
+
+    result = copy.deepcopy(content)
+    for values in result.values():
+        for field_id, value in values.items():
+            if isinstance(value, list) and value and isinstance(value[0], dict):
+                values[field_id] = [{**row, "_id": new_row_id()} for _ in range(3) for row in value]
+            elif isinstance(value, str) and len(value) > 200:
+                values[field_id] = "\n\n".join([value] * 3)
+    return result
+
+
+def add_tripled_plan(version):
+    """A second plan of the same municipality holding the tripled content (stored as is, unchecked)."""
+    from planbuilder.extensions import db
+    from planbuilder.services import plans
+
+    plan = plans.create_plan(version.plan.municipality, version.template_id, f"{version.plan.title} ×3", None)
+    bigger = plans.latest_version(plan)
+    bigger.content = tripled(version.content)
+    db.session.commit()
+    return bigger
+
+
+def _status_kib(key: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _reset_peak() -> None:
+    """Start the peak (VmHWM) afresh, so argon2's 64 MiB at import does not hide what the render uses."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def child(uri: str, translations: str, version_id: int, edition: str) -> None:
+    """One cold render in this process; prints seconds and memory as JSON for the parent."""
+    from planbuilder import create_app
+    from planbuilder.extensions import db
+    from planbuilder.models import PlanVersion
+    from planbuilder.services import documents
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench", "AUTO_MIGRATE": False,
+                      "BABEL_TRANSLATION_DIRECTORIES": translations})
+    with app.app_context():
+        version = db.session.get(PlanVersion, version_id)
+        version.plan.municipality  # load everything the cover needs before measuring
+        before = _status_kib("VmRSS")
+        _reset_peak()
+        started = time.perf_counter()
+        pdf = documents.render_pdf(version, edition)
+        seconds = time.perf_counter() - started
+        peak = _status_kib("VmHWM")
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    print(json.dumps({"seconds": seconds, "peak_kib": peak, "render_kib": peak - before, "bytes": len(pdf),
+                      "pages": pages}))
+
+
+def cold_renders(app, version, edition: str, runs: int) -> list[dict]:
+    uri, translations = app.config["SQLALCHEMY_DATABASE_URI"], app.config["BABEL_TRANSLATION_DIRECTORIES"]
+    results = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        out = subprocess.run([sys.executable, __file__, "--child", uri, translations, str(version.id), edition],
+                             check=True, capture_output=True, text=True)
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        result["wall"] = time.perf_counter() - started
+        results.append(result)
+    return results
+
+
+def cached_fetches(version, edition: str, runs: int) -> list[float]:
+    from planbuilder.services import documents
+
+    documents.cached_document(version, edition, "pdf")  # store it once
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        documents.cached_document(version, edition, "pdf")
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def chromium_prints(version, edition: str, runs: int, folder: Path) -> list[float]:
+    from planbuilder.services import documents
+
+    html = folder / f"plan-{version.id}-{edition}.html"
+    html.write_text(documents.standalone_html(version, edition), encoding="utf-8")
+    times = []
+    for number in range(runs):
+        target = folder / f"chromium-{version.id}-{edition}-{number}.pdf"
+        started = time.perf_counter()
+        subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={folder / 'profile'}",
+                        f"--print-to-pdf={target}", html.as_uri()], check=True, capture_output=True, timeout=180)
+        times.append(time.perf_counter() - started)
+        if not target.exists():
+            raise RuntimeError("Chromium wrote no PDF")
+    return times
+
+
+def report(rows: list[dict]) -> None:
+    header = (f"{'document':<14}{'edition':<10}{'pages':>6}{'KiB':>6}{'render med':>12}{'render p95':>12}"
+              f"{'process med':>13}{'peak MiB':>10}{'render MiB':>12}{'cached med':>12}{'cached p95':>12}"
+              f"{'chromium med':>14}{'chromium p95':>14}{'ratio':>8}")
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        ratio = f"{row['wall_med'] / row['chromium_med']:.2f}" if row["chromium_med"] else "-"
+        chromium = (f"{row['chromium_med']:>13.2f}s{row['chromium_p95']:>13.2f}s" if row["chromium_med"]
+                    else f"{'-':>14}{'-':>14}")
+        print(f"{row['document']:<14}{row['edition']:<10}{row['pages']:>6}{row['kib']:>6.0f}{row['render_med']:>11.2f}s"
+              f"{row['render_p95']:>11.2f}s{row['wall_med']:>12.2f}s{row['peak_mib']:>10.0f}{row['render_mib']:>12.0f}"
+              f"{row['cached_med'] * 1000:>10.1f}ms{row['cached_p95'] * 1000:>10.1f}ms{chromium}{ratio:>8}")
+    print("\nrender = WeasyPrint render_pdf() alone in a fresh process; process = that whole process (start-up,"
+          "\nimports, app, render), the fair comparison with Chromium, which is timed as a whole process too;"
+          "\npeak = the process's peak resident memory during the render; render MiB = that peak less the resident"
+          "\nmemory just before it; cached = a repeat download read from the database; ratio = WeasyPrint process"
+          "\n/ Chromium process (medians). Times are medians and nearest-rank p95 over the runs.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-chromium", action="store_true")
+    parser.add_argument("--child", nargs=4, metavar=("URI", "TRANSLATIONS", "VERSION", "EDITION"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        uri, translations, version_id, edition = args.child
+        child(uri, translations, int(version_id), edition)
+        return
+    from scripts.pdf_pages import demo_app, demo_version
+
+    rows = []
+    with demo_app() as app, tempfile.TemporaryDirectory(prefix="bench-pdf-") as folder:
+        demo = demo_version()
+        for name, version in (("demo", demo), ("demo ×3", add_tripled_plan(demo))):
+            for edition in ("internal", "public"):
+                cold = cold_renders(app, version, edition, args.runs)
+                cached = cached_fetches(version, edition, max(20, args.runs))
+                chromium = [] if args.no_chromium else chromium_prints(version, edition, args.runs, Path(folder))
+                renders, walls = [r["seconds"] for r in cold], [r["wall"] for r in cold]
+                rows.append({
+                    "document": name, "edition": edition, "kib": cold[0]["bytes"] / 1024, "pages": cold[0]["pages"],
+                    "render_med": statistics.median(renders), "render_p95": p95(renders),
+                    "wall_med": statistics.median(walls),
+                    "peak_mib": max(r["peak_kib"] for r in cold) / 1024,
+                    "render_mib": max(r["render_kib"] for r in cold) / 1024,
+                    "cached_med": statistics.median(cached), "cached_p95": p95(cached),
+                    "chromium_med": statistics.median(chromium) if chromium else 0,
+                    "chromium_p95": p95(chromium) if chromium else 0,
+                })
+                print(f"… {name} {edition} done", file=sys.stderr)
+    report(rows)
+
+
+if __name__ == "__main__":
+    main()

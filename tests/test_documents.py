@@ -1,0 +1,442 @@
+"""The plan document: what a reader finds in the PDF, the DOCX and the preview, and who may see it."""
+from __future__ import annotations
+
+import copy
+import hashlib
+import html
+import io
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+from datetime import date
+
+import docx
+import pytest
+import weasyprint.urls
+from flask import url_for
+from pypdf import PdfReader
+from sqlalchemy import func, insert, select
+
+from conftest import page_text, sign_in_as
+from planbuilder.extensions import db
+from planbuilder.models import FrozenDocument, Plan, PlanVersion, RenderedDocument
+from planbuilder.plan_templates import parse_template
+from planbuilder.services import accounts, documents, plans
+from planbuilder.services.document_model import Cover, build_document
+
+SECTION_TITLES = ["Bakgrund och inriktning", "Ansvar", "Samverkan", "Utbildning av medarbetare",
+                  "Särskilda insatser", "Stöd till anhöriga", "Lokal lägesbild", "Åtgärder och uppföljning",
+                  "Dokumentuppgifter"]
+PUBLIC_TITLES = [t for t in SECTION_TITLES if t != "Lokal lägesbild"]
+HOSTILE = ('<img src="file:///etc/passwd"> <link rel="stylesheet" href="http://127.0.0.1:9/evil.css"> '
+           '<script>alert(1)</script> http://127.0.0.1:9/tracker.png')
+
+
+# ---- helpers ------------------------------------------------------------------------------------------
+
+def squash(text: str) -> str:
+    """Text with line breaks, hyphenation and spacing taken out, so a phrase is found wherever lines break."""
+    return re.sub(r"[\s\-\u2010\u00ad]+", "", unicodedata.normalize("NFKC", text))
+
+
+def pdf_pages(body: bytes) -> list[str]:
+    return [squash(page.extract_text()) for page in PdfReader(io.BytesIO(body)).pages]
+
+
+def pdf_text(body: bytes) -> str:
+    return "".join(pdf_pages(body))
+
+
+def demo_version() -> PlanVersion:
+    plan = db.session.scalar(select(Plan).order_by(Plan.id))
+    return plans.latest_version(plan)
+
+
+def set_content(version: PlanVersion, change) -> None:
+    content = copy.deepcopy(version.content)
+    change(content)
+    version.content = content
+    db.session.commit()
+
+
+def adopted_version(label: str = "2025") -> PlanVersion:
+    """A version of the demo plan created as adopted in one go (content of adopted versions cannot change)."""
+    draft = demo_version()
+    version = PlanVersion(
+        plan_id=draft.plan_id, label=label, status="adopted", content=copy.deepcopy(draft.content),
+        template_id=draft.template_id, template_revision=draft.template_revision,
+        decision_body="Kommunfullmäktige", decision_date=date(2026, 3, 12), decision_reference="KS 2026/0142",
+    )
+    db.session.add(version)
+    db.session.commit()
+    return version
+
+
+def download(client, version: PlanVersion, fmt: str = "pdf", edition: str = "internal"):
+    endpoint = "documents.pdf" if fmt == "pdf" else "documents.docx"
+    response = client.get(url_for(endpoint, version_id=version.id, edition=edition))
+    assert response.status_code == 200, response.status_code
+    return response
+
+
+def rendered_rows() -> int:
+    return db.session.scalar(select(func.count()).select_from(RenderedDocument))
+
+
+@pytest.fixture
+def version(seeded) -> PlanVersion:
+    return demo_version()
+
+
+@pytest.fixture
+def internal_pdf(editor_client, version) -> bytes:
+    return download(editor_client, version).data
+
+
+# ---- the PDF ------------------------------------------------------------------------------------------
+
+def test_pdf_has_every_section_in_template_order_with_contents_and_bookmarks(internal_pdf):
+    pages = pdf_pages(internal_pdf)
+    body = "".join(pages[2:])
+    positions = [body.find(squash(f"{n} {title}")) for n, title in enumerate(SECTION_TITLES, start=1)]
+    assert -1 not in positions and positions == sorted(positions)
+    assert pages[1].startswith(squash("Innehåll")) or squash("Innehåll") in pages[1]
+    for title in SECTION_TITLES:
+        assert squash(title) in pages[1]
+    outline = [item.title for item in PdfReader(io.BytesIO(internal_pdf)).outline if not isinstance(item, list)]
+    assert outline == ["Innehåll"] + [f"{n} {t}" for n, t in enumerate(SECTION_TITLES, start=1)]
+
+
+def test_group_tables_print_their_rows_with_option_labels(internal_pdf):
+    text = pdf_text(internal_pdf)
+    for expected in ["Aktör", "Roll i arbetet", "Kontaktfunktion", "Mötesfrekvens",
+                     "Polisen, lokalpolisområde Ekdala", "Kommunpolisen, via polisens växel 114 14",
+                     "Varannan vecka", "Målgrupp", "Höstterminen 2026", "Klart senast", "Indikator",
+                     "2026-03-31", "Genomförd", "Ej påbörjad", "Avbruten"]:
+        assert squash(expected) in text, expected
+    # Stored option values never reach the reader.
+    for raw in ["varannan_vecka", "not_started", "manadsvis"]:
+        assert raw not in text
+
+
+def test_draft_is_marked_on_every_page(internal_pdf):
+    pages = pdf_pages(internal_pdf)
+    assert len(pages) > 5
+    assert all("UTKAST" in page for page in pages)
+    assert squash("Sida 3 av") in pages[2]
+
+
+def test_adopted_version_has_no_draft_marking_and_shows_the_decision(editor_client, version):
+    adopted = adopted_version()
+    body = download(editor_client, adopted).data
+    pages = pdf_pages(body)
+    assert not any("UTKAST" in page for page in pages)
+    cover = pages[0]
+    for expected in ["Antagen", "Antagen av Kommunfullmäktige", "Beslutsdatum 12 mars 2026", "KS 2026/0142"]:
+        assert squash(expected) in cover
+    # Archival: PDF/A-3 (level A, which is also tagged).
+    metadata = PdfReader(io.BytesIO(body)).trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert b'pdfaid:part="3"' in metadata and b'pdfaid:conformance="A"' in metadata
+
+
+def test_public_edition_leaves_out_sensitive_sections_and_columns(editor_client, version, internal_pdf):
+    public = download(editor_client, version, edition="public").data
+    internal_text, public_text = pdf_text(internal_pdf), pdf_text(public)
+    sensitive = ["Lokal lägesbild", "Klistermärken och flygblad", "Kommunpolisen i lokalpolisområde Ekdala",
+                 "Kontaktfunktion", "Kommunpolisen, via polisens växel", "Mottagningsenheten för barn och unga"]
+    for text in sensitive:
+        assert squash(text) in internal_text, text  # so the absence below means something
+        assert squash(text) not in public_text, text
+    assert squash("Polisen, lokalpolisområde Ekdala") in public_text  # the rest of the table stays
+    assert "OFFENTLIGVERSION" in pdf_pages(public)[0].upper()  # the cover prints it in capitals
+    outline = [i.title for i in PdfReader(io.BytesIO(public)).outline if not isinstance(i, list)]
+    assert outline == ["Innehåll"] + [f"{n} {t}" for n, t in enumerate(PUBLIC_TITLES, start=1)]
+
+
+def test_pdf_metadata_names_title_author_and_language(internal_pdf):
+    reader = PdfReader(io.BytesIO(internal_pdf))
+    assert reader.metadata.title == "Handlingsplan mot våldsbejakande extremism"
+    assert reader.metadata.author == "Ekdala kommun"
+    assert reader.trailer["/Root"]["/Lang"] == "sv"
+    assert "/StructTreeRoot" in reader.trailer["/Root"]  # tagged
+
+
+def test_fixed_texts_follow_the_plan_language_not_the_users(client, seeded, version):
+    editor = accounts.find_user("editor@demo.example")
+    editor.language = "en"
+    db.session.commit()
+    sign_in_as(client, "editor@demo.example")
+    pages = pdf_pages(download(client, version).data)
+    assert "Innehåll" in pages[1] and "Contents" not in pages[1]
+    assert squash("Sida 2 av") in pages[1]
+
+
+# ---- DOCX -----------------------------------------------------------------------------------------------
+
+def test_docx_has_heading_styles_and_tables(editor_client, version):
+    document = docx.Document(io.BytesIO(download(editor_client, version, "docx").data))
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [f"{n} {t}" for n, t in enumerate(SECTION_TITLES, start=1)]
+    assert "Samverkansaktörer" in [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
+    actors = document.tables[0]
+    assert actors.style.name == "Table Grid"
+    assert [c.text for c in actors.rows[0].cells] == ["Aktör", "Roll i arbetet", "Kontaktfunktion", "Mötesfrekvens"]
+    assert len(actors.rows) == 1 + 8
+    assert [c.text for c in actors.rows[1].cells][::3] == ["Polisen, lokalpolisområde Ekdala", "Månadsvis"]
+    assert document.core_properties.author == "Ekdala kommun"
+    assert document.core_properties.language == "sv-SE"
+
+
+def test_public_docx_drops_the_sensitive_column_and_section(editor_client, version):
+    document = docx.Document(io.BytesIO(download(editor_client, version, "docx", "public").data))
+    assert [c.text for c in document.tables[0].rows[0].cells] == ["Aktör", "Roll i arbetet", "Mötesfrekvens"]
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Lokal lägesbild" not in text and "Offentlig version" in text
+
+
+@pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice is not installed")
+def test_docx_opens_in_libreoffice(editor_client, version, tmp_path):
+    source = tmp_path / "plan.docx"
+    source.write_bytes(download(editor_client, version, "docx").data)
+    subprocess.run(["libreoffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    assert squash("Bakgrund och inriktning") in pdf_text((tmp_path / "plan.pdf").read_bytes())
+
+
+# ---- safety -----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def guarded(monkeypatch):
+    """Records every URL our fetcher is asked for, and fails on any other fetch, file open or connection."""
+    asked, events = [], []
+    real_fetch = documents.StaticOnlyFetcher.fetch
+
+    def spy(self, url, headers=None):
+        asked.append(url)
+        return real_fetch(self, url, headers)
+
+    def default_fetch(self, url, headers=None):
+        events.append(("default fetcher", url))
+        raise AssertionError(f"WeasyPrint's own fetcher was used for {url}")
+
+    def audit(event, args):
+        if event == "open" and args and "passwd" in str(args[0]) or event == "socket.connect":
+            events.append((event, args))
+
+    monkeypatch.setattr(documents.StaticOnlyFetcher, "fetch", spy)
+    monkeypatch.setattr(weasyprint.urls.URLFetcher, "fetch", default_fetch)
+    _AUDIT["sink"] = audit
+    yield asked, events
+    _AUDIT["sink"] = None
+
+
+_AUDIT = {"sink": None}
+sys.addaudithook(lambda event, args: _AUDIT["sink"] and _AUDIT["sink"](event, args))
+
+
+def test_html_and_urls_in_content_are_shown_as_text_and_never_fetched(editor_client, version, guarded):
+    asked, events = guarded
+    set_content(version, lambda c: c["bakgrund"].update(definition=HOSTILE))
+    body = download(editor_client, version).data
+    assert squash('<img src="file:///etc/passwd">') in pdf_text(body)
+    assert asked and all(url.endswith("/static/print.css") for url in asked)
+    assert events == []
+    preview = editor_client.get(url_for("documents.preview", version_id=version.id)).get_data(as_text=True)
+    assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in preview and "<script>alert" not in preview
+    document = docx.Document(io.BytesIO(download(editor_client, version, "docx").data))
+    assert HOSTILE in [p.text for p in document.paragraphs]
+
+
+def test_fetcher_serves_only_our_static_files(app, tmp_path):
+    static = documents.static_dir()
+    fetcher = documents.StaticOnlyFetcher(static)
+    served = fetcher.fetch((static / "print.css").as_uri())
+    assert served.read() == (static / "print.css").read_bytes()
+    (tmp_path / "evil.css").symlink_to("/etc/passwd")
+    outside = documents.StaticOnlyFetcher(tmp_path)
+    refused = ["file:///etc/passwd", f"{static.as_uri()}/../../../../etc/passwd",
+               f"{static.as_uri()}/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "http://127.0.0.1:9/print.css",
+               "https://example.org/print.css", "data:text/css,body{color:red}", "ftp://example.org/x.css",
+               f"{static.as_uri()}/app.js", f"file://example.org{static}/print.css"]
+    for url in refused:
+        with pytest.raises(documents.RefusedURLError):
+            fetcher.fetch(url)
+    with pytest.raises(documents.RefusedURLError):
+        outside.fetch((tmp_path / "evil.css").as_uri())
+
+
+def test_hostile_sizes_and_scripts_render(editor_client, version):
+    long_word = "Extremismförebyggandesamverkansöverenskommelse" * 7  # over 300 characters
+    rows = [{"_id": f"{n:08x}", "name": f"Rad {n} {long_word if n == 1 else ''}", "meeting_cadence": "vid_behov",
+             "description": "Ünïcødé: שלום, مرحبا, 東京, emoji 🙂🚓"} for n in range(1, 201)]
+
+    def change(content):
+        content["samverkan"]["aktorer"] = rows
+        content["bakgrund"]["definition"] = f"{long_word}\n\nÆble, øl og ål – Привет, ΕΛΛΑΣ – {long_word}"
+        content["sarskilda"] = {}
+
+    set_content(version, change)
+    pages = pdf_pages(download(editor_client, version).data)
+    text = "".join(pages)
+    assert len(pages) > 15  # 200 rows run over many pages
+    assert squash(long_word) in text and squash("Æble, øl og ål – Привет, ΕΛΛΑΣ") in text
+    assert squash("Särskilda insatser Ej ifyllt") in text  # an empty section says so in one line
+    # pypdf cannot decode the text of a font WeasyPrint re-encodes for glyphs no font has (emoji, CJK),
+    # so the table rows are counted in the DOCX and the preview.
+    document = docx.Document(io.BytesIO(download(editor_client, version, "docx").data))
+    assert len(document.tables[0].rows) == 201
+    preview = page_text(editor_client.get(url_for("documents.preview", version_id=version.id)))
+    assert "Rad 200" in preview and "東京, emoji 🙂🚓" in preview
+
+
+# ---- caching and frozen documents -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt, renderer", [("pdf", "render_pdf"), ("docx", "render_docx")])
+def test_repeat_download_is_served_from_the_cache(editor_client, version, monkeypatch, fmt, renderer):
+    from planbuilder.services import docx_export
+
+    module = documents if renderer == "render_pdf" else docx_export
+    real, calls = getattr(module, renderer), []
+    monkeypatch.setattr(module, renderer, lambda v, e: calls.append(e) or real(v, e))
+    first = download(editor_client, version, fmt).data
+    second = download(editor_client, version, fmt).data
+    assert first == second and calls == ["internal"]
+    set_content(version, lambda c: c["ansvar"].update(politiskt_ansvar="Kommunfullmäktige"))
+    download(editor_client, version, fmt)
+    assert len(calls) == 2  # changed content is rendered again …
+    assert rendered_rows() == 1  # … and replaces the stale copy
+
+
+def test_concurrent_render_of_the_same_document_serves_the_stored_one(editor_client, version, monkeypatch):
+    theirs = b"%PDF-1.7 stored by another process"
+
+    def render_while_another_process_stores(v, edition):
+        key = documents.cache_key(v, edition, "pdf")
+        with db.engine.begin() as other:
+            other.execute(insert(RenderedDocument).values(
+                cache_key=key, version_id=v.id, edition=edition, format="pdf", content=theirs,
+                sha256=hashlib.sha256(theirs).hexdigest()))
+        return b"%PDF-1.7 ours"
+
+    monkeypatch.setattr(documents, "render_pdf", render_while_another_process_stores)
+    assert download(editor_client, version).data == theirs
+    assert rendered_rows() == 1
+
+
+def test_frozen_document_is_returned_byte_for_byte(editor_client, monkeypatch):
+    adopted = adopted_version()
+    frozen = b"%PDF-1.7 rendered at adoption"
+    db.session.add(FrozenDocument(version_id=adopted.id, edition="internal", content=frozen,
+                                  sha256=hashlib.sha256(frozen).hexdigest()))
+    db.session.commit()
+    monkeypatch.setattr(documents, "render_pdf", lambda v, e: pytest.fail("a frozen PDF was rendered again"))
+    assert download(editor_client, adopted).data == frozen
+
+
+# ---- routes, scope and the command ------------------------------------------------------------------------
+
+def test_preview_page_shows_the_document_and_download_links(reviewer_client):
+    version = demo_version()
+    response = reviewer_client.get(url_for("documents.preview", version_id=version.id))
+    assert response.status_code == 200
+    text = page_text(response)
+    for n, title in enumerate(SECTION_TITLES, start=1):
+        assert f"{n} {title}" in text
+    body = response.get_data(as_text=True)
+    for endpoint in ("documents.pdf", "documents.docx"):
+        for edition in ("internal", "public"):
+            assert url_for(endpoint, version_id=version.id, edition=edition).replace("&", "&amp;") in body
+    public = page_text(reviewer_client.get(url_for("documents.preview", version_id=version.id, edition="public")))
+    assert "Lokal lägesbild" not in public and "Offentlig version" in public
+
+
+def test_download_has_a_safe_file_name(editor_client, version):
+    response = download(editor_client, version, edition="public")
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="handlingsplan-mot-valdsbejakande-extremism-2026-public.pdf"')
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_unknown_edition_is_refused_with_a_message(editor_client, version):
+    for endpoint in ("documents.pdf", "documents.docx", "documents.preview"):
+        response = editor_client.get(url_for(endpoint, version_id=version.id, edition="secret"))
+        assert response.status_code == 400
+        text = html.unescape(page_text(response))  # the user's language; the edition names are the URL's words
+        assert "'secret'" in text and "internal" in text and "public" in text
+
+
+def test_other_municipalities_and_anonymous_users_cannot_see_the_document(client, seeded, version):
+    for endpoint in ("documents.preview", "documents.pdf", "documents.docx"):
+        assert client.get(url_for(endpoint, version_id=version.id)).status_code in (302, 303)
+    elsewhere = accounts.create_municipality("Norrby kommun", "SE")
+    accounts.create_user("outsider@norrby.example", "Outsider", "demo-password-1", elsewhere, "admin")
+    sign_in_as(client, "outsider@norrby.example")
+    for endpoint in ("documents.preview", "documents.pdf", "documents.docx"):
+        assert client.get(url_for(endpoint, version_id=version.id)).status_code == 404
+    assert client.get(url_for("documents.pdf", version_id=9999)).status_code == 404
+
+
+def test_cli_render_writes_a_valid_file(runner, version, tmp_path):
+    pdf, docx_file, html_file = tmp_path / "plan.pdf", tmp_path / "plan.docx", tmp_path / "plan.html"
+    result = runner.invoke(args=["plans", "render", str(version.id), "--format", "pdf", "--edition", "public",
+                                 "-o", str(pdf)])
+    assert result.exit_code == 0, result.output
+    assert "OFFENTLIGVERSION" in pdf_pages(pdf.read_bytes())[0].upper()
+    assert runner.invoke(args=["plans", "render", str(version.id), "--format", "docx", "-o", str(docx_file)]
+                         ).exit_code == 0
+    assert docx.Document(str(docx_file)).core_properties.title == "Handlingsplan mot våldsbejakande extremism"
+    assert runner.invoke(args=["plans", "render", str(version.id), "--format", "html", "-o", str(html_file)]
+                         ).exit_code == 0
+    assert '<html lang="sv">' in html_file.read_text(encoding="utf-8")
+
+
+def test_cli_render_names_an_unknown_version(runner, seeded, tmp_path):
+    result = runner.invoke(args=["plans", "render", "9999", "-o", str(tmp_path / "x.pdf")])
+    assert result.exit_code == 1
+    assert "no plan version with id 9999" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "x.pdf").exists()
+
+
+# ---- the document model's rules, on a small template --------------------------------------------------------
+
+SMALL_TEMPLATE = {
+    "id": "xx-small", "revision": 1, "country": "NO", "language": "nb", "title": "Liten plan",
+    "sections": [
+        {"id": "a", "title": "Åpen del", "fields": [
+            {"id": "open", "type": "short_text", "label": "Åpent felt"},
+            {"id": "secret", "type": "short_text", "label": "Hemmelig felt", "sensitive": True},
+            {"id": "empty", "type": "long_text", "label": "Tomt felt"},
+            {"id": "rows", "type": "group", "label": "Rader", "fields": [
+                {"id": "name", "type": "short_text", "label": "Navn"},
+                {"id": "phone", "type": "short_text", "label": "Telefon", "sensitive": True},
+                {"id": "ok", "type": "yes_no", "label": "Avklart"}]}]},
+        {"id": "b", "title": "Tom del", "optional": True, "fields": [
+            {"id": "x", "type": "long_text", "label": "Tekst"}]},
+    ],
+}
+
+
+def test_model_leaves_out_sensitive_and_empty_fields(app):
+    from flask_babel import force_locale
+
+    template = parse_template(SMALL_TEMPLATE, "test")
+    content = {"a": {"open": "Synlig", "secret": "Skjult", "empty": "  ",
+                     "rows": [{"_id": "0000000a", "name": "Ola", "phone": "99 99 99 99", "ok": True},
+                              {"_id": "0000000b", "phone": "11 11 11 11"}]}}
+    cover = Cover("Bø kommune", "Plan", "1", "draft")
+    with force_locale("nb"):
+        internal = build_document(template, content, cover, "internal")
+        public = build_document(template, content, cover, "public")
+    facts, table = internal.sections[0].blocks
+    assert [v.label for v in facts.values] == ["Åpent felt", "Hemmelig felt"]  # the empty long text is left out
+    assert table.columns == ("Navn", "Telefon", "Avklart") and len(table.rows) == 2
+    assert table.rows[0][2] == ("Ja",)
+    public_facts, public_table = public.sections[0].blocks
+    assert [v.value for v in public_facts.values] == ["Synlig"]
+    # The column goes, and so does the row that held nothing but sensitive values.
+    assert public_table.columns == ("Navn", "Avklart") and public_table.rows == ((("Ola",), ("Ja",)),)
+    assert internal.sections[1].blocks == ()
