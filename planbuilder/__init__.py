@@ -90,7 +90,7 @@ def _tune_sqlite(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .views import assets, auth, documents, errors, health, plans, wizard
+    from .views import admin, assets, auth, documents, errors, health, plans, review, versions, wizard
 
     app.register_blueprint(assets.bp)
     app.register_blueprint(health.bp)
@@ -98,6 +98,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(plans.bp)
     app.register_blueprint(wizard.bp, url_prefix="/plans")
     app.register_blueprint(documents.bp, url_prefix="/versions")
+    app.register_blueprint(versions.bp, url_prefix="/versions")
+    app.register_blueprint(review.bp, url_prefix="/review")
+    app.register_blueprint(admin.bp, url_prefix="/admin")
     errors.register(app)
 
 
