@@ -32,7 +32,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
-    from . import cli, templating
+    from . import cli, security, templating
+    security.register(app)
     templating.register(app)
     cli.register(app)
     if app.config["AUTO_MIGRATE"] and not app.config.get("TESTING"):
