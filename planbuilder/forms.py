@@ -55,6 +55,14 @@ class LengthAtMost:
                                     limit=self.limit, count=len(field.data)))
 
 
+class FiniteNumber:
+    """NaN and infinity parse as numbers but cannot be stored as JSON (PostgreSQL refuses them)."""
+
+    def __call__(self, form, field):
+        if field.data is not None and not field.data.is_finite():
+            raise ValidationError(_("Enter a number."))
+
+
 class NoNullCharacters:
     def __call__(self, form, field):
         if field.data and "\x00" in field.data:
@@ -94,7 +102,7 @@ def _wtforms_field(field: TemplateField, template: PlanTemplate):
                          render_kw={"autocomplete": "off"})
     if kind == "number":
         return DecimalField(label, description=hint, places=None,
-                            validators=[Optional(), NumberRange(min=field.min, max=field.max)])
+                            validators=[Optional(), FiniteNumber(), NumberRange(min=field.min, max=field.max)])
     if kind == "yes_no":
         return RadioField(label, choices=YES_NO, validate_choice=False, description=hint,
                           validators=[ChoiceAmong({"yes", "no"})])
