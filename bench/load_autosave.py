@@ -13,109 +13,48 @@ share a lock counter.
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import os
 import random
-import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-PASSWORD = "load-test-password"
+sys.path.insert(0, str(REPO / "bench"))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def prepare_database(server: str) -> str:
-    from sqlalchemy import create_engine, text
-    base = server.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    engine = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS planbuilder_load WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE planbuilder_load"))
-    engine.dispose()
-    return f"{base}/planbuilder_load"
-
-
-def flask(env: dict, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, check=True)
-    return done.stdout
-
-
-def seed(env: dict, editors: int) -> None:
-    flask(env, "db", "upgrade")
-    flask(env, "seed-demo", "--password", PASSWORD)
-    for i in range(editors):
-        flask(env, "users", "create", "--email", f"load{i:02d}@demo.example", "--municipality", "Ekdala kommun",
-              "--role", "editor", "--password", PASSWORD)
+from harness import DEFAULT_POSTGRES, PASSWORD, EditorClient, Gunicorn, scratch_database, seed  # noqa: E402
 
 
 class Editor(threading.Thread):
+    """One simulated coordinator: autosaves fields of one section, pausing like a person typing."""
+
     def __init__(self, number: int, base: str, plan_id: int, section: str, fields: list[str], until: float):
         super().__init__(daemon=True)
-        self.number, self.base, self.plan_id, self.section, self.fields = number, base, plan_id, section, fields
-        self.until = until
-        self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        self.number, self.plan_id, self.section, self.fields, self.until = number, plan_id, section, fields, until
+        self.client = EditorClient(base)
         self.latencies: list[float] = []
         self.acknowledged: list[tuple[int, str, str, str]] = []  # (lock after, section, field, value)
         self.conflicts = self.errors = self.server_errors = 0
 
-    def request(self, path: str, data: dict | None = None, headers: dict | None = None) -> tuple[int, str]:
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        req = urllib.request.Request(self.base + path, data=body, headers=headers or {})
-        try:
-            with self.opener.open(req, timeout=30) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-    def sign_in(self) -> None:
-        _, page = self.request("/auth/sign-in")
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        status, _ = self.request("/auth/sign-in", {"csrf_token": token, "email": f"load{self.number:02d}@demo.example",
-                                                   "password": PASSWORD})
-        assert status == 200, status  # urllib follows the 303 to the dashboard
-
-    def open_section(self) -> dict:
-        _, page = self.request(f"/plans/{self.plan_id}/sections/{self.section}")
-        return {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
-                "lock": re.search(r'name="lock" id="lock" value="(\d+)"', page).group(1),
-                "editor_token": re.search(r'name="editor_token" value="([^"]+)"', page).group(1)}
-
     def run(self) -> None:
-        self.sign_in()
-        form = self.open_section()
+        self.client.sign_in(f"load{self.number:02d}@demo.example", PASSWORD)
+        self.client.open_section(self.plan_id, self.section)
         n = 0
         while time.monotonic() < self.until:
             field = random.choice(self.fields)
             value = f"editor {self.number} save {n}"
             n += 1
             started = time.perf_counter()
-            status, body = self.request(f"/plans/{self.plan_id}/sections/{self.section}",
-                                        {**form, "_autosave": field, field: value}, {"HX-Request": "true"})
+            status, _ = self.client.autosave(self.plan_id, self.section, field, value)
             self.latencies.append((time.perf_counter() - started) * 1000)
             if status == 200:
-                form["lock"] = re.search(r'id="lock" value="(\d+)"', body).group(1)
-                self.acknowledged.append((int(form["lock"]), self.section, field, value))
+                self.acknowledged.append((int(self.client.form["lock"]), self.section, field, value))
             elif status == 409:
                 self.conflicts += 1
-                form = self.open_section()  # "reload the page"
+                self.client.open_section(self.plan_id, self.section)  # "reload the page"
             else:
                 self.errors += 1
                 self.server_errors += status >= 500
@@ -153,24 +92,15 @@ def main() -> None:
     parser.add_argument("--editors", type=int, default=25)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     args = parser.parse_args()
 
-    database_url = prepare_database(args.postgres)
+    database_url = scratch_database(args.postgres, "planbuilder_load")
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "load-test"}
     seed(env, args.editors)
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", "4",
-                               "--bind", f"127.0.0.1:{port}", "app:app"], cwd=REPO, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = Gunicorn(env, workers=args.workers)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(60):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
+        base = server.base
         from planbuilder import create_app
         from planbuilder.extensions import db
         from planbuilder.models import Plan
@@ -188,8 +118,7 @@ def main() -> None:
         for editor in editors:
             editor.join(args.seconds + 60)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(10)
+        server.stop()
 
     latencies = [ms for e in editors for ms in e.latencies]
     acknowledged = sum(len(e.acknowledged) for e in editors)

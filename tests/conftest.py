@@ -9,6 +9,7 @@ import os
 import re
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from planbuilder import create_app
@@ -81,9 +82,25 @@ def app_config() -> dict:
     return {}
 
 
+class IsolatedClient(FlaskClient):
+    """Each request in an app context of its own, as in production: fresh `g` and a fresh database session.
+
+    Without this, requests made while a test holds a request context (for url_for) would reuse the test's app
+    context, so one request's loaded user or cached objects would leak into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        # What the test itself reads next must come from the database, not from its own stale session.
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(database_url, translations_dir, migrated_schema, app_config):
     app = make_app(database_url, translations_dir, **app_config)
+    app.test_client_class = IsolatedClient
     # A request context, so tests can build links with url_for as templates do.
     with app.test_request_context():
         _empty_all_tables()

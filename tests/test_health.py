@@ -39,3 +39,19 @@ def test_malformed_database_url_stops_start_up_clearly(monkeypatch, url):
     with pytest.raises(SystemExit) as caught:
         create_app({"TESTING": True})
     assert "DATABASE_URL" in str(caught.value.code)
+
+
+def test_database_failing_after_sign_in_still_gets_the_friendly_page(app, editor_client, monkeypatch):
+    """The connection dies mid-session: loading the signed-in user fails too, and the page must still render."""
+    from sqlalchemy.exc import OperationalError
+
+    from planbuilder.extensions import login_manager
+
+    def database_gone(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(login_manager, "_user_callback", database_gone)
+    response = editor_client.get(url_for("plans.dashboard"))
+    assert response.status_code == 503
+    body = response.get_data(as_text=True)
+    assert "briefly unavailable" in body and "Traceback" not in body

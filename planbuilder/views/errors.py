@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, InterfaceError
@@ -15,7 +15,19 @@ log = logging.getLogger(__name__)
 
 
 def _page(status: int, title: str, message: str):
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    # Rendered without the context processors: Flask-Login's would load the signed-in user from the
+    # database, which is exactly what fails when the "database unavailable" page is needed.
+    body = current_app.jinja_env.get_template("errors/error.html").render(status=status, title=title,
+                                                                           message=message)
+    return body, status
+
+
+def _rollback_quietly() -> None:
+    """Roll back the failed request's transaction; with the database gone even that can fail."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - nothing more to undo, and the error page must still be shown
+        log.debug("rollback failed", exc_info=True)
 
 
 def register(app: Flask) -> None:
@@ -46,7 +58,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(InterfaceError)
     def database_unavailable(exc):
         log.error("database unavailable during %s %s: %s", request.method, request.path, exc.__class__.__name__)
-        db.session.rollback()
+        _rollback_quietly()
         return _page(503, _("Planbuilder is briefly unavailable"),
                      _("We cannot reach the database right now. Nothing you saved has been lost; please try "
                        "again in a minute."))
@@ -54,7 +66,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc):
         log.exception("unexpected error during %s %s", request.method, request.path)
-        db.session.rollback()
+        _rollback_quietly()
         return _page(500, _("Something went wrong"),
                      _("The error has been logged. Please try again; if it happens again, tell your "
                        "administrator what you were doing."))
