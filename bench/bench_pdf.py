@@ -25,6 +25,9 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "bench"))
+
+from report import Row  # noqa: E402
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
@@ -171,6 +174,46 @@ def report(rows: list[dict]) -> None:
           "\nratio = render / chromium (medians; target <= 1.0). Medians and nearest-rank p95 over the runs.")
 
 
+def measure(runs: int, chromium: bool = True) -> list[dict]:
+    from scripts.pdf_pages import demo_app, demo_version
+
+    rows = []
+    with demo_app() as app, tempfile.TemporaryDirectory(prefix="bench-pdf-") as folder:
+        demo = demo_version()
+        for name, version in (("demo", demo), ("demo ×3", add_tripled_plan(demo))):
+            for edition in ("internal", "public"):
+                cold = cold_renders(app, version, edition, runs)
+                cached = cached_fetches(version, edition, max(20, runs))
+                printed = [] if not chromium else chromium_prints(version, edition, runs, Path(folder))
+                renders, walls = [r["seconds"] for r in cold], [r["wall"] for r in cold]
+                rows.append({
+                    "document": name, "edition": edition, "kib": cold[0]["bytes"] / 1024, "pages": cold[0]["pages"],
+                    "render_med": statistics.median(renders), "render_p95": p95(renders),
+                    "wall_med": statistics.median(walls),
+                    "cold_med": statistics.median(r["cold"] for r in cold),
+                    "peak_mib": max(r["peak_kib"] for r in cold) / 1024,
+                    "render_mib": max(r["render_kib"] for r in cold) / 1024,
+                    "cached_med": statistics.median(cached), "cached_p95": p95(cached),
+                    "chromium_med": statistics.median(printed) if printed else 0,
+                    "chromium_p95": p95(printed) if printed else 0,
+                })
+                print(f"… {name} {edition} done", file=sys.stderr)
+    return rows
+
+
+def collect(runs: int = 3) -> list[Row]:
+    """The figures bench/run.py reports: first render against Chromium, cached fetch, peak memory."""
+    rows = []
+    for row in measure(runs):
+        name = f"{row['document']} {row['edition']} ({row['pages']} p.)"
+        rows.append(Row("pdf", f"{name} first render", row["render_med"], row["render_p95"], "s",
+                        "ratio <= 1.0 (Chromium print)", row["chromium_med"] or None))
+        rows.append(Row("pdf", f"{name} cached fetch", row["cached_med"] * 1000, row["cached_p95"] * 1000,
+                        "ms", "< 20 ms"))
+        rows.append(Row("pdf", f"{name} peak memory", row["peak_mib"], row["peak_mib"], "MiB", "< 300 MiB"))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -182,30 +225,7 @@ def main() -> None:
         uri, translations, version_id, edition = args.child
         child(uri, translations, int(version_id), edition)
         return
-    from scripts.pdf_pages import demo_app, demo_version
-
-    rows = []
-    with demo_app() as app, tempfile.TemporaryDirectory(prefix="bench-pdf-") as folder:
-        demo = demo_version()
-        for name, version in (("demo", demo), ("demo ×3", add_tripled_plan(demo))):
-            for edition in ("internal", "public"):
-                cold = cold_renders(app, version, edition, args.runs)
-                cached = cached_fetches(version, edition, max(20, args.runs))
-                chromium = [] if args.no_chromium else chromium_prints(version, edition, args.runs, Path(folder))
-                renders, walls = [r["seconds"] for r in cold], [r["wall"] for r in cold]
-                rows.append({
-                    "document": name, "edition": edition, "kib": cold[0]["bytes"] / 1024, "pages": cold[0]["pages"],
-                    "render_med": statistics.median(renders), "render_p95": p95(renders),
-                    "wall_med": statistics.median(walls),
-                    "cold_med": statistics.median(r["cold"] for r in cold),
-                    "peak_mib": max(r["peak_kib"] for r in cold) / 1024,
-                    "render_mib": max(r["render_kib"] for r in cold) / 1024,
-                    "cached_med": statistics.median(cached), "cached_p95": p95(cached),
-                    "chromium_med": statistics.median(chromium) if chromium else 0,
-                    "chromium_p95": p95(chromium) if chromium else 0,
-                })
-                print(f"… {name} {edition} done", file=sys.stderr)
-    report(rows)
+    report(measure(args.runs, not args.no_chromium))
 
 
 if __name__ == "__main__":

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from report import Row, print_table, summarise  # noqa: E402
 
 from flask import url_for  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
@@ -28,12 +30,8 @@ from planbuilder.services import accounts, demo  # noqa: E402
 MUNICIPALITIES = 1000
 VERSIONS_PER_MUNICIPALITY = 10  # two plans, five versions each
 REQUESTS = 250
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 STATUSES = ["superseded", "superseded", "superseded", "adopted", "draft"]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def build_app(url: str):
@@ -106,22 +104,26 @@ def postgres_url(server: str) -> str | None:
     return f"{base}/planbuilder_bench".replace("postgresql://", "postgresql+psycopg://")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    args = parser.parse_args()
+def collect(postgres: str = DEFAULT_SERVER) -> list[Row]:
     databases = {"SQLite": f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"}
-    pg = postgres_url(args.postgres)
+    pg = postgres_url(postgres)
     if pg:
         databases["PostgreSQL"] = pg
-    print(f"{MUNICIPALITIES} municipalities × {VERSIONS_PER_MUNICIPALITY} versions, {REQUESTS} requests each")
-    print(f"{'database':<12}{'request':<15}{'median ms':>10}{'p95 ms':>10}{'target p95':>12}")
-    targets = {"autosave": 30, "section page": 50}
+    targets = {"autosave": "p95 < 30 ms", "section page": "p95 < 50 ms"}
+    rows = []
     for name, url in databases.items():
-        timings = measure(build_app(url))
-        for request, values in timings.items():
-            print(f"{name:<12}{request:<15}{statistics.median(values):>10.1f}{percentile(values, .95):>10.1f}"
-                  f"{targets[request]:>12}")
+        for request, values in measure(build_app(url)).items():
+            rows.append(summarise("wizard", f"{request} ({name}, {REQUESTS} requests)", values,
+                                  target=targets[request]))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", default=DEFAULT_SERVER)
+    args = parser.parse_args()
+    print(f"{MUNICIPALITIES} municipalities × {VERSIONS_PER_MUNICIPALITY} versions each")
+    print_table(collect(args.postgres))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from harness import DEFAULT_POSTGRES, PASSWORD, EditorClient, Gunicorn, scratch_database, seed  # noqa: E402
+from report import Row, percentile, summarise  # noqa: E402
 
 
 class Editor(threading.Thread):
@@ -87,20 +88,13 @@ def verify(database_url: str, editors: list[Editor], plan_id: int) -> list[str]:
     return problems
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Autosave load test (loopback only)")
-    parser.add_argument("--editors", type=int, default=25)
-    parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
-    args = parser.parse_args()
-
-    database_url = scratch_database(args.postgres, "planbuilder_load")
+def run(editors_count: int = 25, seconds: int = 60, workers: int = 3, postgres: str = DEFAULT_POSTGRES) -> dict:
+    """Runs the load and the check; returns the figures and any lost saves."""
+    database_url = scratch_database(postgres, "planbuilder_load")
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "load-test"}
-    seed(env, args.editors)
-    server = Gunicorn(env, workers=args.workers)
+    seed(env, editors_count)
+    server = Gunicorn(env, workers=workers)
     try:
-        base = server.base
         from planbuilder import create_app
         from planbuilder.extensions import db
         from planbuilder.models import Plan
@@ -110,32 +104,50 @@ def main() -> None:
             plan = db.session.scalars(db.select(Plan).order_by(Plan.id)).first()
             template = app.extensions["plan_templates"][plan.template_id]
         sections = [s for s in template.sections if text_fields(s)]
-        until = time.monotonic() + args.seconds
-        editors = [Editor(i, base, plan.id, sections[i % len(sections)].id, text_fields(sections[i % len(sections)]),
-                          until) for i in range(args.editors)]
+        until = time.monotonic() + seconds
+        editors = [Editor(i, server.base, plan.id, sections[i % len(sections)].id,
+                          text_fields(sections[i % len(sections)]), until) for i in range(editors_count)]
         for editor in editors:
             editor.start()
         for editor in editors:
-            editor.join(args.seconds + 60)
+            editor.join(seconds + 60)
     finally:
         server.stop()
+    return {
+        "latencies": [ms for e in editors for ms in e.latencies],
+        "acknowledged": sum(len(e.acknowledged) for e in editors),
+        "conflicts": sum(e.conflicts for e in editors),
+        "errors": sum(e.errors for e in editors),
+        "server_errors": sum(e.server_errors for e in editors),
+        "lost": verify(database_url, editors, plan.id),
+    }
 
-    latencies = [ms for e in editors for ms in e.latencies]
-    acknowledged = sum(len(e.acknowledged) for e in editors)
-    conflicts = sum(e.conflicts for e in editors)
-    errors = sum(e.errors for e in editors)
-    server_errors = sum(e.server_errors for e in editors)
-    ordered = sorted(latencies)
-    pct = lambda p: ordered[min(len(ordered) - 1, int(p * (len(ordered) - 1)))]  # noqa: E731
+
+def collect(seconds: int = 60) -> list[Row]:
+    result = run(seconds=seconds)
+    measure = (f"autosave, 25 editors {seconds} s: {len(result['latencies'])} req, {result['conflicts']} "
+               f"conflicts, {result['server_errors']} 5xx, {len(result['lost'])} lost")
+    return [summarise("load (gunicorn, PG)", measure, result["latencies"], target="0 5xx, 0 lost")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Autosave load test (loopback only)")
+    parser.add_argument("--editors", type=int, default=25)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    args = parser.parse_args()
+    result = run(args.editors, args.seconds, args.workers, args.postgres)
+    latencies = result["latencies"]
     print(f"editors {args.editors}, {args.seconds} s, gunicorn {args.workers} workers × 4 threads, PostgreSQL")
-    print(f"requests {len(latencies)}  acknowledged {acknowledged}  conflicts {conflicts}  errors {errors} "
-          f"(5xx {server_errors})")
-    print(f"latency ms  p50 {statistics.median(latencies):.1f}  p95 {pct(.95):.1f}  p99 {pct(.99):.1f}")
-    problems = verify(database_url, editors, plan.id)
-    print("lost acknowledged saves: " + ("none" if not problems else f"{len(problems)}"))
-    for problem in problems[:10]:
+    print(f"requests {len(latencies)}  acknowledged {result['acknowledged']}  conflicts {result['conflicts']}  "
+          f"errors {result['errors']} (5xx {result['server_errors']})")
+    print(f"latency ms  p50 {statistics.median(latencies):.1f}  p95 {percentile(latencies, .95):.1f}  "
+          f"p99 {percentile(latencies, .99):.1f}")
+    print("lost acknowledged saves: " + ("none" if not result["lost"] else f"{len(result['lost'])}"))
+    for problem in result["lost"][:10]:
         print("  " + problem)
-    sys.exit(1 if problems or server_errors else 0)
+    sys.exit(1 if result["lost"] or result["server_errors"] else 0)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,42 @@
+"""Every benchmark, one table: python bench/run.py [--quick]
+
+Runs, in turn: the wizard (autosave and section page on SQLite and PostgreSQL, 1,000 municipalities), the plan
+document (first render against Chromium's print, cached fetch, peak memory), the comparison of two versions, and
+the 25-editor autosave load against gunicorn on PostgreSQL. Takes about ten minutes on the 2-core reference
+machine (--quick: shorter load and fewer PDF runs). Record the results in docs/performance.md.
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from report import print_table  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run every benchmark and print one table")
+    parser.add_argument("--quick", action="store_true", help="a 20 s load and one PDF run per document")
+    args = parser.parse_args()
+    import bench_pdf
+    import bench_wizard
+    import load_autosave
+
+    rows = bench_wizard.collect()
+    rows += bench_pdf.collect(runs=1 if args.quick else 3)
+    try:
+        import bench_diff
+        rows += bench_diff.collect()
+    except (ImportError, AttributeError) as missing:
+        print(f"comparison benchmark not run: {missing}", file=sys.stderr)
+    rows += load_autosave.collect(seconds=20 if args.quick else 60)
+    print(f"\nmachine: {platform.node()}, {platform.machine()}, Python {platform.python_version()}")
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
