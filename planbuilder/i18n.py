@@ -12,6 +12,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, g, request, session
+from sqlalchemy.exc import SQLAlchemyError
 
 SOURCE_DIR = Path(__file__).parent / "translations"
 
@@ -40,8 +41,38 @@ def select_locale() -> str:
     if user is not None and user.is_authenticated and user.language in languages:
         return user.language
     access = g.get("access")
+    if access is None and user is not None and user.is_authenticated:
+        access = _working_access()
     if access is not None and access.municipality.language in languages:
         return access.municipality.language
     if session.get("language") in languages:
         return session["language"]
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return _browser_language(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+# Browsers set to Norwegian may send only the macrolanguage "no", or Nynorsk; Bokmål serves both better than English.
+NORWEGIAN = {"no": "nb", "nn": "nb"}
+
+
+def _browser_language(languages) -> str | None:
+    """The first of the browser's languages, in its order of preference, that we have (by primary subtag)."""
+    for value, _quality in request.accept_languages:
+        primary = value.replace("_", "-").split("-")[0].lower()
+        primary = NORWEGIAN.get(primary, primary)
+        if primary in languages:
+            return primary
+    return None
+
+
+def _working_access():
+    """The municipality the user works in, for pages that scope access by their plan and so leave g.access unset.
+
+    A query, but only for a user already loaded, which proved the database answers; if it fails after all, the
+    language falls back to the browser's rather than the error page failing too.
+    """
+    from .views.scope import current_access
+
+    try:
+        return current_access()
+    except SQLAlchemyError:
+        return None
