@@ -43,6 +43,9 @@ def translations_dir(tmp_path_factory):
     return str(tmp_path_factory.mktemp("translations"))
 
 
+_apps_made: list = []
+
+
 def make_app(database_url: str, translations_dir: str, **overrides):
     config = {
         "TESTING": True,
@@ -56,7 +59,19 @@ def make_app(database_url: str, translations_dir: str, **overrides):
         "ARGON2_MEMORY_COST": 1024,
         **overrides,
     }
-    return create_app(config)
+    made = create_app(config)
+    _apps_made.append(made)
+    return made
+
+
+@pytest.fixture(autouse=True)
+def _close_database_pools():
+    """Every app a test made gives back its database connections when the test ends (PostgreSQL counts them)."""
+    yield
+    while _apps_made:
+        made = _apps_made.pop()
+        with made.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
