@@ -143,3 +143,87 @@ def plans_render(version_id: int, fmt: str, edition: str, output: Path) -> None:
     except (plans.PlanError, OSError) as exc:
         fail(str(exc))
     click.echo(f"wrote {output} ({len(body)} bytes, {edition} edition)")
+
+
+@plans_cli.command("diff")
+@click.argument("version_a", type=int)
+@click.argument("version_b", type=int)
+@click.option("--format", "fmt", type=click.Choice(("text", "html", "pdf")), default="text", show_default=True)
+@click.option("--edition", type=click.Choice(("internal", "public")), default="internal", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="File to write (default: standard output; required for pdf).")
+def plans_diff(version_a: int, version_b: int, fmt: str, edition: str, output: Path | None) -> None:
+    """What changed from VERSION_A to VERSION_B (two versions of the same plan)."""
+    from .models import PlanVersion
+    from .services import diff, versions
+
+    first, second = db.session.get(PlanVersion, version_a), db.session.get(PlanVersion, version_b)
+    for number, found in ((version_a, first), (version_b, second)):
+        if found is None:
+            fail(f"there is no plan version with id {number}")
+    if first.plan_id != second.plan_id:
+        fail(f"versions {version_a} and {version_b} belong to different plans; only versions of the same plan "
+             "can be compared")
+    if fmt == "pdf" and output is None:
+        fail("a PDF needs a file: add -o FILE")
+    if fmt == "text":
+        heading = f"{second.plan.title}: changes from version {first.label} to version {second.label}"
+        body = diff.as_text(versions.comparison(first, second, edition), heading).encode("utf-8")
+    elif fmt == "html":
+        body = versions.changes_html(first, second, edition).encode("utf-8")
+    else:
+        body = versions.changes_pdf(first, second, edition)
+    if output is None:
+        click.echo(body.decode("utf-8"), nl=False)
+        return
+    try:
+        output.write_bytes(body)
+    except OSError as exc:
+        fail(str(exc))
+    click.echo(f"wrote {output} ({len(body)} bytes)")
+
+
+@plans_cli.command("export")
+@click.argument("plan_id", type=int)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="File to write (default: standard output).")
+def plans_export(plan_id: int, output: Path | None) -> None:
+    """Write a plan with all its versions, adoption data and frozen PDFs as JSON (docs/export-format.md)."""
+    from .services import plan_export
+
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        fail(f"there is no plan with id {plan_id}")
+    text = plan_export.export_json(plan)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(str(exc))
+    click.echo(f"wrote {output} ({len(plan.versions)} versions)")
+
+
+@plans_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--municipality", "municipality_ref", required=True, help="Name or id of the municipality.")
+def plans_import(file: Path, municipality_ref: str) -> None:
+    """Recreate an exported plan (with new ids) in a municipality; refuses a file that is wrong in any way."""
+    from .services import plan_export
+
+    municipality = accounts.find_municipality(municipality_ref)
+    if municipality is None:
+        fail(f"there is no municipality '{municipality_ref}'")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {file}: {exc}")
+    try:
+        plan = plan_export.import_plan(text, municipality)
+    except plan_export.ImportRefused as exc:
+        click.echo("Error: nothing was imported:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"imported plan {plan.id}: {plan.title} ({len(plan.versions)} versions) into {municipality.name}")

@@ -17,6 +17,9 @@ from .content import ROW_ID, content_problems, is_empty, is_section_started, mis
 from .plans import new_row_id
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, NEEDS_ATTENTION = "not_started", "in_progress", "completed", "needs_attention"
+# A section of a revision draft that nobody has yet confirmed as still valid or changed.
+TO_REVIEW = "to_review"
+REVIEW_PENDING, REVIEW_CONFIRMED, REVIEW_CHANGED = "pending", "confirmed", "changed"
 
 
 class SaveConflict(Exception):
@@ -31,6 +34,14 @@ class InvalidContent(Exception):
     """A save would store content that does not fit the template (a safety net behind form validation)."""
 
 
+class SectionsToReview(Exception):
+    """A revision cannot be submitted while sections still wait to be confirmed or changed (.sections)."""
+
+    def __init__(self, sections: list[Section]):
+        super().__init__(", ".join(s.id for s in sections))
+        self.sections = sections
+
+
 # --- statuses -------------------------------------------------------------------------------------------------
 
 def section_state(version: PlanVersion, section: Section) -> dict[str, Any]:
@@ -38,6 +49,8 @@ def section_state(version: PlanVersion, section: Section) -> dict[str, Any]:
 
 
 def section_status(template: PlanTemplate, version: PlanVersion, section: Section) -> str:
+    if section_state(version, section).get("review") == REVIEW_PENDING:
+        return TO_REVIEW
     if section_state(version, section).get("completed"):
         return NEEDS_ATTENTION if missing_required(template, version.content, section) else COMPLETED
     return IN_PROGRESS if is_section_started(version.content, section) else NOT_STARTED
@@ -64,6 +77,15 @@ def completed_count(items: list[TaskListItem]) -> int:
 def everything_missing(template: PlanTemplate, version: PlanVersion) -> list[tuple[Section, Field]]:
     return [(section, field) for section in template.sections
             for field in missing_required(template, version.content, section)]
+
+
+def review_mark(version: PlanVersion, section: Section) -> str | None:
+    """In a revision: "pending", "confirmed" (still valid) or "changed"; None for a first version."""
+    return section_state(version, section).get("review")
+
+
+def sections_to_review(template: PlanTemplate, version: PlanVersion) -> list[Section]:
+    return [section for section in template.sections if review_mark(version, section) == REVIEW_PENDING]
 
 
 # --- content <-> form data ------------------------------------------------------------------------------------
@@ -245,6 +267,8 @@ def _save_once(template, version, section, values, expected_lock, user, complete
     states = copy.deepcopy(version.section_state or {})
     if completed is not None:
         states.setdefault(section.id, {})["completed"] = completed
+    if states.get(section.id, {}).get("review") and content.get(section.id) != (version.content or {}).get(section.id):
+        states[section.id]["review"] = REVIEW_CHANGED  # a revision's section the editor has changed
     if content == version.content and states == (version.section_state or {}):
         return False
     problems = content_problems(template, content)
@@ -262,11 +286,36 @@ def _save_once(template, version, section, values, expected_lock, user, complete
     return True
 
 
+def confirm_still_valid(version: PlanVersion, section: Section, user: User) -> None:
+    """A revision's section is confirmed unchanged ("still valid"), so it no longer waits for review."""
+    if version.status != VersionStatus.DRAFT.value:
+        raise NotEditable()
+    states = copy.deepcopy(version.section_state or {})
+    state = states.setdefault(section.id, {})
+    if state.get("review") != REVIEW_PENDING:
+        return  # a first version, or already confirmed or changed: nothing to do
+    state["review"] = REVIEW_CONFIRMED
+    state["completed"] = True
+    version.section_state = states
+    version.updated_by_id = user.id
+    version.updated_at = utcnow()
+    audit.record("section.confirm", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version,
+                 section=section.id)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise SaveConflict()
+
+
 def submit_for_review(template: PlanTemplate, version: PlanVersion, user: User) -> None:
     if version.status != VersionStatus.DRAFT.value:
         raise NotEditable()
     if everything_missing(template, version):
         raise InvalidContent("required answers are missing")
+    pending = sections_to_review(template, version)
+    if pending:
+        raise SectionsToReview(pending)
     version.status = VersionStatus.IN_REVIEW.value
     version.submitted_at = utcnow()
     audit.record("version.submit", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version)

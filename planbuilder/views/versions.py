@@ -1,6 +1,199 @@
-"""Versions: history, lifecycle (submit, withdraw, adopt), annual revision, comparing versions."""
+"""Versions: the version page (withdraw, adopt), history, annual revision, comparing two versions."""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField
+
+from ..htmx import INVALID, is_fragment_request, render
+from ..services import diff, documents
+from ..services import plans as plan_service
+from ..services import versions
+from ..services.wizard import everything_missing
+from .scope import plan_or_404, version_or_404
 
 bp = Blueprint("versions", __name__)
+UNAVAILABLE = 503
+
+
+class AdoptForm(FlaskForm):
+    """The council's decision. Only parsed here; the rules (dates, limits) are versions.parse_decision's."""
+    decision_body = StringField(_l("Decision-making body"))
+    decision_date = StringField(_l("Date of the decision"))
+    decision_reference = StringField(_l("Case number or minute paragraph"))
+    review_by = StringField(_l("Review the plan by"))
+
+
+def _edition() -> str:
+    edition = request.args.get("edition", "internal")
+    if edition not in documents.EDITIONS:
+        abort(400, description=_("There is no edition '%(edition)s'; choose internal or public.",
+                                 edition=edition[:40]))
+    return edition
+
+
+# --- the version page -----------------------------------------------------------------------------------------
+
+def _adopt_form(template) -> AdoptForm:
+    if request.method == "POST":
+        return AdoptForm()
+    return AdoptForm(formdata=None, data={"review_by": versions.default_review_by(template, date.today()).isoformat()})
+
+
+def _version_context(scoped, form=None, **extra) -> dict:
+    """Everything show.html needs, built in one place so the adoption's error replies miss nothing."""
+    version, plan = scoped.version, scoped.plan
+    template = plan_service.template_for(version.template_id)
+    working = versions.working_version(plan)
+    return {
+        "plan": plan, "access": scoped.access, "version": version, "template": template,
+        "hashes": versions.frozen_hashes([version]).get(version.id, {}),
+        "previous": versions.previous_of(version),
+        "form": form or _adopt_form(template),
+        "missing": everything_missing(template, version) if version.status == versions.IN_REVIEW else [],
+        "can_edit": scoped.access.can_edit,
+        "can_revise": scoped.access.can_edit and version.status == versions.ADOPTED and working is None,
+        "interval": template.revision_interval_months, "statutory": template.statutory_max_months,
+        "errors": [(f.id, f.errors[0]) for f in (form or []) if f.errors],
+        **extra,
+    }
+
+
+@bp.get("/<int:version_id>")
+@login_required
+def show(version_id: int):
+    scoped = version_or_404(version_id)
+    return render_template("versions/show.html", **_version_context(scoped))
+
+
+@bp.post("/<int:version_id>/withdraw")
+@login_required
+def withdraw(version_id: int):
+    scoped = version_or_404(version_id, edit=True)
+    try:
+        versions.withdraw(scoped.version, current_user)
+    except versions.VersionError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("versions.show", version_id=version_id), 303)
+    flash(_("The version is back in draft; you can change it again and submit it when it is ready."), "success")
+    return redirect(url_for("wizard.overview", plan_id=scoped.plan.id), 303)
+
+
+@bp.post("/<int:version_id>/adopt")
+@login_required
+def adopt(version_id: int):
+    scoped = version_or_404(version_id, edit=True)
+    form = AdoptForm()
+    try:
+        versions.adopt(scoped.version, current_user, request.form)
+    except versions.InvalidDecision as exc:
+        for name, message in exc.problems.items():
+            form[name].errors = [message]
+        return render_template("versions/show.html", **_version_context(scoped, form)), INVALID
+    except versions.MissingAnswers as exc:
+        return render_template("versions/show.html", **_version_context(scoped, form, failure=str(exc))), INVALID
+    except versions.RenderFailed as exc:
+        return render_template("versions/show.html", **_version_context(scoped, form, failure=str(exc))), UNAVAILABLE
+    except versions.VersionError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("versions.show", version_id=version_id), 303)
+    flash(_("Version %(label)s is adopted. Its PDF documents are frozen: every download gives exactly these files.",
+            label=scoped.version.label), "success")
+    return redirect(url_for("versions.show", version_id=version_id), 303)
+
+
+# --- history and revision -------------------------------------------------------------------------------------
+
+@bp.get("/plan/<int:plan_id>/history")
+@login_required
+def history(plan_id: int):
+    scoped = plan_or_404(plan_id)
+    found = versions.history(scoped.plan)
+    return render_template("versions/history.html", plan=scoped.plan, access=scoped.access, versions=found,
+                           hashes=versions.frozen_hashes(found), previous={v.id: versions.previous_of(v) for v in found},
+                           review=versions.review_status(scoped.plan))
+
+
+@bp.get("/plan/<int:plan_id>/compare")
+@login_required
+def choose_comparison(plan_id: int):
+    """The history page's "Compare" form (a plain GET form): on to the comparison of the two chosen versions."""
+    scoped = plan_or_404(plan_id)
+    ids = {v.id for v in versions.history(scoped.plan)}
+    first, second = request.args.get("a", type=int), request.args.get("b", type=int)
+    if first not in ids or second not in ids:
+        flash(_("Choose two versions of this plan to compare."), "error")
+        return redirect(url_for("versions.history", plan_id=plan_id), 303)
+    return redirect(url_for("versions.compare", a=first, b=second), 303)
+
+
+@bp.post("/plan/<int:plan_id>/revision")
+@login_required
+def start_revision(plan_id: int):
+    scoped = plan_or_404(plan_id, edit=True)
+    try:
+        draft = versions.start_revision(scoped.plan, current_user)
+    except versions.VersionError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("wizard.overview", plan_id=plan_id), 303)
+    flash(_("Revision %(label)s has started as a copy of the adopted plan. Confirm each section as still valid "
+            "or change it.", label=draft.label), "success")
+    return redirect(url_for("wizard.overview", plan_id=plan_id), 303)
+
+
+# --- comparing ------------------------------------------------------------------------------------------------
+
+def _pair(a: int, b: int):
+    first, second = version_or_404(a), version_or_404(b)
+    if first.version.plan_id != second.version.plan_id:
+        return None
+    return first, second
+
+
+def _not_comparable():
+    return render_template("errors/error.html", status=404, title=_("These versions cannot be compared"),
+                           message=_("Only two versions of the same plan can be compared.")), 404
+
+
+@bp.get("/<int:a>/compare/<int:b>")
+@login_required
+def compare(a: int, b: int):
+    """The comparison page; ?expand=<section> also shows a section without changes (htmx: just that section)."""
+    pair = _pair(a, b)
+    if pair is None:
+        return _not_comparable()
+    (first, second), edition = pair, _edition()
+    comparison = versions.comparison(first.version, second.version, edition)
+    expand = request.args.get("expand")
+    if expand is not None and comparison.section(expand) is None:
+        abort(404)
+    context = {
+        "plan": second.plan, "access": second.access, "version_a": first.version, "version_b": second.version,
+        "comparison": comparison, "summary": diff.summary(comparison), "edition": edition,
+        "editions": documents.EDITIONS, "expanded": {expand} if expand else set(),
+        "listings": {expand: versions.section_listing(second.version, expand, edition)} if expand else {},
+        "section": comparison.section(expand) if expand else None,
+    }
+    if expand and is_fragment_request():
+        return render("versions/compare.html", "versions/_compare_section.html", **context)
+    return render("versions/compare.html", "versions/compare.html", **context)
+
+
+@bp.get("/<int:a>/compare/<int:b>/changes.pdf")
+@login_required
+def changes_pdf(a: int, b: int):
+    pair = _pair(a, b)
+    if pair is None:
+        return _not_comparable()
+    (first, second), edition = pair, _edition()
+    body = versions.changes_pdf(first.version, second.version, edition)
+    response = Response(body, mimetype="application/pdf")
+    name = versions.changes_download_name(first.version, second.version, edition)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from ..forms import section_form_class
 from ..htmx import INVALID, is_fragment_request, render
 from ..services import plans as plan_service
+from ..services import versions
 from ..services import wizard
 from ..services.content import missing_required
 from ..services.wizard import RowAction
@@ -44,9 +45,14 @@ def _load(plan_id: int, section_id: str | None = None):
 def overview(plan_id: int):
     scoped, version, template, _section = _load(plan_id)
     items = wizard.task_list(template, version)
+    based_on = versions.previous_of(version) if version.based_on_id else None
     return render_template("wizard/overview.html", plan=scoped.plan, access=scoped.access, version=version,
                            template=template, items=items, completed=wizard.completed_count(items),
-                           editable=scoped.access.can_edit and version.is_editable)
+                           editable=scoped.access.can_edit and version.is_editable, based_on=based_on,
+                           to_review=wizard.sections_to_review(template, version),
+                           dropped=versions.dropped_notes(version),
+                           can_revise=scoped.access.can_edit and version.status == versions.ADOPTED,
+                           review=versions.review_status(scoped.plan))
 
 
 def _section_context(scoped, version, template, section, form, **extra):
@@ -59,6 +65,8 @@ def _section_context(scoped, version, template, section, form, **extra):
         "next": template.sections[index + 1] if index + 1 < len(template.sections) else None,
         "editable": scoped.access.can_edit and version.is_editable,
         "section_status": wizard.section_status(template, version, section),
+        "review_mark": wizard.review_mark(version, section),
+        "dropped": versions.dropped_notes(version).get(section.id, []),
         "errors": _error_list(form),
         # Identifies this page's saves (see wizard.only_own_saves_since); kept across a re-render.
         "editor_token": request.form.get("editor_token") or secrets.token_hex(16),
@@ -258,6 +266,7 @@ def check(plan_id: int):
     scoped, version, template, _section = _load(plan_id)
     return render_template("wizard/check.html", plan=scoped.plan, access=scoped.access, version=version,
                            template=template, missing=wizard.everything_missing(template, version),
+                           to_review=wizard.sections_to_review(template, version),
                            editable=scoped.access.can_edit and version.is_editable)
 
 
@@ -274,7 +283,28 @@ def submit(plan_id: int):
     except wizard.InvalidContent:
         flash(_("Some required answers are missing; they are listed below."), "error")
         return redirect(url_for("wizard.check", plan_id=plan_id), 303)
+    except wizard.SectionsToReview:
+        flash(_("Some sections of this revision are still to review; they are listed below."), "error")
+        return redirect(url_for("wizard.check", plan_id=plan_id), 303)
     else:
         flash(_("The plan has been submitted for review. Editing is closed until it is withdrawn or adopted."),
               "success")
+    return redirect(url_for("wizard.overview", plan_id=plan_id), 303)
+
+
+@bp.post("/<int:plan_id>/sections/<section_id>/still-valid")
+@login_required
+def confirm_section(plan_id: int, section_id: str):
+    """In a revision: the section is confirmed unchanged ("Still valid"); back to the task list."""
+    scoped, version, template, section = _load(plan_id, section_id)
+    if not scoped.access.can_edit:
+        abort(403)
+    try:
+        wizard.confirm_still_valid(version, section, current_user)
+    except wizard.NotEditable:
+        return _not_editable_reply(version, fragment=False)
+    except wizard.SaveConflict:
+        flash(_("Not saved: this plan was changed meanwhile. Check the section and try again."), "error")
+        return redirect(url_for("wizard.section", plan_id=plan_id, section_id=section_id), 303)
+    flash(_("“%(title)s” is confirmed as still valid.", title=section.title), "success")
     return redirect(url_for("wizard.overview", plan_id=plan_id), 303)
