@@ -280,3 +280,24 @@ def test_a_save_racing_with_its_own_pages_earlier_save_is_retried_not_refused(ap
                                editor_token="same-page")
     stored = working_version(version.plan_id).content["ansvar"]
     assert (stored["samordnare"], stored["omvarldsbevakning"]) == ("Först", "Sedan")
+
+
+def test_colleagues_on_different_sections_do_not_refuse_each_other(editor_client, fresh_plan):
+    from tests.wizard_helpers import form_fields
+    ansvar = form_fields(editor_client.get(section_url(fresh_plan.id, "ansvar")).get_data(as_text=True))
+    samverkan = form_fields(editor_client.get(section_url(fresh_plan.id, "samverkan")).get_data(as_text=True))
+    first = editor_client.post(section_url(fresh_plan.id, "ansvar"),
+                               data={**ansvar, "samordnare": "Anna", "_autosave": "samordnare"}, headers=HTMX)
+    # A colleague who opened another section before that save still saves there...
+    second = editor_client.post(section_url(fresh_plan.id, "samverkan"),
+                                data={**samverkan, "befintliga_forum": "Brå-rådet", "_autosave": "befintliga_forum"},
+                                headers=HTMX)
+    assert (first.status_code, second.status_code) == (200, 200)
+    content = working_version(fresh_plan.id).content
+    assert content["ansvar"]["samordnare"] == "Anna" and content["samverkan"]["befintliga_forum"] == "Brå-rådet"
+    # ...but a page of the changed section, opened before the change, is refused.
+    stale = editor_client.post(section_url(fresh_plan.id, "ansvar"),
+                               data={**ansvar, "editor_token": "another-page", "samordnare": "Bertil",
+                                     "_autosave": "samordnare"}, headers=HTMX)
+    assert stale.status_code == 409
+    assert working_version(fresh_plan.id).content["ansvar"]["samordnare"] == "Anna"

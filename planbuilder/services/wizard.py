@@ -212,23 +212,32 @@ def apply_row_action(template: PlanTemplate, field: Field, rows: list[dict] | No
 
 # --- saving ---------------------------------------------------------------------------------------------------
 
-SAVE_LOG_LENGTH = 50
+SAVE_LOG_LENGTH = 100
 
 
-def only_own_saves_since(version: PlanVersion, expected_lock: int | None, editor_token: str | None) -> bool:
-    """Whether every change since expected_lock was made by this same page (its autosaves still in flight).
+def only_own_saves_since(version: PlanVersion, expected_lock: int | None, editor_token: str | None,
+                         section_id: str | None = None) -> bool:
+    """Whether nobody but this page changed the section since expected_lock.
 
-    A page's saves are serialised, but a person can press "Save" while an autosave is on its way; that second
-    request names the counter from before the first came back. Accept it only if nobody else saved in between.
+    Every save is logged as [lock counter after it, the saving page's editor token, the section it wrote].
+    A save naming an older counter is still safe when each change since then came from this same page (an
+    autosave still in flight when the person pressed "Save") or touched another section (a colleague working
+    on another part of the plan). Anything the log cannot account for is refused.
     """
     if expected_lock is None or expected_lock > version.lock_version:
         return False
     if expected_lock == version.lock_version:
         return True
-    if not editor_token:
-        return False
     newer = [entry for entry in version.save_log or [] if entry[0] > expected_lock]
-    return len(newer) == version.lock_version - expected_lock and all(e[1] == editor_token for e in newer)
+    if len(newer) != version.lock_version - expected_lock:
+        return False  # older than the log, or changed by something that does not log (a status change)
+    return all((editor_token and entry[1] == editor_token)
+               or (section_id is not None and len(entry) > 2 and entry[2] != section_id) for entry in newer)
+
+
+def _log_save(version: PlanVersion, editor_token: str | None, section_id: str) -> None:
+    version.save_log = [*(version.save_log or [])[-(SAVE_LOG_LENGTH - 1):],
+                        [version.lock_version + 1, editor_token or "", section_id]]
 
 
 def save_section(template: PlanTemplate, version: PlanVersion, section: Section, values: dict[str, Any],
@@ -252,7 +261,7 @@ def save_section(template: PlanTemplate, version: PlanVersion, section: Section,
 def _save_once(template, version, section, values, expected_lock, user, completed, editor_token) -> bool:
     if version.status != VersionStatus.DRAFT.value:
         raise NotEditable()
-    if not only_own_saves_since(version, expected_lock, editor_token):
+    if not only_own_saves_since(version, expected_lock, editor_token, section.id):
         raise SaveConflict()
     content = copy.deepcopy(version.content or {})
     section_values = dict(content.get(section.id) or {})
@@ -276,8 +285,7 @@ def _save_once(template, version, section, values, expected_lock, user, complete
         raise InvalidContent("; ".join(problems))
     version.content = content
     version.section_state = states
-    version.save_log = [*(version.save_log or [])[-(SAVE_LOG_LENGTH - 1):],
-                        [version.lock_version + 1, editor_token or ""]]
+    _log_save(version, editor_token, section.id)
     version.updated_by_id = user.id
     version.updated_at = utcnow()
     audit.record("section.edit", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version,
@@ -297,6 +305,7 @@ def confirm_still_valid(version: PlanVersion, section: Section, user: User) -> N
     state["review"] = REVIEW_CONFIRMED
     state["completed"] = True
     version.section_state = states
+    _log_save(version, None, section.id)
     version.updated_by_id = user.id
     version.updated_at = utcnow()
     audit.record("section.confirm", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version,
