@@ -301,3 +301,28 @@ def test_colleagues_on_different_sections_do_not_refuse_each_other(editor_client
                                      "_autosave": "samordnare"}, headers=HTMX)
     assert stale.status_code == 409
     assert working_version(fresh_plan.id).content["ansvar"]["samordnare"] == "Anna"
+
+
+def test_an_autosave_reports_the_lock_its_own_save_produced(app, editor_client, fresh_plan, monkeypatch):
+    """If a colleague commits right after us, our page must not be handed their counter (it has not seen them)."""
+    from sqlalchemy.orm import Session
+
+    from planbuilder.models import PlanVersion
+    from planbuilder.services import wizard as wizard_service
+
+    version_id = working_version(fresh_plan.id).id
+    real_commit = wizard_service.db.session.commit
+
+    def commit_then_a_colleague_saves():
+        real_commit()
+        with Session(wizard_service.db.engine) as colleague:
+            row = colleague.get(PlanVersion, version_id)
+            row.content = {**row.content, "samverkan": {"befintliga_forum": "Kollegans text"}}
+            colleague.commit()
+
+    monkeypatch.setattr(wizard_service.db.session, "commit", commit_then_a_colleague_saves)
+    response = post_section(editor_client, fresh_plan.id, "ansvar", {"samordnare": "Min text"}, headers=HTMX,
+                            _autosave="samordnare")
+    monkeypatch.undo()
+    stored = working_version(fresh_plan.id)
+    assert f'id="lock" value="{stored.lock_version - 1}"' in response.get_data(as_text=True)

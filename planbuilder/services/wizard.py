@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -290,8 +291,21 @@ def _save_once(template, version, section, values, expected_lock, user, complete
     version.updated_at = utcnow()
     audit.record("section.edit", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version,
                  section=section.id, fields=sorted(values))
-    db.session.commit()
+    _commit_keeping_own_lock(version)
     return True
+
+
+def _commit_keeping_own_lock(version: PlanVersion) -> None:
+    """Commit, and keep reporting the lock counter this save produced.
+
+    After a commit SQLAlchemy would read the row again on the next access and could return a newer counter from
+    someone else's save; a page handed that counter would believe it had seen their change.
+    """
+    db.session.flush()
+    own_lock, own_time = version.lock_version, version.updated_at
+    db.session.commit()
+    set_committed_value(version, "lock_version", own_lock)
+    set_committed_value(version, "updated_at", own_time)
 
 
 def confirm_still_valid(version: PlanVersion, section: Section, user: User) -> None:
