@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from .config import REPO_ROOT, ConfigurationError, defaults, secret_key
 from . import extensions as ext
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .plan_templates import TemplateError, load_templates
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,12 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    if app.config.get("PROXY_HOPS"):
+        # The rate limiter keys on the client's address; behind a proxy that comes from X-Forwarded-For.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    limiter.init_app(app)
     # via the module: the name "htmx" on this package is the planbuilder.htmx submodule once imported
     ext.htmx.init_app(app)
     i18n.compile_catalogues(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
@@ -102,6 +108,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(versions.bp, url_prefix="/versions")
     app.register_blueprint(review.bp, url_prefix="/review")
     app.register_blueprint(admin.bp, url_prefix="/admin")
+    # Share links open without an account; this blueprint serves nothing but their PDFs.
+    app.register_blueprint(review.shared_bp, url_prefix="/shared")
     errors.register(app)
 
 

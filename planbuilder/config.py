@@ -55,6 +55,13 @@ def secret_key(instance_path: str) -> str:
     return key_file.read_text().strip()
 
 
+def _proxy_hops() -> int:
+    raw = os.environ.get("PLANBUILDER_PROXY_HOPS", "0").strip() or "0"
+    if not raw.isdigit():
+        raise ConfigurationError(f"PLANBUILDER_PROXY_HOPS must be a whole number of proxies, not '{raw}'")
+    return int(raw)
+
+
 def defaults(instance_path: str) -> dict:
     """The base layer of configuration; instance/config.py and the test mapping override it."""
     https = os.environ.get("PLANBUILDER_HTTPS", "").lower() in ("1", "true", "yes")
@@ -73,7 +80,20 @@ def defaults(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": https,
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "HTTPS": https,
+        # Behind a reverse proxy, the number of proxies whose X-Forwarded-For/-Proto to trust: the sign-in
+        # rate limit must count the visitor's address, not the proxy's. 0 (the default): trust none.
+        "PROXY_HOPS": _proxy_hops(),
+        "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # If Redis goes away, keep limiting per process rather than failing every sign-in with an error.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "planbuilder",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Sign-in attempts, counted per IP address and e-mail, and per IP address alone.
+        "SIGN_IN_LIMIT_PER_ACCOUNT": "5 per minute",
+        "SIGN_IN_LIMIT_PER_IP": "20 per minute",
+        # Opening share links and one-time sign-in links, per IP address.
+        "LINK_LIMIT_PER_IP": "60 per minute",
         "RENDER_CACHE_DIR": os.environ.get("RENDER_CACHE_DIR", ""),
         "AUTO_MIGRATE": os.environ.get("DATABASE_URL", "") == "",
     }

@@ -79,3 +79,194 @@ def test_deactivated_user_cannot_sign_in(client, seeded):
     response = client.post(url_for("auth.sign_in"),
                            data={"email": "editor@demo.example", "password": DEMO_PASSWORD})
     assert response.status_code == 422
+
+
+# --- sessions, the account page, passwords ---------------------------------------------------------------------------
+
+import uuid  # noqa: E402
+
+import pytest  # noqa: E402
+from flask import g  # noqa: E402
+
+from planbuilder.config import defaults  # noqa: E402
+from planbuilder.services import accounts  # noqa: E402
+from tests.conftest import make_app, sign_in_as  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def separate_requests(app):
+    """Each request its own `g`, as in production (see tests/test_access.py)."""
+    @app.before_request
+    def _forget_the_previous_request():
+        for name in list(g):
+            g.pop(name)
+
+
+def _client(app, email="editor@demo.example", password=DEMO_PASSWORD):
+    client = app.test_client()
+    sign_in_as(client, email, password)
+    return client
+
+
+def test_session_cookie_is_httponly_and_lax(client, seeded):
+    response = client.post(url_for("auth.sign_in"), data={"email": "editor@demo.example", "password": DEMO_PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_cookies_are_secure_over_https(monkeypatch, tmp_path):
+    monkeypatch.setenv("PLANBUILDER_HTTPS", "1")
+    config = defaults(str(tmp_path))
+    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+
+
+def test_sign_in_starts_a_new_session(client, seeded):
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+    sign_in_as(client, "editor@demo.example")
+    with client.session_transaction() as session:
+        assert "planted" not in session
+
+
+def test_account_page_changes_name_and_language(app, seeded):
+    client = _client(app)
+    page = client.get(url_for("auth.account"))
+    assert page.status_code == 200 and "Follow the municipality" in page_text(page)
+    response = client.post(url_for("auth.account"), data={"display_name": "Eva Editor", "language": "sv"})
+    assert response.status_code == 303
+    editor = accounts.find_user("editor@demo.example")
+    assert (editor.display_name, editor.language) == ("Eva Editor", "sv")
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.update")).one()
+    assert event.detail == {"fields": ["display_name", "language"]}
+    assert 'lang="sv"' in client.get(url_for("plans.dashboard")).get_data(as_text=True)
+    client.post(url_for("auth.account"), data={"display_name": "Eva Editor", "language": ""})
+    assert accounts.find_user("editor@demo.example").language is None  # follows the municipality
+
+
+def test_account_page_refuses_a_bad_setting_and_keeps_the_rest(app, seeded):
+    client = _client(app)
+    response = client.post(url_for("auth.account"), data={"display_name": "", "language": "fi"})
+    assert response.status_code == 422
+    text = page_text(response)
+    assert "Enter your name." in text and "Not a valid choice" in text
+    assert accounts.find_user("editor@demo.example").display_name == "Demo editor"
+
+
+PASSWORDS = {"current_password": DEMO_PASSWORD, "new_password": "a-brand-new-password",
+             "confirm_password": "a-brand-new-password"}
+
+
+def test_password_change_ends_every_other_session(app, seeded):
+    here, elsewhere = _client(app), _client(app)
+    response = here.post(url_for("auth.change_password"), data=PASSWORDS)
+    assert response.status_code == 303
+    assert "signed out everywhere else" in page_text(here.get(response.headers["Location"]))
+    assert here.get(url_for("plans.dashboard")).status_code == 200  # this session goes on
+    assert elsewhere.get(url_for("plans.dashboard")).status_code == 302  # the other one has ended
+    _client(app, password="a-brand-new-password")
+    assert app.test_client().post(url_for("auth.sign_in"), data={"email": "editor@demo.example",
+                                                                 "password": DEMO_PASSWORD}).status_code == 422
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.password_change")) is not None
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"current_password": "wrong password"}, "current_password", "The current password is not right."),
+    ({"new_password": "short", "confirm_password": "short"}, "new_password", "at least 10 characters"),
+    ({"confirm_password": "something else"}, "confirm_password", "The two new passwords are not the same."),
+    ({"current_password": ""}, "current_password", "Enter your current password."),
+])
+def test_password_change_refused_next_to_its_field(app, seeded, changes, field, message):
+    client = _client(app)
+    generation = accounts.find_user("editor@demo.example").session_generation
+    response = client.post(url_for("auth.change_password"), data={**PASSWORDS, **changes})
+    assert response.status_code == 422
+    assert message in page_text(response)
+    assert f'id="{field}-error"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert accounts.find_user("editor@demo.example").session_generation == generation
+    assert client.get(url_for("plans.dashboard")).status_code == 200
+
+
+# --- rate limiting -----------------------------------------------------------------------------------------------
+
+def _limited_app(app, **config):
+    """A second app on the same database with the rate limiter on (the test default keeps it off)."""
+    return make_app(app.config["SQLALCHEMY_DATABASE_URI"], app.config["BABEL_TRANSLATION_DIRECTORIES"],
+                    RATELIMIT_ENABLED=True, **config)
+
+
+def _attempt(client, email, password="not the password", **headers):
+    return client.post(url_for("auth.sign_in"), data={"email": email, "password": password}, headers=headers)
+
+
+def test_repeated_wrong_passwords_get_429_with_the_friendly_page(app, seeded):
+    limited = _limited_app(app, RATELIMIT_STORAGE_URI="memory://")
+    client = limited.test_client()
+    statuses = [_attempt(client, "editor@demo.example").status_code for _ in range(6)]
+    assert statuses == [422] * 5 + [429]
+    blocked = _attempt(client, "editor@demo.example", DEMO_PASSWORD)  # even the right password waits
+    assert blocked.status_code == 429
+    assert "Too many attempts" in page_text(blocked) and "Please wait a minute" in page_text(blocked)
+    with limited.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.sign_in_limited")).all()
+        assert len(events) == 2 and events[0].detail["email"] == "editor@demo.example"
+        assert events[0].municipality_id is not None
+    # Another account from the same address may still try (the per-address limit is higher).
+    assert _attempt(client, "reviewer@demo.example").status_code == 422
+    # GET is never limited.
+    assert client.get(url_for("auth.sign_in")).status_code == 200
+
+
+def test_one_address_trying_many_accounts_is_limited_too(app, seeded):
+    limited = _limited_app(app, RATELIMIT_STORAGE_URI="memory://", SIGN_IN_LIMIT_PER_IP="8 per minute")
+    client = limited.test_client()
+    statuses = [_attempt(client, f"person{i}@demo.example").status_code for i in range(9)]
+    assert statuses == [422] * 8 + [429]
+
+
+def test_behind_a_proxy_each_visitor_has_their_own_limit(app, seeded):
+    limited = _limited_app(app, RATELIMIT_STORAGE_URI="memory://", PROXY_HOPS=1, SIGN_IN_LIMIT_PER_IP="2 per minute")
+    client = limited.test_client()
+    one, other = {"X-Forwarded-For": "192.0.2.1"}, {"X-Forwarded-For": "192.0.2.2"}
+    assert [_attempt(client, f"p{i}@demo.example", **one).status_code for i in range(3)] == [422, 422, 429]
+    assert _attempt(client, "p9@demo.example", **other).status_code == 422
+
+
+def test_proxy_hops_must_be_a_number(monkeypatch, tmp_path):
+    from planbuilder.config import ConfigurationError
+
+    monkeypatch.setenv("PLANBUILDER_PROXY_HOPS", "two")
+    with pytest.raises(ConfigurationError, match="PLANBUILDER_PROXY_HOPS"):
+        defaults(str(tmp_path))
+
+
+def test_memory_storage_is_per_process(app, seeded):
+    email = f"nobody-{uuid.uuid4().hex}@demo.example"
+    first = _limited_app(app, RATELIMIT_STORAGE_URI="memory://").test_client()
+    assert [_attempt(first, email).status_code for _ in range(5)] == [422] * 5
+    second = _limited_app(app, RATELIMIT_STORAGE_URI="memory://").test_client()  # another process
+    assert _attempt(second, email).status_code == 422
+
+
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+def test_redis_storage_shares_the_limit_between_processes(app, seeded):
+    import redis
+
+    try:
+        connection = redis.Redis.from_url(REDIS, socket_connect_timeout=1)
+        connection.ping()
+    except redis.exceptions.RedisError:
+        pytest.skip(f"no Redis at {REDIS}")
+    email = f"nobody-{uuid.uuid4().hex}@demo.example"
+    settings = {"RATELIMIT_STORAGE_URI": REDIS, "SIGN_IN_LIMIT_PER_IP": "1000 per minute"}
+    try:
+        first = _limited_app(app, **settings).test_client()
+        assert [_attempt(first, email).status_code for _ in range(3)] == [422] * 3
+        second = _limited_app(app, **settings).test_client()  # another process: new storage client, same Redis
+        assert [_attempt(second, email).status_code for _ in range(3)] == [422, 422, 429]
+        assert any(email in key.decode() for key in connection.scan_iter("*nobody-*"))
+    finally:
+        for key in connection.scan_iter(f"*{email}*"):
+            connection.delete(key)

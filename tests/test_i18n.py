@@ -413,8 +413,6 @@ def test_the_account_page_changes_the_language_at_once(client, seeded):
     assert db.session.scalar(select(User).where(User.email == email)).language is None
 
 
-@pytest.mark.xfail(strict=True, reason="views/auth.py flashes with the locale chosen before the change; "
-                                      "calling flask_babel.refresh() after update_profile would fix it")
 def test_the_confirmation_of_a_language_change_is_in_the_new_language(client, seeded):
     set_language("editor@fjellvik.example", "en")
     sign_in_as(client, "editor@fjellvik.example")

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from planbuilder.extensions import db
 
 EXPECTED_TABLES = {"municipality", "user_account", "membership", "plan", "plan_version", "audit_event",
-                   "rendered_document", "frozen_document", "alembic_version"}
+                   "rendered_document", "frozen_document", "comment", "share_link", "sign_in_link",
+                   "alembic_version"}
+# What the latest migration (0002, review and sharing) adds; downgrading it must remove exactly these.
+LATEST_TABLES = {"comment", "share_link", "sign_in_link"}
 
 
 def test_schema_is_at_head_after_migrating_an_empty_database(app):
@@ -18,5 +21,9 @@ def test_schema_is_at_head_after_migrating_an_empty_database(app):
 def test_latest_migration_downgrades_and_upgrades_again(app):
     db.session.remove()
     downgrade(revision="-1")
+    with db.engine.connect() as connection:
+        now_at = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    if now_at == "0001":  # while 0002 is the latest migration
+        assert not LATEST_TABLES & set(inspect(db.engine).get_table_names())
     upgrade()
     assert EXPECTED_TABLES <= set(inspect(db.engine).get_table_names())

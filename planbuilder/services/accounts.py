@@ -6,17 +6,20 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import ROLES, Membership, Municipality, User, utcnow
+from ..models import ROLES, Membership, Municipality, SignInLink, User, utcnow
 from . import audit
+from .sharing import as_utc, hash_token, well_formed
 
 COUNTRIES = ("SE", "NO", "DK")
 DEFAULT_LANGUAGE = {"SE": "sv", "NO": "nb", "DK": "da"}
 LANGUAGES = ("sv", "nb", "da", "en")
 MIN_PASSWORD_LENGTH = 10
-
+MAX_PASSWORD_LENGTH = 1000
+DISPLAY_NAME_MAX_LENGTH = 200
 
 
 def _hasher() -> PasswordHasher:
@@ -32,6 +35,14 @@ def _hasher() -> PasswordHasher:
 
 class AccountError(ValueError):
     """A refused account operation; the message is shown to the person who asked."""
+
+
+class PasswordError(AccountError):
+    """A refused password change; field names the input the message belongs next to."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
 
 
 def hash_password(password: str) -> str:
@@ -64,14 +75,14 @@ def find_municipality(name_or_id: str) -> Municipality | None:
 def create_municipality(name: str, country: str, language: str | None = None) -> Municipality:
     name, country = name.strip(), country.strip().upper()
     if not name:
-        raise AccountError("A municipality needs a name.")
+        raise AccountError(_("A municipality needs a name."))
     if country not in COUNTRIES:
-        raise AccountError(f"Country must be one of {', '.join(COUNTRIES)}.")
+        raise AccountError(_("Country must be one of %(choices)s.", choices=", ".join(COUNTRIES)))
     language = language or DEFAULT_LANGUAGE[country]
     if language not in LANGUAGES:
-        raise AccountError(f"Language must be one of {', '.join(LANGUAGES)}.")
+        raise AccountError(_("Language must be one of %(choices)s.", choices=", ".join(LANGUAGES)))
     if find_municipality(name):
-        raise AccountError(f"A municipality named '{name}' already exists.")
+        raise AccountError(_("A municipality named '%(name)s' already exists.", name=name))
     municipality = Municipality(name=name, country=country, language=language)
     db.session.add(municipality)
     db.session.flush()
@@ -82,26 +93,61 @@ def create_municipality(name: str, country: str, language: str | None = None) ->
 
 def check_new_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountError(_("The password must have at least %(count)s characters.", count=MIN_PASSWORD_LENGTH))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(_("The password can have at most %(count)s characters.", count=MAX_PASSWORD_LENGTH))
 
 
-def create_user(email: str, display_name: str, password: str, municipality: Municipality, role: str,
-                actor_id: int | None = None) -> User:
+def check_display_name(display_name: str) -> str:
+    display_name = display_name.strip()
+    if len(display_name) > DISPLAY_NAME_MAX_LENGTH:
+        raise AccountError(_("The name can have at most %(count)s characters.", count=DISPLAY_NAME_MAX_LENGTH))
+    if "\x00" in display_name:
+        raise AccountError(_("The name contains a character that cannot be stored."))
+    return display_name
+
+
+def check_email(email: str) -> str:
     email = normalise_email(email)
-    if "@" not in email or len(email) > 320:
-        raise AccountError("Enter a valid e-mail address.")
+    local, _at, domain = email.partition("@")
+    if not local or "." not in domain or len(email) > 320 or any(c.isspace() for c in email):
+        raise AccountError(_("Enter a valid e-mail address."))
+    return email
+
+
+def new_user(email: str, display_name: str, password: str, municipality: Municipality, role: str,
+             actor_id: int | None = None) -> User:
+    """Add a user with one membership to the session, audited; the caller commits (or rolls back)."""
+    email = check_email(email)
     if role not in ROLES:
-        raise AccountError(f"Role must be one of {', '.join(ROLES)}.")
+        raise AccountError(_("Role must be one of %(choices)s.", choices=", ".join(ROLES)))
     check_new_password(password)
+    display_name = check_display_name(display_name)
     if find_user(email):
-        raise AccountError(f"A user with the e-mail {email} already exists.")
-    user = User(email=email, display_name=display_name.strip() or email, password_hash=hash_password(password))
+        raise AccountError(_("A user with the e-mail %(email)s already exists.", email=email))
+    user = User(email=email, display_name=display_name or email, password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()
     db.session.add(Membership(user_id=user.id, municipality_id=municipality.id, role=role))
     audit.record("user.create", user_id=actor_id, municipality_id=municipality.id, obj=user, role=role)
+    return user
+
+
+def create_user(email: str, display_name: str, password: str, municipality: Municipality, role: str,
+                actor_id: int | None = None) -> User:
+    user = new_user(email, display_name, password, municipality, role, actor_id)
     db.session.commit()
     return user
+
+
+def _municipality_ids(user: User) -> list[int | None]:
+    """Where a user's own events are recorded: every municipality they belong to, so each admin sees them."""
+    return [m.municipality_id for m in user.memberships] or [None]
+
+
+def record_for_user(action: str, user: User, actor_id: int | None, **detail) -> None:
+    for municipality_id in _municipality_ids(user):
+        audit.record(action, user_id=actor_id, municipality_id=municipality_id, obj=user, **detail)
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -113,21 +159,64 @@ def authenticate(email: str, password: str) -> User | None:
         audit.record("auth.sign_in_failed", user_id=None, municipality_id=None, email=normalise_email(email)[:320])
         db.session.commit()
         return None
-    municipality_id = user.memberships[0].municipality_id if user.memberships else None
     if not user.active or not password_matches(user.password_hash, password):
-        audit.record("auth.sign_in_failed", user_id=user.id, municipality_id=municipality_id,
-                     email=user.email, reason="inactive" if user.active is False else "password")
+        record_for_user("auth.sign_in_failed", user, user.id, email=user.email,
+                        reason="inactive" if user.active is False else "password")
         db.session.commit()
         return None
     user.last_sign_in_at = utcnow()
-    audit.record("auth.sign_in", user_id=user.id, municipality_id=municipality_id)
+    record_for_user("auth.sign_in", user, user.id)
     db.session.commit()
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Every session of this user stops working at its next request (the session id holds the generation)."""
+    user.session_generation = (user.session_generation or 1) + 1
+
+
+def update_profile(user: User, display_name: str, language: str | None) -> bool:
+    """The signed-in user's own name and UI language (None: follow the municipality). Returns whether changed."""
+    display_name = check_display_name(display_name)
+    if not display_name:
+        raise AccountError(_("Enter your name."))
+    language = language or None
+    if language is not None and language not in LANGUAGES:
+        raise AccountError(_("Language must be one of %(choices)s.", choices=", ".join(LANGUAGES)))
+    changed = sorted(name for name, old, new in (("display_name", user.display_name, display_name),
+                                                 ("language", user.language, language)) if old != new)
+    if not changed:
+        return False
+    user.display_name, user.language = display_name, language
+    record_for_user("user.update", user, user.id, fields=changed)
+    db.session.commit()
+    return True
+
+
+def change_password(user: User, current: str, new: str, confirmation: str) -> None:
+    """Change the user's own password; every session of theirs ends (the caller signs the current one in again)."""
+    if not password_matches(user.password_hash, current):
+        raise PasswordError("current", _("The current password is not right."))
+    try:
+        check_new_password(new)
+    except AccountError as exc:
+        raise PasswordError("new", str(exc)) from None
+    if new != confirmation:
+        raise PasswordError("confirmation", _("The two new passwords are not the same."))
+    set_password(user, new)
+    record_for_user("user.password_change", user, user.id)
+    db.session.commit()
+
+
+def set_password(user: User, password: str) -> None:
+    check_new_password(password)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
 def load_session_user(session_id: str) -> User | None:
     """The user for a session id 'user:generation'; an old generation means that session was ended."""
-    user_part, _, generation = session_id.partition(":")
+    user_part, _colon, generation = session_id.partition(":")
     if not user_part.isdigit() or not generation.isdigit():
         return None
     user = db.session.get(User, int(user_part))
@@ -151,6 +240,10 @@ class Access:
     def can_administer(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def can_comment(self) -> bool:
+        return self.role in ROLES
+
 
 def access_to(user: User, municipality_id: int) -> Access | None:
     membership = db.session.scalar(
@@ -163,3 +256,32 @@ def memberships(user: User) -> list[Membership]:
     return list(db.session.scalars(
         select(Membership).join(Municipality).where(Membership.user_id == user.id).order_by(Municipality.name)
     ))
+
+
+# --- one-time sign-in links (made by an admin, see services/admin.py) -------------------------------------------
+
+def sign_in_link(token: str) -> SignInLink | None:
+    """The unused, unexpired link for this token of an active account; None for anything else."""
+    if not well_formed(token):
+        return None
+    link = db.session.scalar(select(SignInLink).where(SignInLink.token_hash == hash_token(token)))
+    if link is None or link.used_at is not None or not link.user.active or as_utc(link.expires_at) <= utcnow():
+        return None
+    return link
+
+
+def redeem_sign_in_link(link: SignInLink, password: str, confirmation: str) -> User:
+    """The person chooses their password; the link is spent and any other session of theirs ends."""
+    try:
+        check_new_password(password)
+    except AccountError as exc:
+        raise PasswordError("new", str(exc)) from None
+    if password != confirmation:
+        raise PasswordError("confirmation", _("The two new passwords are not the same."))
+    user = link.user
+    set_password(user, password)
+    link.used_at = utcnow()
+    user.last_sign_in_at = utcnow()
+    record_for_user("user.password_set", user, user.id, via="sign_in_link")
+    db.session.commit()
+    return user

@@ -1,6 +1,226 @@
 """Administration of a municipality: users and roles, and the audit log."""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..htmx import INVALID, render
+from ..models import ROLES
+from ..services import accounts
+from ..services import admin as admin_service
+from .scope import admin_access, member_or_404
 
 bp = Blueprint("admin", __name__)
+
+ROLE_LABELS = {"admin": _l("Admin – manages users and roles"), "editor": _l("Editor – writes plans"),
+               "reviewer": _l("Reviewer – reads and comments")}
+NEW_SIGN_IN_LINK = "new_sign_in_link"
+
+
+def _role_choices():
+    return [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
+
+
+class NewUserForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter the person's e-mail address.")),
+                                                         Length(max=320)])
+    display_name = StringField(_l("Name"), validators=[Length(max=accounts.DISPLAY_NAME_MAX_LENGTH)])
+    role = RadioField(_l("Role in this municipality"), choices=[], default="reviewer",
+                      validators=[DataRequired(_l("Choose a role."))])
+    method = RadioField(_l("First sign-in"), default=admin_service.LINK,
+                        choices=[SelectChoice(admin_service.LINK, _l("A one-time link with which they choose their password")),
+                                 SelectChoice(admin_service.PASSWORD, _l("A password I give them"))])
+    password = PasswordField(_l("Initial password"), validators=[Length(max=accounts.MAX_PASSWORD_LENGTH)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = _role_choices()
+
+
+class RoleForm(FlaskForm):
+    role = RadioField(_l("Role"), choices=[], validators=[DataRequired(_l("Choose a role."))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = _role_choices()
+
+
+# --- users --------------------------------------------------------------------------------------------------------
+
+@bp.get("/users")
+@login_required
+def users():
+    access = admin_access()
+    return render_template("admin/users.html", access=access,
+                           members=admin_service.members(access.municipality), role_labels=ROLE_LABELS)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@login_required
+def new_user():
+    access = admin_access()
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            added = admin_service.add_user(access.municipality, current_user, form.email.data,
+                                           form.display_name.data or "", form.role.data, form.method.data,
+                                           form.password.data or "")
+        except admin_service.AdminError as exc:
+            form[exc.field].errors = [*form[exc.field].errors, str(exc)]
+        else:
+            _flash_added(added)
+            return redirect(url_for("admin.member", user_id=added.user.id), 303)
+    status = INVALID if request.method == "POST" else 200
+    return render_template("admin/new_user.html", access=access, form=form), status
+
+
+def _flash_added(added) -> None:
+    if added.token:
+        _keep_sign_in_link(added.user.id, added.token)
+    if added.created:
+        flash(_("%(name)s now has an account.", name=added.user.display_name), "success")
+    else:
+        flash(_("%(name)s already had an account; they can now also work in this municipality.",
+                name=added.user.display_name), "success")
+
+
+def _keep_sign_in_link(user_id: int, token: str) -> None:
+    # Shown once, on the page the redirect leads to; only the token's hash is stored.
+    session[NEW_SIGN_IN_LINK] = {"user_id": user_id, "url": url_for("auth.welcome", token=token, _external=True)}
+
+
+def _member_page(scoped, form=None, error=None, status: int = 200):
+    membership = scoped.membership
+    shown = session.pop(NEW_SIGN_IN_LINK, None) if request.method == "GET" else None
+    return render_template(
+        "admin/member.html", access=scoped.access, membership=membership, person=membership.user,
+        form=form or RoleForm(formdata=None, data={"role": membership.role}), error=error,
+        role_labels=ROLE_LABELS, manages_fully=admin_service.manages_fully(current_user, membership.user),
+        other_municipalities=[m.municipality for m in membership.user.memberships
+                              if m.municipality_id != membership.municipality_id],
+        sign_in_link=shown["url"] if shown and shown.get("user_id") == membership.user_id else None,
+    ), status
+
+
+@bp.get("/users/<int:user_id>")
+@login_required
+def member(user_id: int):
+    return _member_page(member_or_404(user_id))
+
+
+@bp.post("/users/<int:user_id>/role")
+@login_required
+def change_role(user_id: int):
+    scoped = member_or_404(user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            if admin_service.change_role(scoped.membership, form.role.data, current_user):
+                flash(_("The role is changed."), "success")
+        except admin_service.AdminError as exc:
+            form.role.errors = [*form.role.errors, str(exc)]
+        else:
+            return redirect(url_for("admin.member", user_id=user_id), 303)
+    return _member_page(scoped, form=form, status=INVALID)
+
+
+def _refusable(user_id: int, step):
+    """Run an admin step on a member; a refusal is shown on the member's page, next to the buttons."""
+    scoped = member_or_404(user_id)
+    try:
+        message = step(scoped.membership)
+    except admin_service.AdminError as exc:
+        return _member_page(scoped, error=str(exc), status=INVALID)
+    if message:
+        flash(message, "success")
+    if admin_service.membership_of(scoped.access.municipality.id, user_id) is None:
+        return redirect(url_for("admin.users"), 303)
+    return redirect(url_for("admin.member", user_id=user_id), 303)
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@login_required
+def deactivate(user_id: int):
+    def step(membership):
+        name = membership.user.display_name
+        if admin_service.deactivate(membership, current_user) == "deactivated":
+            return _("%(name)s's account is deactivated and signed out everywhere.", name=name)
+        return _("%(name)s no longer has access to this municipality (they keep their other municipalities).",
+                 name=name)
+    return _refusable(user_id, step)
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@login_required
+def reactivate(user_id: int):
+    def step(membership):
+        admin_service.reactivate(membership, current_user)
+        return _("%(name)s's account is active again.", name=membership.user.display_name)
+    return _refusable(user_id, step)
+
+
+@bp.post("/users/<int:user_id>/sign-in-link")
+@login_required
+def sign_in_link(user_id: int):
+    def step(membership):
+        _keep_sign_in_link(membership.user_id, admin_service.issue_sign_in_link(membership, current_user))
+        return None
+    return _refusable(user_id, step)
+
+
+# --- the audit log ------------------------------------------------------------------------------------------------
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    # Unknown values simply match nothing; only the dates can be wrong in a way worth a message.
+    action = SelectField(_l("Action"), choices=[], validate_choice=False)
+    user = SelectField(_l("Person"), choices=[], validate_choice=False)
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+
+    def __init__(self, actions, people, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action.choices = [SelectChoice("", _("All actions"))] + [SelectChoice(a, a) for a in actions]
+        self.user.choices = [SelectChoice("", _("Everyone"))] + [
+            SelectChoice(str(u.id), f"{u.display_name} ({u.email})") for u in people]
+
+
+def _audit_filters(form) -> admin_service.AuditFilter:
+    """The filters from the valid fields only: a bad date is reported and left out, the rest still apply."""
+    form.validate()
+    for field in (form.date_from, form.date_to):
+        if field.errors:
+            field.errors = [_("Enter a date like %(example)s.", example=date.today().isoformat())]
+    if form.date_from.data and form.date_to.data and form.date_to.data < form.date_from.data:
+        form.date_to.errors = [*form.date_to.errors, _("The end date is before the start date.")]
+    good = {name: field.data for name, field in form._fields.items() if not field.errors}
+    user = good.get("user")
+    return admin_service.AuditFilter(action=good.get("action") or None,
+                                     user_id=int(user) if user and user.isdigit() else None,
+                                     date_from=good.get("date_from") if isinstance(good.get("date_from"), date) else None,
+                                     date_to=good.get("date_to") if isinstance(good.get("date_to"), date) else None)
+
+
+@bp.get("/audit")
+@login_required
+def audit():
+    access = admin_access()
+    municipality_id = access.municipality.id
+    form = AuditFilterForm(admin_service.audit_actions(municipality_id), admin_service.audit_users(municipality_id),
+                           formdata=request.args)
+    filters = _audit_filters(form)
+    page = request.args.get("page", "1")
+    result = admin_service.audit_page(municipality_id, filters, int(page) if page.isdigit() else 1)
+    query = {name: value for name, value in request.args.items() if name != "page" and value}
+    failed = any(field.errors for field in form)
+    return render("admin/audit.html", "admin/_audit_results.html", status=INVALID if failed else 200,
+                  access=access, form=form, result=result, query=query)

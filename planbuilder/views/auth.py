@@ -1,13 +1,24 @@
+"""Signing in and out (rate-limited), one-time sign-in links, and the signed-in user's own account page."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length
 
+from ..extensions import db, limiter
 from ..forms import SignInForm
-from ..services import accounts
+from ..htmx import INVALID
+from ..services import accounts, audit
 
 bp = Blueprint("auth", __name__)
+
+LANGUAGE_NAMES = {"sv": "Svenska", "nb": "Norsk bokmål", "da": "Dansk", "en": "English"}
 
 
 def _safe_next(target: str | None) -> str:
@@ -17,7 +28,39 @@ def _safe_next(target: str | None) -> str:
     return url_for("plans.dashboard")
 
 
+# --- rate limits: per IP address and e-mail, and per IP address alone ------------------------------------------
+
+def _attempted_email() -> str:
+    return accounts.normalise_email(request.form.get("email", ""))[:320]
+
+
+def _address_and_email() -> str:
+    return f"{get_remote_address()}|{_attempted_email()}"
+
+
+def _record_breach(request_limit) -> None:
+    """A blocked attempt is worth a line in the log of the municipality whose account was aimed at."""
+    email = _attempted_email()
+    user = accounts.find_user(email) if email else None
+    detail = {"email": email, "address": (get_remote_address() or "")[:64], "limit": str(request_limit.limit)}
+    if user is not None:
+        accounts.record_for_user("auth.sign_in_limited", user, None, **detail)
+    else:
+        audit.record("auth.sign_in_limited", user_id=None, municipality_id=None, **detail)
+    db.session.commit()
+
+
+def _config_limit(key: str):
+    return lambda: current_app.config[key]
+
+
+# --- signing in and out ------------------------------------------------------------------------------------------
+
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_config_limit("SIGN_IN_LIMIT_PER_IP"), methods=["POST"], scope="sign-in-address",
+               on_breach=_record_breach)
+@limiter.limit(_config_limit("SIGN_IN_LIMIT_PER_ACCOUNT"), methods=["POST"], key_func=_address_and_email,
+               scope="sign-in-account", on_breach=_record_breach)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("plans.dashboard"))
@@ -26,12 +69,18 @@ def sign_in():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            session.clear()  # a fresh session on sign-in: nothing from before carries over
-            login_user(user)
+            _start_session(user)
             return redirect(_safe_next(request.args.get("next")), 303)
         error = _("The e-mail address or password is not right.")
     status = 422 if request.method == "POST" else 200
     return render_template("auth/sign_in.html", form=form, error=error), status
+
+
+def _start_session(user, municipality_id: int | None = None) -> None:
+    session.clear()  # a fresh session on sign-in: nothing from before carries over
+    login_user(user)
+    if municipality_id is not None:
+        session["municipality_id"] = municipality_id
 
 
 @bp.post("/sign-out")
@@ -40,3 +89,105 @@ def sign_out():
     logout_user()
     session.clear()
     return redirect(url_for("auth.sign_in"), 303)
+
+
+# --- one-time sign-in links: the person chooses a password ------------------------------------------------------
+
+class ChoosePasswordForm(FlaskForm):
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a password.")),
+                                                                 Length(max=accounts.MAX_PASSWORD_LENGTH)])
+    confirm_password = PasswordField(_l("New password again"),
+                                     validators=[DataRequired(_l("Type the new password again."))])
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+@limiter.limit(_config_limit("LINK_LIMIT_PER_IP"), scope="sign-in-link")
+def welcome(token: str):
+    """GET only shows the form (link previews in mail clients must not spend the link); POST spends it."""
+    link = accounts.sign_in_link(token)
+    if link is None:
+        return render_template("auth/link_unavailable.html"), 404
+    form = ChoosePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.redeem_sign_in_link(link, form.new_password.data, form.confirm_password.data)
+        except accounts.PasswordError as exc:
+            _field_for(form, exc.field).errors.append(str(exc))
+        else:
+            _start_session(user)
+            flash(_("Your password is set and you are signed in."), "success")
+            return redirect(url_for("plans.dashboard"), 303)
+    status = INVALID if request.method == "POST" else 200
+    return render_template("auth/welcome.html", form=form, token=token, person=link.user), status
+
+
+def _field_for(form, which: str):
+    return {"current": getattr(form, "current_password", None), "new": form.new_password,
+            "confirmation": form.confirm_password}[which]
+
+
+# --- the account page -------------------------------------------------------------------------------------------
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("Your name"), validators=[DataRequired(_l("Enter your name.")),
+                                                            Length(max=accounts.DISPLAY_NAME_MAX_LENGTH)])
+    language = SelectField(_l("Language of Planbuilder"), choices=[], validate_choice=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = [SelectChoice("", _("Follow the municipality"))] + [
+            SelectChoice(code, LANGUAGE_NAMES[code]) for code in accounts.LANGUAGES]
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(_l("Enter your current password.")),
+                                                 Length(max=accounts.MAX_PASSWORD_LENGTH)])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password.")),
+                                                                 Length(max=accounts.MAX_PASSWORD_LENGTH)])
+    confirm_password = PasswordField(_l("New password again"),
+                                     validators=[DataRequired(_l("Type the new password again."))])
+
+
+def _account_page(profile=None, password=None, status: int = 200):
+    profile = profile or ProfileForm(formdata=None, data={"display_name": current_user.display_name,
+                                                          "language": current_user.language or ""})
+    return render_template("auth/account.html", profile=profile, password=password or PasswordForm(formdata=None),
+                           memberships=accounts.memberships(current_user)), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    if request.method == "GET":
+        return _account_page()
+    form = ProfileForm()
+    if form.validate_on_submit():
+        try:
+            changed = accounts.update_profile(current_user, form.display_name.data, form.language.data or None)
+        except accounts.AccountError as exc:
+            form.display_name.errors.append(str(exc))
+        else:
+            if changed:
+                refresh()  # the confirmation in the language just chosen
+                flash(_("Your settings are saved."), "success")
+            return redirect(url_for("auth.account"), 303)
+    return _account_page(profile=form, status=INVALID)
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.new_password.data,
+                                     form.confirm_password.data)
+        except accounts.PasswordError as exc:
+            _field_for(form, exc.field).errors.append(str(exc))
+        else:
+            # Every session ended with the new generation; this one starts again, in the same municipality.
+            _start_session(current_user._get_current_object(), session.get("municipality_id"))
+            flash(_("Your password is changed. You have been signed out everywhere else."), "success")
+            return redirect(url_for("auth.account"), 303)
+    return _account_page(password=form, status=INVALID)

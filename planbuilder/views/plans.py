@@ -1,24 +1,45 @@
-"""The dashboard: a municipality's plans, and starting a new one."""
+"""The dashboard (a municipality's plans, reviews coming due, starting a new plan), the overview of every
+municipality a person works in, and switching between them."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..forms import NewPlanForm
 from ..htmx import INVALID
+from ..services import overview as standing
 from ..services import plans as plan_service
 from ..services.accounts import access_to, memberships
 from .scope import current_access
 
 bp = Blueprint("plans", __name__)
 
+ROLE_NAMES = {"admin": _l("Admin"), "editor": _l("Editor"), "reviewer": _l("Reviewer")}
+
+
+@bp.app_template_global()
+def role_label(role: str) -> str:
+    return str(ROLE_NAMES.get(role, role))
+
+
+@bp.app_context_processor
+def header_context():
+    """The header's municipality switcher; the memberships are looked up only when a page shows them."""
+    def my_memberships():
+        return memberships(current_user) if current_user.is_authenticated else []
+    return {"my_memberships": my_memberships}
+
 
 def _dashboard_context(access, form=None):
     templates = plan_service.templates_for_country(access.municipality.country)
+    standings = standing.standings([access.municipality.id])
     return {
         "access": access,
         "summaries": plan_service.dashboard(access.municipality),
+        "standings": {s.plan.id: s for s in standings},
+        "due": standing.due_for_review(standings),
+        "soon_days": standing.REVIEW_SOON_DAYS,
         "memberships": memberships(current_user),
         "form": form or NewPlanForm(templates),
         "templates": templates,
@@ -32,6 +53,19 @@ def dashboard():
     if access is None:
         return render_template("plans/no_municipality.html"), 403
     return render_template("plans/dashboard.html", **_dashboard_context(access))
+
+
+@bp.get("/overview")
+@login_required
+def overview():
+    """Every plan of every municipality the person belongs to: adopted, in progress, review due."""
+    mine = memberships(current_user)
+    if not mine:
+        return render_template("plans/no_municipality.html"), 403
+    standings = standing.standings([m.municipality_id for m in mine])
+    return render_template("plans/overview.html", memberships=mine, standings=standings,
+                           due=standing.due_for_review(standings), soon_days=standing.REVIEW_SOON_DAYS,
+                           access=current_access())
 
 
 @bp.post("/municipality")

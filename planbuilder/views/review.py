@@ -1,6 +1,224 @@
 """Council review and sharing: comments on sections, review summary, read-only share links."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..extensions import limiter
+from ..htmx import INVALID, is_fragment_request, render
+from ..services import documents, sharing
+from ..services import plans as plan_service
+from ..services import review
+from .scope import comment_or_404, share_link_or_404, version_or_404
 
 bp = Blueprint("review", __name__)
+# Share links open without an account: this blueprint serves their PDFs and nothing else of the app.
+shared_bp = Blueprint("shared", __name__)
+
+PANEL_PAGE, PANEL = "review/section.html", "review/_comments_panel.html"
+EDITION_LABELS = {"internal": _l("Internal edition"), "public": _l("Public edition")}
+
+
+@bp.app_template_global()
+def edition_label(edition: str) -> str:
+    return str(EDITION_LABELS.get(edition, edition))
+
+
+# --- for the hooks in the wizard and version pages -------------------------------------------------------------
+
+@bp.app_template_global()
+def review_panel(version, section, access, back="wizard") -> review.Panel:
+    """The comment panel of a section page (templates/review/_section_comments.html)."""
+    return review.panel(access, version, section, back)
+
+
+@bp.app_template_global()
+def open_comment_counts(version) -> dict[str, int]:
+    return review.open_counts(version)
+
+
+@bp.app_template_global()
+def comment_counts(version) -> review.CommentCounts:
+    return review.counts(version)
+
+
+# --- comments ----------------------------------------------------------------------------------------------------
+
+def _section_or_404(version, section_id: str):
+    section = review.section_of(version, section_id)
+    if section is None:
+        abort(404)
+    return section
+
+
+def _back() -> str:
+    return "wizard" if request.form.get("back") == "wizard" else "review"
+
+
+def _panel_reply(scoped, section, status: int = 200, **panel_extra):
+    """The panel as a fragment for htmx, else the section's review page around it."""
+    panel = review.panel(scoped.access, scoped.version, section, _back() if request.method == "POST" else "review",
+                         **panel_extra)
+    return render(PANEL_PAGE, PANEL, status=status, panel=panel, plan=scoped.plan, version=scoped.version,
+                  access=scoped.access, section=section,
+                  template=plan_service.template_for(scoped.version.template_id))
+
+
+def _after_change(scoped, section, anchor: str):
+    if is_fragment_request():
+        return _panel_reply(scoped, section)
+    current = plan_service.current_version(scoped.plan)
+    if _back() == "wizard" and current is not None and current.id == scoped.version.id:
+        return redirect(url_for("wizard.section", plan_id=scoped.plan.id, section_id=section.id, _anchor=anchor), 303)
+    return redirect(url_for("review.section", version_id=scoped.version.id, section_id=section.id,
+                            _anchor=anchor), 303)
+
+
+@bp.route("/versions/<int:version_id>/sections/<section_id>", methods=["GET", "POST"])
+@login_required
+def section(version_id: int, section_id: str):
+    scoped = version_or_404(version_id)
+    found = _section_or_404(scoped.version, section_id)
+    if request.method == "GET":
+        return _panel_reply(scoped, found)
+    body = request.form.get("body", "")
+    try:
+        comment = review.add_comment(scoped.access, scoped.version, found.id, body, current_user)
+    except review.NotAllowed:
+        abort(403)
+    except review.ReviewError as exc:
+        return _panel_reply(scoped, found, INVALID, errors={"new": str(exc)}, drafts={"new": body})
+    return _after_change(scoped, found, f"comment-{comment.id}")
+
+
+@bp.post("/comments/<int:comment_id>/replies")
+@login_required
+def reply(comment_id: int):
+    scoped = comment_or_404(comment_id)
+    found = _section_or_404(scoped.version, scoped.comment.section_id)
+    body = request.form.get("body", "")
+    try:
+        answer = review.reply(scoped.access, scoped.comment, body, current_user)
+    except review.NotAllowed:
+        abort(403)
+    except review.ReviewError as exc:
+        key = str(scoped.comment.parent_id or scoped.comment.id)
+        return _panel_reply(scoped, found, INVALID, errors={key: str(exc)}, drafts={key: body})
+    return _after_change(scoped, found, f"comment-{answer.id}")
+
+
+def _set_resolved(comment_id: int, resolved: bool):
+    scoped = comment_or_404(comment_id)
+    found = _section_or_404(scoped.version, scoped.comment.section_id)
+    try:
+        review.set_resolved(scoped.access, scoped.comment, resolved, current_user)
+    except review.NotAllowed:
+        abort(403)
+    return _after_change(scoped, found, f"comment-{scoped.comment.parent_id or scoped.comment.id}")
+
+
+@bp.post("/comments/<int:comment_id>/resolve")
+@login_required
+def resolve(comment_id: int):
+    return _set_resolved(comment_id, True)
+
+
+@bp.post("/comments/<int:comment_id>/reopen")
+@login_required
+def reopen(comment_id: int):
+    return _set_resolved(comment_id, False)
+
+
+@bp.get("/versions/<int:version_id>")
+@login_required
+def summary(version_id: int):
+    """Open comments per section (all of them with ?all=1, the default once the version is adopted)."""
+    scoped = version_or_404(version_id)
+    show_all = request.args.get("all") == "1" or scoped.version.is_frozen
+    return render_template("review/summary.html", plan=scoped.plan, version=scoped.version, access=scoped.access,
+                           show_all=show_all, sections=review.summary(scoped.version, open_only=not show_all),
+                           counts=review.counts(scoped.version),
+                           is_current=_is_current(scoped))
+
+
+def _is_current(scoped) -> bool:
+    current = plan_service.current_version(scoped.plan)
+    return current is not None and current.id == scoped.version.id
+
+
+# --- share links -------------------------------------------------------------------------------------------------
+
+NEW_LINK = "new_share_link"
+
+
+def _shares_page(scoped, status: int = 200, errors: dict | None = None, values: dict | None = None):
+    shown = session.pop(NEW_LINK, None) if request.method == "GET" else None
+    links = sharing.links_of(scoped.version)
+    return render_template("review/shares.html", plan=scoped.plan, version=scoped.version, access=scoped.access,
+                           links=[(link, sharing.status(link)) for link in links],
+                           new_link=shown if shown and any(link.id == shown.get("id") for link in links) else None,
+                           errors=errors or {}, values=values or {"edition": sharing.DEFAULT_EDITION,
+                                                                  "days": sharing.DEFAULT_DAYS},
+                           editions=documents.EDITIONS, default_days=sharing.DEFAULT_DAYS,
+                           max_days=sharing.MAX_DAYS), status
+
+
+@bp.route("/versions/<int:version_id>/shares", methods=["GET", "POST"])
+@login_required
+def shares(version_id: int):
+    scoped = version_or_404(version_id, edit=True)
+    if request.method == "GET":
+        return _shares_page(scoped)
+    edition, days = request.form.get("edition", ""), request.form.get("days", "")
+    try:
+        link, token = sharing.create_link(scoped.version, edition, days, current_user)
+    except sharing.ShareError as exc:
+        return _shares_page(scoped, INVALID, errors={exc.field: str(exc)}, values={"edition": edition, "days": days})
+    # Shown once, on the page this redirects to; only the token's hash is stored.
+    session[NEW_LINK] = {"id": link.id, "url": url_for("shared.pdf", token=token, _external=True)}
+    return redirect(url_for("review.shares", version_id=version_id, _anchor="new-link"), 303)
+
+
+@bp.post("/shares/<int:link_id>/revoke")
+@login_required
+def revoke_share(link_id: int):
+    scoped = share_link_or_404(link_id)
+    if sharing.revoke(scoped.link, current_user):
+        flash(_("The link no longer works."), "success")
+    return redirect(url_for("review.shares", version_id=scoped.version.id), 303)
+
+
+def _link_limit() -> str:
+    return current_app.config["LINK_LIMIT_PER_IP"]
+
+
+@shared_bp.get("/<token>")
+@limiter.limit(_link_limit, scope="share-link")
+def pdf(token: str) -> Response:
+    """The PDF behind a share link, for anyone holding the link; a plain page when it does not work."""
+    try:
+        link, body = sharing.open_link(token, request.remote_addr)
+    except sharing.LinkNotFound:
+        return _unavailable(404)
+    except sharing.LinkGone:
+        return _unavailable(410)
+    response = Response(body, mimetype="application/pdf")
+    name = documents.download_name(link.version, link.edition, "pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return _private(response)
+
+
+def _unavailable(status: int) -> Response:
+    # The same words whatever the reason, and nothing of the app around them.
+    return _private(Response(render_template("review/share_unavailable.html"), status=status,
+                             mimetype="text/html"))
+
+
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response

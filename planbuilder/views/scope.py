@@ -11,7 +11,8 @@ from flask import abort, g, session
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import Plan, PlanVersion
+from ..models import Comment, Membership, Plan, PlanVersion, ShareLink
+from ..services import admin as admin_service
 from ..services.accounts import Access, access_to, memberships
 
 
@@ -59,3 +60,59 @@ def version_or_404(version_id: int, *, edit: bool = False) -> ScopedVersion:
         abort(404)
     scoped = plan_or_404(version.plan_id, edit=edit)
     return ScopedVersion(version, scoped.plan, scoped.access)
+
+
+@dataclass(frozen=True)
+class ScopedComment:
+    comment: Comment
+    version: PlanVersion
+    plan: Plan
+    access: Access
+
+
+def comment_or_404(comment_id: int) -> ScopedComment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        abort(404)
+    scoped = version_or_404(comment.version_id)
+    return ScopedComment(comment, scoped.version, scoped.plan, scoped.access)
+
+
+@dataclass(frozen=True)
+class ScopedShareLink:
+    link: ShareLink
+    version: PlanVersion
+    plan: Plan
+    access: Access
+
+
+def share_link_or_404(link_id: int) -> ScopedShareLink:
+    """Share links are managed by editors and admins only: a reviewer gets 403, an outsider 404."""
+    link = db.session.get(ShareLink, link_id)
+    if link is None:
+        abort(404)
+    scoped = version_or_404(link.version_id, edit=True)
+    return ScopedShareLink(link, scoped.version, scoped.plan, scoped.access)
+
+
+def admin_access() -> Access:
+    """The current municipality, when the signed-in user administers it; 403 otherwise."""
+    access = current_access()
+    if access is None or not access.can_administer:
+        abort(403)
+    return access
+
+
+@dataclass(frozen=True)
+class ScopedMember:
+    membership: Membership
+    access: Access
+
+
+def member_or_404(user_id: int) -> ScopedMember:
+    """A member of the municipality the admin is working in; anyone else is a 404, whoever they are."""
+    access = admin_access()
+    membership = admin_service.membership_of(access.municipality.id, user_id)
+    if membership is None:
+        abort(404)
+    return ScopedMember(membership, access)

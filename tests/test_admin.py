@@ -1,0 +1,306 @@
+"""Administration of a municipality: users, roles, one-time sign-in links, deactivation and the audit log."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from planbuilder.extensions import db
+from planbuilder.models import AuditEvent, Membership, SignInLink, utcnow
+from planbuilder.services import accounts, audit
+from planbuilder.services import admin as admin_service
+from tests.conftest import DEMO_PASSWORD, page_text, sign_in_as
+from tests.test_access import separate_requests  # noqa: F401  (autouse fixture)
+from tests.wizard_helpers import HTMX
+
+
+@pytest.fixture
+def admin(app, seeded):
+    client = app.test_client()
+    sign_in_as(client, "admin@demo.example")
+    return client
+
+
+def client_as(app, email, password=DEMO_PASSWORD):
+    client = app.test_client()
+    sign_in_as(client, email, password)
+    return client
+
+
+def user(email):
+    db.session.expire_all()
+    return accounts.find_user(email)
+
+
+def ekdala():
+    return accounts.find_municipality("Ekdala kommun")
+
+
+def last_action() -> AuditEvent:
+    return db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+
+
+NEW = {"email": "Anna.Berg@Ekdala.example", "display_name": "Anna Berg", "role": "editor", "method": "password",
+       "password": "a-long-first-password"}
+
+
+# --- who may administer -------------------------------------------------------------------------------------------
+
+def test_admin_lists_the_users_with_their_roles(admin):
+    text = page_text(admin.get(url_for("admin.users")))
+    for who, role in (("Demo admin", "Admin"), ("Demo editor", "Editor"), ("Demo reviewer", "Reviewer")):
+        assert re.search(rf"{who} .*?@demo.example {role} Active", text)
+    assert "fjellvik" not in text
+
+
+@pytest.mark.parametrize("email", ["editor@demo.example", "reviewer@demo.example"])
+def test_only_admins_administer(app, seeded, email):
+    client = client_as(app, email)
+    for url in (url_for("admin.users"), url_for("admin.new_user"), url_for("admin.audit"),
+                url_for("admin.member", user_id=user("editor@demo.example").id)):
+        assert client.get(url).status_code == 403, url
+    assert client.post(url_for("admin.new_user"), data=NEW).status_code == 403
+    assert user("anna.berg@ekdala.example") is None
+
+
+def test_the_header_links_to_administration_for_admins_only(app, admin):
+    assert url_for("admin.users") in admin.get(url_for("plans.dashboard")).get_data(as_text=True)
+    editor = client_as(app, "editor@demo.example")
+    assert url_for("admin.users") not in editor.get(url_for("plans.dashboard")).get_data(as_text=True)
+
+
+# --- creating users -----------------------------------------------------------------------------------------------
+
+def test_admin_creates_a_user_with_an_initial_password(app, admin):
+    response = admin.post(url_for("admin.new_user"), data=NEW)
+    assert response.status_code == 303
+    anna = user("anna.berg@ekdala.example")
+    assert response.headers["Location"] == url_for("admin.member", user_id=anna.id)
+    assert "Anna Berg now has an account." in page_text(admin.get(response.headers["Location"]))
+    assert [(m.municipality.name, m.role) for m in anna.memberships] == [("Ekdala kommun", "editor")]
+    event = last_action()
+    assert (event.action, event.user_id, event.object_id, event.detail) == (
+        "user.create", user("admin@demo.example").id, anna.id, {"role": "editor"})
+    client_as(app, "anna.berg@ekdala.example", "a-long-first-password")
+
+
+def test_admin_creates_a_user_with_a_one_time_sign_in_link(app, admin):
+    response = admin.post(url_for("admin.new_user"), data={**NEW, "method": "link", "password": ""})
+    page = admin.get(response.headers["Location"])
+    found = re.search(r'id="sign-in-link-url" type="text" readonly value="([^"]+)"', page.get_data(as_text=True))
+    assert found and "shown only this once" in page_text(page)
+    link = found.group(1)
+    token = link.rsplit("/", 1)[1]
+    assert token not in repr(db.session.execute(select(SignInLink.__table__)).all())  # only its hash is stored
+    assert found.group(1) not in admin.get(response.headers["Location"]).get_data(as_text=True)  # shown once
+    newcomer = app.test_client()
+    form = newcomer.get(link)
+    assert form.status_code == 200 and "Choose your password" in page_text(form)
+    refused = newcomer.post(link, data={"new_password": "short", "confirm_password": "short"})
+    assert refused.status_code == 422 and "at least 10 characters" in page_text(refused)
+    mismatch = newcomer.post(link, data={"new_password": "a-long-password", "confirm_password": "another-one"})
+    assert "The two new passwords are not the same." in page_text(mismatch)
+    done = newcomer.post(link, data={"new_password": "my-own-password", "confirm_password": "my-own-password"})
+    assert done.status_code == 303 and done.headers["Location"] == url_for("plans.dashboard")
+    assert newcomer.get(url_for("plans.dashboard")).status_code == 200
+    assert last_action().action == "user.password_set"
+    # The link works once.
+    assert app.test_client().get(link).status_code == 404
+    client_as(app, "anna.berg@ekdala.example", "my-own-password")
+
+
+def test_sign_in_link_expires(app, admin):
+    response = admin.post(url_for("admin.new_user"), data={**NEW, "method": "link", "password": ""})
+    page = admin.get(response.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'id="sign-in-link-url" type="text" readonly value="([^"]+)"', page).group(1)
+    stored = db.session.scalars(select(SignInLink)).one()
+    stored.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    response = app.test_client().get(link)
+    assert response.status_code == 404 and "This link does not work" in page_text(response)
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"email": "not-an-address"}, "email", "Enter a valid e-mail address."),
+    ({"email": ""}, "email", "Enter the person's e-mail address."),
+    ({"password": "short"}, "password", "The password must have at least 10 characters."),
+    ({"role": "owner"}, "role", "Not a valid choice"),
+    ({"email": "editor@demo.example"}, "email", "editor@demo.example is already a member of Ekdala kommun."),
+])
+def test_bad_new_user_is_refused_next_to_the_field_and_input_kept(admin, changes, field, message):
+    response = admin.post(url_for("admin.new_user"), data={**NEW, **changes})
+    assert response.status_code == 422
+    assert message in page_text(response)
+    html = response.get_data(as_text=True)
+    assert f'id="{field}-error"' in html and "There is a problem" in html
+    if field != "email":
+        assert 'value="Anna.Berg@Ekdala.example"' in html
+    assert user("anna.berg@ekdala.example") is None
+
+
+def test_adding_someone_from_another_municipality_gives_a_membership_here(app, admin):
+    response = admin.post(url_for("admin.new_user"), data={**NEW, "email": "editor@fjellvik.example",
+                                                          "role": "reviewer", "password": ""})
+    assert response.status_code == 303
+    person = user("editor@fjellvik.example")
+    assert sorted((m.municipality.name, m.role) for m in person.memberships) == [
+        ("Ekdala kommun", "reviewer"), ("Fjellvik kommune", "editor")]
+    assert last_action().action == "membership.create"
+    client_as(app, "editor@fjellvik.example")  # their password is unchanged
+    assert "already had an account" in page_text(admin.get(response.headers["Location"]))
+
+
+# --- roles ----------------------------------------------------------------------------------------------------------
+
+def test_admin_changes_a_role(app, admin):
+    reviewer = user("reviewer@demo.example")
+    response = admin.post(url_for("admin.change_role", user_id=reviewer.id), data={"role": "editor"})
+    assert response.status_code == 303
+    assert accounts.access_to(user("reviewer@demo.example"), ekdala().id).role == "editor"
+    event = last_action()
+    assert (event.action, event.detail) == ("user.role_change", {"old": "reviewer", "new": "editor"})
+
+
+def test_the_last_admin_cannot_stop_being_admin(app, admin):
+    me = user("admin@demo.example")
+    response = admin.post(url_for("admin.change_role", user_id=me.id), data={"role": "editor"})
+    assert response.status_code == 422
+    assert "Ekdala kommun needs at least one admin" in page_text(response)
+    assert accounts.access_to(user("admin@demo.example"), ekdala().id).role == "admin"
+    # With a second admin it is allowed.
+    admin.post(url_for("admin.change_role", user_id=user("editor@demo.example").id), data={"role": "admin"})
+    assert admin.post(url_for("admin.change_role", user_id=me.id), data={"role": "editor"}).status_code == 303
+
+
+def test_role_of_someone_outside_the_municipality_is_404(admin):
+    outsider = user("editor@fjellvik.example")
+    assert admin.get(url_for("admin.member", user_id=outsider.id)).status_code == 404
+    assert admin.post(url_for("admin.change_role", user_id=outsider.id), data={"role": "reviewer"}).status_code == 404
+    assert admin.post(url_for("admin.deactivate", user_id=outsider.id)).status_code == 404
+    assert user("editor@fjellvik.example").memberships[0].role == "editor"
+
+
+# --- deactivation ---------------------------------------------------------------------------------------------------
+
+def test_deactivation_ends_the_sessions_at_once(app, admin):
+    editor_session = client_as(app, "editor@demo.example")
+    generation = user("editor@demo.example").session_generation
+    response = admin.post(url_for("admin.deactivate", user_id=user("editor@demo.example").id))
+    assert response.status_code == 303
+    editor = user("editor@demo.example")
+    assert not editor.active and editor.session_generation == generation + 1
+    assert last_action().action == "user.deactivate"
+    assert editor_session.get(url_for("plans.dashboard")).status_code == 302  # signed out
+    assert app.test_client().post(url_for("auth.sign_in"), data={"email": editor.email, "password": DEMO_PASSWORD}
+                                  ).status_code == 422
+    text = page_text(admin.get(url_for("admin.users")))
+    assert re.search(r"Demo editor .*? Editor Deactivated", text)
+    # ...and back.
+    assert admin.post(url_for("admin.reactivate", user_id=editor.id)).status_code == 303
+    assert user("editor@demo.example").active and last_action().action == "user.reactivate"
+    client_as(app, "editor@demo.example")
+
+
+def test_admin_cannot_deactivate_themselves(admin):
+    me = user("admin@demo.example")
+    response = admin.post(url_for("admin.deactivate", user_id=me.id))
+    assert response.status_code == 422 and "You cannot deactivate yourself" in page_text(response)
+    assert user("admin@demo.example").active
+
+
+def test_someone_who_also_works_elsewhere_loses_only_this_municipality(app, admin):
+    coordinator = user("editor@fjellvik.example")
+    db.session.add(Membership(user_id=coordinator.id, municipality_id=ekdala().id, role="reviewer"))
+    db.session.commit()
+    page = page_text(admin.get(url_for("admin.member", user_id=coordinator.id)))
+    assert "Remove from Ekdala kommun" in page and "Make a sign-in link" not in page
+    response = admin.post(url_for("admin.deactivate", user_id=coordinator.id))
+    assert response.status_code == 303 and response.headers["Location"] == url_for("admin.users")
+    coordinator = user("editor@fjellvik.example")
+    assert coordinator.active and [m.municipality.name for m in coordinator.memberships] == ["Fjellvik kommune"]
+    assert last_action().action == "membership.remove"
+    # Nor can this admin hand out a link that would set their password.
+    db.session.add(Membership(user_id=coordinator.id, municipality_id=ekdala().id, role="reviewer"))
+    db.session.commit()
+    response = admin.post(url_for("admin.sign_in_link", user_id=coordinator.id))
+    assert response.status_code == 422 and "only they can change their password" in page_text(response)
+    assert db.session.scalars(select(SignInLink)).all() == []
+
+
+def test_admin_makes_a_new_sign_in_link_for_a_locked_out_user(app, admin):
+    editor = user("editor@demo.example")
+    response = admin.post(url_for("admin.sign_in_link", user_id=editor.id))
+    assert response.status_code == 303
+    page = admin.get(response.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'id="sign-in-link-url" type="text" readonly value="([^"]+)"', page).group(1)
+    second = admin.post(url_for("admin.sign_in_link", user_id=editor.id))
+    admin.get(second.headers["Location"])
+    assert app.test_client().get(link).status_code == 404  # an older link stops working
+    assert last_action().action == "user.sign_in_link"
+
+
+# --- the audit log --------------------------------------------------------------------------------------------------
+
+def _events(count: int, action: str, municipality_id: int, user_id=None, days_ago: int = 0):
+    for _ in range(count):
+        event = audit.record(action, user_id=user_id, municipality_id=municipality_id)
+        event.at = utcnow() - timedelta(days=days_ago)
+    db.session.commit()
+
+
+def test_audit_log_shows_this_municipality_only_newest_first(admin):
+    fjellvik = accounts.find_municipality("Fjellvik kommune")
+    _events(1, "secret.elsewhere", fjellvik.id)
+    _events(1, "older.event", ekdala().id, days_ago=2)
+    text = page_text(admin.get(url_for("admin.audit")))
+    assert "secret.elsewhere" not in text
+    assert text.index("auth.sign_in") < text.index("older.event")  # newest first
+
+
+def test_audit_log_filters_by_action_user_and_dates(admin):
+    editor = user("editor@demo.example")
+    _events(2, "test.older", ekdala().id, editor.id, days_ago=10)
+    _events(3, "test.newer", ekdala().id, editor.id, days_ago=1)
+    text = page_text(admin.get(url_for("admin.audit", action="test.newer")))
+    assert "3 events" in text
+    found = page_text(admin.get(url_for("admin.audit", user=editor.id))).split("Details", 1)[1]
+    assert "Demo editor" in found and "Demo admin" not in found
+    since = (date.today() - timedelta(days=5)).isoformat()
+    found = page_text(admin.get(url_for("admin.audit", user=editor.id, date_from=since))).split("Details", 1)[1]
+    assert "test.newer" in found and "test.older" not in found
+    text = page_text(admin.get(url_for("admin.audit", date_to=since)))
+    assert "2 events" in text
+
+
+def test_a_bad_date_is_reported_and_the_other_filters_still_apply(admin):
+    _events(3, "test.event", ekdala().id)
+    response = admin.get(url_for("admin.audit", action="test.event", date_from="31.12.2026"))
+    assert response.status_code == 422
+    text = page_text(response)
+    assert "Enter a date like" in text and "3 events" in text
+    assert 'value="31.12.2026"' in response.get_data(as_text=True)
+    response = admin.get(url_for("admin.audit", date_from="2026-05-01", date_to="2026-04-01"))
+    assert "The end date is before the start date." in page_text(response)
+
+
+def test_audit_log_is_paginated(admin):
+    _events(admin_service.AUDIT_PAGE_SIZE + 5, "test.event", ekdala().id)
+    first = admin.get(url_for("admin.audit", action="test.event"))
+    html = first.get_data(as_text=True)
+    assert "page 1 of 2" in page_text(first)
+    assert html.count("<code>test.event</code>") == admin_service.AUDIT_PAGE_SIZE
+    older = url_for("admin.audit", page=2, action="test.event")
+    assert f'href="{older}"' in html.replace("&amp;", "&")
+    second = admin.get(older)
+    assert second.get_data(as_text=True).count("<code>test.event</code>") == 5
+    assert "page 2 of 2" in page_text(admin.get(url_for("admin.audit", action="test.event", page=99)))
+
+
+def test_audit_filter_with_htmx_returns_the_results_only(admin):
+    response = admin.get(url_for("admin.audit", action="auth.sign_in"), headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html and 'id="audit-results"' in html
+    assert "HX-Request" in response.headers["Vary"]

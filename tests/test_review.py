@@ -1,0 +1,322 @@
+"""The review round: comments on sections, replies, resolving, the summary; and when reviews of plans are due."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from flask import url_for
+from sqlalchemy import func, select
+
+from planbuilder.extensions import db
+from planbuilder.models import AuditEvent, Comment, Plan
+from planbuilder.services import accounts, overview, plans, review
+from tests.conftest import DEMO_PASSWORD, page_text, sign_in_as
+from tests.test_access import adopt_directly, separate_requests, submit_directly  # noqa: F401  (autouse fixture)
+from tests.wizard_helpers import HTMX, demo_plan
+
+
+@pytest.fixture
+def in_review(seeded):
+    """The demo plan's complete draft, submitted for review through the check-your-answers page."""
+    client_plan = demo_plan()
+    version = plans.current_version(client_plan)
+    submit_directly(version)
+    return version
+
+
+def client_as(app, email):
+    client = app.test_client()
+    sign_in_as(client, email)
+    return client
+
+
+def comment_url(version, section_id="ansvar"):
+    return url_for("review.section", version_id=version.id, section_id=section_id)
+
+
+def comments(**where):
+    db.session.expire_all()
+    return db.session.scalars(select(Comment).filter_by(**where).order_by(Comment.id)).all()
+
+
+def actions() -> list[str]:
+    return db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+
+
+# --- commenting --------------------------------------------------------------------------------------------------
+
+def test_reviewer_comments_on_a_section_from_the_wizard_page(app, in_review):
+    reviewer = client_as(app, "reviewer@demo.example")
+    page = reviewer.get(url_for("wizard.section", plan_id=in_review.plan_id, section_id="ansvar"))
+    html = page.get_data(as_text=True)
+    assert "Comment on this section" in html
+    assert f'action="{comment_url(in_review)}"' in html and 'name="back" value="wizard"' in html
+    response = reviewer.post(comment_url(in_review), data={"body": "Who owns this politically?", "back": "wizard"})
+    assert response.status_code == 303
+    [comment] = comments()
+    assert response.headers["Location"] == url_for("wizard.section", plan_id=in_review.plan_id, section_id="ansvar",
+                                                   _anchor=f"comment-{comment.id}")
+    assert (comment.section_id, comment.body, comment.version_id) == ("ansvar", "Who owns this politically?",
+                                                                      in_review.id)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "comment.create"))
+    assert event.detail == {"version": in_review.id, "section": "ansvar"} and event.municipality_id is not None
+
+
+def test_editor_sees_open_comments_on_the_task_list_and_the_section(app, in_review):
+    reviewer = client_as(app, "reviewer@demo.example")
+    reviewer.post(comment_url(in_review, "ansvar"), data={"body": "First"})
+    reviewer.post(comment_url(in_review, "ansvar"), data={"body": "Second"})
+    reviewer.post(comment_url(in_review, "samverkan"), data={"body": "Third"})
+    editor = client_as(app, "editor@demo.example")
+    text = page_text(editor.get(url_for("wizard.overview", plan_id=in_review.plan_id)))
+    assert "3 open comments" in text
+    assert "2. Ansvar – 2 open comments" in text
+    assert "Samverkan – 1 open comment" in text
+    overview_html = editor.get(url_for("wizard.overview", plan_id=in_review.plan_id)).get_data(as_text=True)
+    assert url_for("review.summary", version_id=in_review.id) in overview_html
+    section = editor.get(url_for("wizard.section", plan_id=in_review.plan_id, section_id="ansvar"))
+    section_text = page_text(section)
+    assert "First" in section_text and "Second" in section_text and "Mark as resolved" in section_text
+
+
+def test_comment_text_is_escaped(app, in_review):
+    reviewer = client_as(app, "reviewer@demo.example")
+    reviewer.post(comment_url(in_review), data={"body": "<script>alert(1)</script> & <b>bold</b>"})
+    html = reviewer.get(comment_url(in_review)).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize("body, message", [
+    ("", "Write your comment before sending it."),
+    ("   \n ", "Write your comment before sending it."),
+    ("x" * (review.COMMENT_MAX_LENGTH + 1), "A comment can have at most 5000 characters; this one has 5001."),
+    ("null \x00 byte", "cannot be stored"),
+])
+def test_bad_comment_is_refused_next_to_the_box_and_the_text_is_kept(app, in_review, body, message):
+    reviewer = client_as(app, "reviewer@demo.example")
+    response = reviewer.post(comment_url(in_review), data={"body": body})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in page_text(response)
+    assert 'id="new-comment-ansvar-error"' in html and 'aria-invalid="true"' in html
+    assert "There is a problem" in html  # the error summary of the full page
+    if body.strip() and "\x00" not in body:
+        assert body in html  # kept
+    assert comments() == []
+
+
+def test_htmx_gets_the_panel_only_both_for_errors_and_success(app, in_review):
+    reviewer = client_as(app, "reviewer@demo.example")
+    refused = reviewer.post(comment_url(in_review), data={"body": ""}, headers=HTMX)
+    assert refused.status_code == 422 and "HX-Request" in refused.headers["Vary"]
+    html = refused.get_data(as_text=True)
+    assert "<html" not in html and 'id="comments-ansvar"' in html and "Write your comment" in html
+    saved = reviewer.post(comment_url(in_review), data={"body": "Fine"}, headers=HTMX)
+    assert saved.status_code == 200
+    html = saved.get_data(as_text=True)
+    assert "<html" not in html and "Fine" in html and "1 open" in html
+
+
+def test_comment_on_an_unknown_section_is_404(app, in_review):
+    reviewer = client_as(app, "reviewer@demo.example")
+    assert reviewer.post(comment_url(in_review, "no-such-section"), data={"body": "x"}).status_code == 404
+    assert comments() == []
+
+
+def test_no_new_comments_on_a_draft(app, seeded):
+    """Decision: comments belong to the review round; on a draft the editors work on the text itself."""
+    version = plans.current_version(demo_plan())
+    editor = client_as(app, "editor@demo.example")
+    assert editor.post(comment_url(version), data={"body": "Note to self"}).status_code == 403
+    text = page_text(editor.get(url_for("wizard.section", plan_id=version.plan_id, section_id="ansvar")))
+    assert "Comment on this section" not in text
+    assert comments() == []
+
+
+def test_no_new_comments_replies_or_resolving_on_an_adopted_version(app, in_review):
+    reviewer = client_as(app, "reviewer@demo.example")
+    reviewer.post(comment_url(in_review), data={"body": "Before adoption"})
+    [comment] = comments()
+    adopt_directly(in_review, date.today() + timedelta(days=365))
+    editor = client_as(app, "editor@demo.example")
+    assert reviewer.post(comment_url(in_review), data={"body": "Too late"}).status_code == 403
+    assert editor.post(url_for("review.reply", comment_id=comment.id), data={"body": "Too late"}).status_code == 403
+    assert editor.post(url_for("review.resolve", comment_id=comment.id)).status_code == 403
+    assert len(comments()) == 1 and not comments()[0].is_resolved
+    # ...and the comments stay with the version, in its history and its summary.
+    summary = page_text(editor.get(url_for("review.summary", version_id=in_review.id)))
+    assert "Before adoption" in summary and "1 comment in all" in summary
+
+
+def test_editor_replies_and_resolves_and_reviewer_cannot_resolve(app, in_review):
+    reviewer = client_as(app, "reviewer@demo.example")
+    reviewer.post(comment_url(in_review), data={"body": "Name the board"})
+    [thread] = comments()
+    assert reviewer.post(url_for("review.resolve", comment_id=thread.id)).status_code == 403
+    editor = client_as(app, "editor@demo.example")
+    response = editor.post(url_for("review.reply", comment_id=thread.id), data={"body": "Done: KS.", "back": "wizard"})
+    assert response.status_code == 303
+    reply = comments(parent_id=thread.id)[0]
+    assert response.headers["Location"].endswith(f"#comment-{reply.id}")
+    response = editor.post(url_for("review.resolve", comment_id=thread.id), data={"back": "wizard"})
+    assert response.headers["Location"] == url_for("wizard.section", plan_id=in_review.plan_id, section_id="ansvar",
+                                                   _anchor=f"comment-{thread.id}")
+    thread = comments(id=thread.id)[0]
+    assert thread.is_resolved and thread.resolved_by_id == accounts.find_user("editor@demo.example").id
+    assert actions()[-2:] == ["comment.reply", "comment.resolve"]
+    # Resolving twice changes nothing and records nothing; reopening does.
+    editor.post(url_for("review.resolve", comment_id=thread.id))
+    assert actions().count("comment.resolve") == 1
+    editor.post(url_for("review.reopen", comment_id=reply.id))  # through a reply: its thread reopens
+    assert not comments(id=thread.id)[0].is_resolved and actions()[-1] == "comment.reopen"
+
+
+def test_a_reply_to_a_reply_joins_the_thread(app, in_review):
+    reviewer = client_as(app, "reviewer@demo.example")
+    reviewer.post(comment_url(in_review), data={"body": "Question"})
+    [thread] = comments()
+    editor = client_as(app, "editor@demo.example")
+    editor.post(url_for("review.reply", comment_id=thread.id), data={"body": "Answer"})
+    answer = comments(parent_id=thread.id)[0]
+    reviewer.post(url_for("review.reply", comment_id=answer.id), data={"body": "Thanks"})
+    assert [c.body for c in comments(parent_id=thread.id)] == ["Answer", "Thanks"]
+
+
+def test_bad_reply_is_shown_in_its_thread(app, in_review):
+    reviewer = client_as(app, "reviewer@demo.example")
+    reviewer.post(comment_url(in_review), data={"body": "Question"})
+    [thread] = comments()
+    response = reviewer.post(url_for("review.reply", comment_id=thread.id), data={"body": ""})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'id="reply-{thread.id}-error"' in html and "Write your comment before sending it." in html
+    assert "<details class=\"comment__reply\" open>" in html
+
+
+def test_replies_are_allowed_on_a_withdrawn_draft(app, in_review):
+    reviewer = client_as(app, "reviewer@demo.example")
+    reviewer.post(comment_url(in_review), data={"body": "Question"})
+    [thread] = comments()
+    in_review.status = "draft"  # withdrawn from review
+    db.session.commit()
+    editor = client_as(app, "editor@demo.example")
+    assert editor.post(url_for("review.reply", comment_id=thread.id), data={"body": "Fixed in the draft"}
+                       ).status_code == 303
+    assert editor.post(url_for("review.resolve", comment_id=thread.id)).status_code == 303
+
+
+def test_summary_lists_open_comments_per_section(app, in_review):
+    reviewer = client_as(app, "reviewer@demo.example")
+    reviewer.post(comment_url(in_review, "samverkan"), data={"body": "Open one"})
+    reviewer.post(comment_url(in_review, "ansvar"), data={"body": "Resolved one"})
+    resolved = comments(body="Resolved one")[0]
+    editor = client_as(app, "editor@demo.example")
+    editor.post(url_for("review.resolve", comment_id=resolved.id))
+    text = page_text(editor.get(url_for("review.summary", version_id=in_review.id)))
+    assert "1 open comment" in text and "Open one" in text and "Resolved one" not in text
+    everything = page_text(editor.get(url_for("review.summary", version_id=in_review.id, all=1)))
+    assert "Open one" in everything and "Resolved one" in everything
+    # Sections come in the plan's order.
+    assert everything.index("2. Ansvar") < everything.index("3. Samverkan")
+
+
+def test_version_history_hook_counts_the_comments(app, in_review):
+    reviewer = client_as(app, "reviewer@demo.example")
+    reviewer.post(comment_url(in_review), data={"body": "One"})
+    html = app.jinja_env.get_template("review/_version_comments.html").render(version=in_review)
+    assert "1 comment" in html and "(1 open)" in html
+    assert url_for("review.summary", version_id=in_review.id, all=1) in html
+
+
+def test_review_service_counts(app, in_review):
+    reviewer = accounts.find_user("reviewer@demo.example")
+    access = accounts.access_to(reviewer, demo_plan().municipality_id)
+    first = review.add_comment(access, in_review, "ansvar", "a", reviewer)
+    review.add_comment(access, in_review, "samverkan", "b", reviewer)
+    review.reply(access, first, "c", reviewer)
+    assert review.open_counts(in_review) == {"ansvar": 1, "samverkan": 1}
+    assert review.counts(in_review) == review.CommentCounts(threads=2, open=2, comments=3)
+    with pytest.raises(review.NotAllowed):
+        review.set_resolved(access, first, True, reviewer)
+
+
+# --- when reviews are due -----------------------------------------------------------------------------------------
+
+TODAY = date(2026, 11, 23)
+
+
+def _adopted_plan(title: str, review_by: date) -> Plan:
+    ekdala = accounts.find_municipality("Ekdala kommun")
+    plan = plans.create_plan(ekdala, "se-vbe", title, None)
+    adopt_directly(plans.latest_version(plan), review_by)
+    return plan
+
+
+@pytest.mark.parametrize("days_left, expected", [
+    (-1, overview.OVERDUE), (0, overview.DUE_SOON), (60, overview.DUE_SOON), (61, overview.OK)])
+def test_when_a_review_is_due(app, seeded, days_left, expected):
+    standing = overview.standing_of(_adopted_plan("Plan", TODAY + timedelta(days=days_left)), TODAY)
+    assert (standing.state, standing.days_left) == (expected, days_left)
+    assert standing.needs_attention == (expected != overview.OK)
+
+
+def test_a_plan_never_adopted_has_no_review_date(app, seeded):
+    standing = overview.standing_of(demo_plan(), TODAY)
+    assert (standing.state, standing.review_by, standing.adopted) == (None, None, None)
+    assert standing.working is not None and not standing.needs_attention
+
+
+def test_dashboard_shows_overdue_and_soon_due_plans(app, seeded):
+    _adopted_plan("Overdue plan", date.today() - timedelta(days=3))
+    _adopted_plan("Soon plan", date.today() + timedelta(days=30))
+    _adopted_plan("Later plan", date.today() + timedelta(days=200))
+    editor = client_as(app, "editor@demo.example")
+    text = page_text(editor.get(url_for("plans.dashboard")))
+    due = text[text.index("Reviews due"):text.index("Plans of") if "Plans of" in text else None]
+    assert "Overdue plan – Overdue review was due" in due and "3 days ago" in due
+    assert "Soon plan – Due soon review due" in due and "in 30 days" in due
+    assert "Later plan" not in due
+    assert due.index("Overdue plan") < due.index("Soon plan")
+
+
+def test_standings_pick_the_latest_adopted_and_the_working_version(app, seeded):
+    plan = _adopted_plan("Revised plan", date.today() + timedelta(days=10))
+    first = plans.latest_version(plan)
+    db.session.add(plans.PlanVersion(plan=plan, label="2027", status="draft", content={}, template_id="se-vbe",
+                                     template_revision=first.template_revision))
+    db.session.commit()
+    [standing] = [found for found in overview.standings([plan.municipality_id]) if found.plan.id == plan.id]
+    assert standing.adopted.id == first.id and standing.working.label == "2027"
+    assert standing.state == overview.DUE_SOON and standing.days_left == 10
+
+
+def test_overview_covers_every_municipality_of_a_coordinator(app, seeded):
+    coordinator = accounts.create_user("coordinator@polisen.example", "Police coordinator", DEMO_PASSWORD,
+                                       accounts.find_municipality("Ekdala kommun"), "reviewer")
+    db.session.add(accounts.Membership(user_id=coordinator.id,
+                                       municipality_id=accounts.find_municipality("Fjellvik kommune").id,
+                                       role="editor"))
+    coordinator.language = "en"
+    db.session.commit()
+    _adopted_plan("Overdue plan", date.today() - timedelta(days=3))
+    client = client_as(app, "coordinator@polisen.example")
+    text = page_text(client.get(url_for("plans.overview")))
+    assert "Ekdala kommun" in text and "Fjellvik kommune" in text
+    assert "Handlingsplan mot radikalisering og voldelig ekstremisme" in text
+    assert "Overdue plan (Ekdala kommun)" in text
+    # The header offers the switch on every page; switching changes the dashboard.
+    dashboard = client.get(url_for("plans.dashboard")).get_data(as_text=True)
+    assert 'id="header-municipality"' in dashboard
+    fjellvik = accounts.find_municipality("Fjellvik kommune")
+    response = client.post(url_for("plans.switch_municipality"), data={"municipality_id": fjellvik.id})
+    assert response.status_code == 303
+    assert "Handlingsplan mot radikalisering" in page_text(client.get(url_for("plans.dashboard")))
+    assert db.session.scalar(select(func.count()).select_from(Plan)) >= 4
+
+
+def test_cannot_switch_to_a_municipality_one_does_not_belong_to(app, seeded):
+    editor = client_as(app, "editor@demo.example")
+    fjellvik = accounts.find_municipality("Fjellvik kommune")
+    assert editor.post(url_for("plans.switch_municipality"), data={"municipality_id": fjellvik.id}).status_code == 404
+    assert editor.post(url_for("plans.switch_municipality"), data={"municipality_id": "x"}).status_code == 404
