@@ -35,11 +35,12 @@
   });
 
   // After a list of rows is replaced, put keyboard focus back where the person was working.
-  document.addEventListener("htmx:afterSettle", function (event) {
-    var target = event.detail.target;
-    if (!target || !target.querySelector) return;
-    var focus = target.querySelector("[data-autofocus]");
-    if (focus) focus.focus();
+  // (Looked up in the document: an outerHTML swap leaves event.detail.target pointing at the removed element.)
+  document.addEventListener("htmx:afterSettle", function () {
+    var focus = document.querySelector("[data-autofocus]");
+    if (!focus) return;
+    focus.removeAttribute("data-autofocus");
+    focus.focus();
   });
 
   // The error summary takes focus so screen-reader users hear what went wrong first.

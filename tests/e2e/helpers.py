@@ -28,7 +28,7 @@ def is_row_action(response) -> bool:
 
 def autosaved(page: Page, action, predicate=is_autosave) -> int:
     """Do something that saves and wait until the server has answered; returns the HTTP status."""
-    with page.expect_response(predicate) as answer:
+    with page.expect_response(predicate, timeout=30000) as answer:  # generous: CI machines are busy
         action()
     return answer.value.status
 
@@ -59,6 +59,7 @@ def add_row(page: Page, group_id: str) -> int:
     before = rows.count()
     autosaved(page, lambda: page.locator(f'button[value="add:{group_id}"]').click(), is_row_action)
     expect(rows).to_have_count(before + 1)
+    settled(page, group_id)
     return before
 
 
@@ -68,6 +69,13 @@ def pick_row(page: Page, group_id: str, entry_id: str) -> None:
     page.select_option(f"#{group_id}-pick", entry_id)
     autosaved(page, lambda: page.locator(f'button[value="pick:{group_id}"]').click(), is_row_action)
     expect(rows).to_have_count(before + 1)
+    settled(page, group_id)
+
+
+def settled(page: Page, group_id: str) -> None:
+    """htmx has finished with the swapped-in rows (the row message takes focus after settling), so typing in
+    them now triggers autosave, as it does for a person."""
+    expect(page.locator(f"#{group_id}-group .group__message")).to_be_focused()
 
 
 def fill_section(page: Page, section, skip_groups: tuple[str, ...] = ()) -> None:

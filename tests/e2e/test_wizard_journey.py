@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from planbuilder.services import plans
 from tests.e2e.conftest import screenshot
 from tests.e2e.helpers import (add_row, autosaved, create_plan, fill_section, is_row_action, mark_completed,
-                               pick_row, sign_in, tab_to)
+                               pick_row, settled, sign_in, tab_to)
 from tests.wizard_helpers import demo_plan, working_version
 
 
@@ -51,7 +51,9 @@ def actors_journey(page, base, plan_id):
     autosaved(page, lambda: page.fill(f"#aktorer-{index}-name", "Nattvandrarna i Ekdala"))
     autosaved(page, lambda: page.fill("#aktorer-0-description", "Lägesbild varje månad, egen formulering"))
     autosaved(page, lambda: page.get_by_role("button", name="Remove aktör 2").click(), is_row_action)
+    settled(page, "aktorer")
     autosaved(page, lambda: page.get_by_role("button", name="Move up aktör 2").click(), is_row_action)
+    settled(page, "aktorer")
     page.reload()
     expect(page.locator("#aktorer-0-name")).to_have_value("Nattvandrarna i Ekdala")
     expect(page.locator("#aktorer-1-name")).to_have_value(police.name)
