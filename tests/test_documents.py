@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import hashlib
 import html
 import io
@@ -242,7 +243,10 @@ def test_html_and_urls_in_content_are_shown_as_text_and_never_fetched(editor_cli
     set_content(version, lambda c: c["bakgrund"].update(definition=HOSTILE))
     body = download(editor_client, version).data
     assert squash('<img src="file:///etc/passwd">') in pdf_text(body)
-    assert asked and all(url.endswith("/static/print.css") for url in asked)
+    # Only our static files are fetched (print.css is parsed once per process, the TOC's leader dot per render).
+    static = documents.static_dir().as_uri() + "/"
+    assert any(url == static + "leader-dot.svg" for url in asked)
+    assert all(url.startswith(static) for url in asked)
     assert events == []
     preview = editor_client.get(url_for("documents.preview", version_id=version.id)).get_data(as_text=True)
     assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in preview and "<script>alert" not in preview
@@ -266,6 +270,37 @@ def test_fetcher_serves_only_our_static_files(app, tmp_path):
             fetcher.fetch(url)
     with pytest.raises(documents.RefusedURLError):
         outside.fetch((tmp_path / "evil.css").as_uri())
+
+
+def test_print_setup_is_reused_but_never_lent_to_two_renders_at_once(app, tmp_path):
+    for name in ("print.css", "leader-dot.svg"):
+        shutil.copy(documents.static_dir() / name, tmp_path / name)
+    with documents.print_setup(tmp_path) as first, documents.print_setup(tmp_path) as second:
+        assert second.font_config is not first.font_config  # a Pango font map serves one thread at a time
+    with documents.print_setup(tmp_path) as again:
+        assert again is first  # returned after use, and lent again
+    (tmp_path / "print.css").write_text("@page { size: A5 }", encoding="utf-8")
+    with documents.print_setup(tmp_path) as changed:  # an edited print.css is parsed again, fonts kept
+        assert changed.font_config is first.font_config and changed.stylesheet is not first.stylesheet
+
+
+def test_a_render_sets_older_objects_aside_from_the_garbage_collector_and_gives_them_back(app):
+    assert gc.get_freeze_count() == 0
+    with documents.gc_spares_older_objects():
+        set_aside = gc.get_freeze_count()
+        assert set_aside > 0
+        with documents.gc_spares_older_objects():  # a second render at the same time
+            pass
+        assert gc.get_freeze_count() == set_aside  # the first render is not over
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # an application that freezes objects itself is left alone
+    try:
+        frozen = gc.get_freeze_count()
+        with documents.gc_spares_older_objects():
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
 
 
 def test_hostile_sizes_and_scripts_render(editor_client, version):
