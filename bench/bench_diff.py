@@ -91,7 +91,7 @@ def add_pair(plan, content_a: dict, content_b: dict, title: str):
 def measure(app, name: str, version_a, version_b, runs: int, client) -> dict:
     from flask import render_template, url_for
 
-    from planbuilder.services import diff, plans
+    from planbuilder.services import diff, diff_text, plans
 
     template = plans.template_for(version_a.template_id)
     content_a, content_b = version_a.content, version_b.content
@@ -101,13 +101,13 @@ def measure(app, name: str, version_a, version_b, runs: int, client) -> dict:
     pages = timed(lambda: client.get(url).get_data(), runs)
     comparison = diff.compare(template, content_a, template, content_b)
     context = {"plan": version_b.plan, "access": None, "version_a": version_a, "version_b": version_b,
-               "comparison": comparison, "summary": diff.summary(comparison), "edition": "internal",
+               "comparison": comparison, "summary": diff_text.summary(comparison), "edition": "internal",
                "editions": ("internal", "public"), "expanded": set(), "listings": {}, "section": None}
     with app.test_request_context(url):
         renders = timed(lambda: render_template("versions/compare.html", **context), runs)
     page_bytes = len(client.get(url).get_data())
     return {"name": name, "size": len(json.dumps(content_b, ensure_ascii=False)), "page_kib": page_bytes / 1024,
-            "summary": " · ".join(diff.summary(comparison)), "diff": diffs, "page": pages, "render": renders}
+            "summary": " · ".join(diff_text.summary(comparison)), "diff": diffs, "page": pages, "render": renders}
 
 
 def report(rows: list[dict], runs: int) -> None:

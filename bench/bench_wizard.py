@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 
 from planbuilder import create_app  # noqa: E402
 from planbuilder.extensions import db  # noqa: E402
-from planbuilder.models import Membership, Municipality, Plan, PlanVersion, User  # noqa: E402
+from planbuilder.models import Municipality, Plan, PlanVersion  # noqa: E402
 from planbuilder.services import accounts, demo  # noqa: E402
 
 MUNICIPALITIES = 1000
@@ -64,7 +64,7 @@ def measure(app) -> dict[str, list[float]]:
     with app.app_context():
         populate()
         municipality = accounts.find_municipality("Benchby 0500 kommun")
-        user = accounts.create_user("bench@example.org", "Bench", "benchmark-password", municipality, "editor")
+        accounts.create_user("bench@example.org", "Bench", "benchmark-password", municipality, "editor")
         plan_id = db.session.scalar(db.select(Plan.id).where(Plan.municipality_id == municipality.id))
     client = app.test_client()
     with app.test_request_context():

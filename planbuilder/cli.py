@@ -155,7 +155,7 @@ def plans_render(version_id: int, fmt: str, edition: str, output: Path) -> None:
 def plans_diff(version_a: int, version_b: int, fmt: str, edition: str, output: Path | None) -> None:
     """What changed from VERSION_A to VERSION_B (two versions of the same plan)."""
     from .models import PlanVersion
-    from .services import diff, versions
+    from .services import diff_text, versions
 
     first, second = db.session.get(PlanVersion, version_a), db.session.get(PlanVersion, version_b)
     for number, found in ((version_a, first), (version_b, second)):
@@ -168,7 +168,7 @@ def plans_diff(version_a: int, version_b: int, fmt: str, edition: str, output: P
         fail("a PDF needs a file: add -o FILE")
     if fmt == "text":
         heading = f"{second.plan.title}: changes from version {first.label} to version {second.label}"
-        body = diff.as_text(versions.comparison(first, second, edition), heading).encode("utf-8")
+        body = diff_text.as_text(versions.comparison(first, second, edition), heading).encode("utf-8")
     elif fmt == "html":
         body = versions.changes_html(first, second, edition).encode("utf-8")
     else:
@@ -222,8 +222,12 @@ def plans_import(file: Path, municipality_ref: str) -> None:
     try:
         plan = plan_export.import_plan(text, municipality)
     except plan_export.ImportRefused as exc:
-        click.echo("Error: nothing was imported:", err=True)
-        for problem in exc.problems:
-            click.echo(f"  {problem}", err=True)
-        sys.exit(1)
+        _refused("nothing was imported", exc.problems)
     click.echo(f"imported plan {plan.id}: {plan.title} ({len(plan.versions)} versions) into {municipality.name}")
+
+
+def _refused(heading: str, problems: list[str]) -> None:
+    click.echo(f"Error: {heading}:", err=True)
+    for problem in problems:
+        click.echo(f"  {problem}", err=True)
+    sys.exit(1)

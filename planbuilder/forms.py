@@ -1,16 +1,26 @@
-"""Forms. Fixed forms for accounts and plans here; section forms are built from the template definitions."""
+"""The fixed forms: signing in, accounts, administration, plans and adoption.
+
+Section forms are not written by hand: section_forms.py builds them from the plan template's definitions.
+"""
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, DecimalField, EmailField, FieldList, Form, FormField, HiddenField, PasswordField,
-                     RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import (DateField, EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField)
+from wtforms.validators import DataRequired, Length, Optional
 
-from .plan_templates import Field as TemplateField
-from .plan_templates import PlanTemplate, Section
+from .models import ROLES
+from .services import accounts
+from .services import admin as admin_service
+
+LANGUAGE_NAMES = {"sv": "Svenska", "nb": "Norsk bokmål", "da": "Dansk", "en": "English"}
+ROLE_LABELS = {"admin": _l("Admin – manages users and roles"), "editor": _l("Editor – writes plans"),
+               "reviewer": _l("Reviewer – reads and comments")}
+
+
+def _role_choices():
+    return [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
 
 
 class SignInForm(FlaskForm):
@@ -31,125 +41,84 @@ class NewPlanForm(FlaskForm):
         self.template_id.choices = [SelectChoice(t.id, t.title) for t in templates]
 
 
-# --- Section forms, built from the template definitions -------------------------------------------------------
+# --- accounts --------------------------------------------------------------------------------------------------
 
-class ChoiceAmong:
-    """Accepts only values offered by the template; an empty answer is left to completeness checks."""
-
-    def __init__(self, allowed: set[str]):
-        self.allowed = allowed
-
-    def __call__(self, form, field):
-        values = field.data if isinstance(field.data, list) else [field.data]
-        if any(v not in self.allowed for v in values if v not in (None, "")):
-            raise ValidationError(_("Choose one of the options shown."))
+class ChoosePasswordForm(FlaskForm):
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a password.")),
+                                                                 Length(max=accounts.MAX_PASSWORD_LENGTH)])
+    confirm_password = PasswordField(_l("New password again"),
+                                     validators=[DataRequired(_l("Type the new password again."))])
 
 
-class LengthAtMost:
-    def __init__(self, limit: int):
-        self.limit = limit
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("Your name"), validators=[DataRequired(_l("Enter your name.")),
+                                                            Length(max=accounts.DISPLAY_NAME_MAX_LENGTH)])
+    language = SelectField(_l("Language of Planbuilder"), choices=[], validate_choice=True)
 
-    def __call__(self, form, field):
-        if field.data and len(field.data) > self.limit:
-            raise ValidationError(_("This can have at most %(limit)s characters; it has %(count)s.",
-                                    limit=self.limit, count=len(field.data)))
-
-
-class FiniteNumber:
-    """NaN and infinity parse as numbers but cannot be stored as JSON (PostgreSQL refuses them)."""
-
-    def __call__(self, form, field):
-        if field.data is not None and not field.data.is_finite():
-            raise ValidationError(_("Enter a number."))
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = [SelectChoice("", _("Follow the municipality"))] + [
+            SelectChoice(code, LANGUAGE_NAMES[code]) for code in accounts.LANGUAGES]
 
 
-class NoNullCharacters:
-    def __call__(self, form, field):
-        if field.data and "\x00" in field.data:
-            raise ValidationError(_("This contains a character that cannot be stored (a null byte)."))
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(_l("Enter your current password.")),
+                                                 Length(max=accounts.MAX_PASSWORD_LENGTH)])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password.")),
+                                                                 Length(max=accounts.MAX_PASSWORD_LENGTH)])
+    confirm_password = PasswordField(_l("New password again"),
+                                     validators=[DataRequired(_l("Type the new password again."))])
 
 
-YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
+# --- administration --------------------------------------------------------------------------------------------
+
+class NewUserForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter the person's e-mail address.")),
+                                                         Length(max=320)])
+    display_name = StringField(_l("Name"), validators=[Length(max=accounts.DISPLAY_NAME_MAX_LENGTH)])
+    role = RadioField(_l("Role in this municipality"), choices=[], default="reviewer",
+                      validators=[DataRequired(_l("Choose a role."))])
+    method = RadioField(_l("First sign-in"), default=admin_service.LINK,
+                        choices=[SelectChoice(admin_service.LINK, _l("A one-time link with which they choose their password")),
+                                 SelectChoice(admin_service.PASSWORD, _l("A password I give them"))])
+    password = PasswordField(_l("Initial password"), validators=[Length(max=accounts.MAX_PASSWORD_LENGTH)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = _role_choices()
 
 
-def _checkbox_list(label, choices, allowed, hint):
-    return SelectMultipleField(label, choices=choices, validate_choice=False, description=hint,
-                               widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
-                               validators=[ChoiceAmong(allowed)])
+class RoleForm(FlaskForm):
+    role = RadioField(_l("Role"), choices=[], validators=[DataRequired(_l("Choose a role."))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = _role_choices()
 
 
-def _wtforms_field(field: TemplateField, template: PlanTemplate):
-    """One WTForms field for one template field (groups are built by _group_field)."""
-    label, hint = field.label, field.help
-    text_validators = [LengthAtMost(field.max_length or 10000), NoNullCharacters()]
-    kind = field.type
-    if kind == "short_text":
-        return StringField(label, description=hint, validators=text_validators, filters=[_strip])
-    if kind == "long_text":
-        return TextAreaField(label, description=hint, validators=text_validators)
-    if kind == "single_choice":
-        choices = [SelectChoice(o.value, o.label) for o in field.options]
-        return RadioField(label, choices=choices, validate_choice=False, description=hint,
-                          validators=[ChoiceAmong({o.value for o in field.options})])
-    if kind in ("multiple_choice", "checklist"):
-        choices = [SelectChoice(o.value, o.label) for o in field.options]
-        return _checkbox_list(label, choices, {o.value for o in field.options}, hint)
-    if kind == "catalogue":
-        entries = template.catalogues.get(field.catalogue or "", ())
-        return _checkbox_list(label, [SelectChoice(e.id, e.name) for e in entries], {e.id for e in entries}, hint)
-    if kind == "date":
-        return DateField(label, description=hint, validators=[Optional()],
-                         render_kw={"autocomplete": "off"})
-    if kind == "number":
-        return DecimalField(label, description=hint, places=None,
-                            validators=[Optional(), FiniteNumber(), NumberRange(min=field.min, max=field.max)])
-    if kind == "yes_no":
-        return RadioField(label, choices=YES_NO, validate_choice=False, description=hint,
-                          validators=[ChoiceAmong({"yes", "no"})])
-    raise ValueError(f"no form field for type {kind}")
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    # Unknown values simply match nothing; only the dates can be wrong in a way worth a message.
+    action = SelectField(_l("Action"), choices=[], validate_choice=False)
+    user = SelectField(_l("Person"), choices=[], validate_choice=False)
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+
+    def __init__(self, actions, people, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action.choices = [SelectChoice("", _("All actions"))] + [SelectChoice(a, a) for a in actions]
+        self.user.choices = [SelectChoice("", _("Everyone"))] + [
+            SelectChoice(str(u.id), f"{u.display_name} ({u.email})") for u in people]
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+# --- versions --------------------------------------------------------------------------------------------------
 
-
-class RowsAtMost:
-    def __init__(self, limit: int):
-        self.limit = limit
-
-    def __call__(self, form, field):
-        if len(field.entries) > self.limit:
-            raise ValidationError(_("There can be at most %(limit)s rows here.", limit=self.limit))
-
-
-def _row_form_class(field: TemplateField, template: PlanTemplate) -> type[Form]:
-    # Plain wtforms.Form: rows are part of the section form, which carries the one CSRF token.
-    attributes = {"row_id": HiddenField(), "row_ref": HiddenField()}
-    for sub in field.fields:
-        attributes[sub.id] = _wtforms_field(sub, template)
-    return type(f"Row_{field.id}", (Form,), attributes)
-
-
-def _group_field(field: TemplateField, template: PlanTemplate):
-    return FieldList(FormField(_row_form_class(field, template)), label=field.label, description=field.help,
-                     min_entries=0, validators=[RowsAtMost(field.max_rows)])
-
-
-_SECTION_FORM_CACHE: dict[tuple[str, int, str], type[FlaskForm]] = {}
-
-
-def section_form_class(template: PlanTemplate, section: Section) -> type[FlaskForm]:
-    """The form class for one section, built once per template revision from the field definitions."""
-    key = (template.id, template.revision, section.id)
-    if key not in _SECTION_FORM_CACHE:
-        attributes = {
-            "lock": HiddenField(),
-            "completed": RadioField(_l("Have you completed this section?"), validate_choice=False,
-                                    choices=[SelectChoice("yes", _l("Yes, I have completed this section")),
-                                             SelectChoice("no", _l("No, I will come back to it later"))]),
-        }
-        for field in section.fields:
-            attributes[field.id] = (_group_field(field, template) if field.is_group
-                                    else _wtforms_field(field, template))
-        _SECTION_FORM_CACHE[key] = type(f"Section_{template.id}_{section.id}", (FlaskForm,), attributes)
-    return _SECTION_FORM_CACHE[key]
+class AdoptForm(FlaskForm):
+    """The council's decision. Only parsed here; the rules (dates, limits) are versions.parse_decision's."""
+    decision_body = StringField(_l("Decision-making body"))
+    decision_date = StringField(_l("Date of the decision"))
+    decision_reference = StringField(_l("Case number or minute paragraph"))
+    review_by = StringField(_l("Review the plan by"))

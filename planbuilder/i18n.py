@@ -2,6 +2,10 @@
 
 The .po catalogues are the source (planbuilder/translations/); the .mo files Flask-Babel reads are compiled
 from them into instance/ at start-up when missing or older, so no binary build product is committed.
+
+The language comes from the signed-in user's setting, else their municipality's, else the browser's
+Accept-Language, else English. Nothing else (no session key, no query parameter) chooses it, so a signed-out page
+is always in the browser's language.
 """
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request
+from flask_babel import get_translations
+from flask_wtf.i18n import translations as wtforms_catalogue
 from sqlalchemy.exc import SQLAlchemyError
 
 SOURCE_DIR = Path(__file__).parent / "translations"
@@ -34,6 +40,8 @@ def compile_catalogues(target_dir: Path) -> None:
 
 def select_locale() -> str:
     """The user's own setting, else the current municipality's language, else the browser's preference."""
+    if not has_request_context():  # a command in a terminal: no user, no browser
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     # Only a user already loaded for this request: loading one here would query the database, and the
     # "database unavailable" page must render without it.
@@ -45,8 +53,6 @@ def select_locale() -> str:
         access = _working_access()
     if access is not None and access.municipality.language in languages:
         return access.municipality.language
-    if session.get("language") in languages:
-        return session["language"]
     return _browser_language(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -76,3 +82,38 @@ def _working_access():
         return current_access()
     except SQLAlchemyError:
         return None
+
+
+# --- WTForms' own messages ----------------------------------------------------------------------------------------
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogues (pybabel extracts N_) without translating it now."""
+    return message
+
+
+# The messages WTForms itself gives that our forms can show: a choice, date or number that does not parse or fit.
+# WTForms ships Swedish and Norwegian catalogues but no Danish one, so ours translate these in every UI language.
+FORM_MESSAGES = frozenset({
+    N_("Not a valid choice."),
+    N_("Not a valid date value."),
+    N_("Not a valid decimal value."),
+    N_("Number must be at least %(min)s."),
+    N_("Number must be at most %(max)s."),
+    N_("Number must be between %(min)s and %(max)s."),
+})
+
+
+class FormTranslations:
+    """What a form's Meta.get_translations returns: FORM_MESSAGES from our catalogues, in the request's
+    language; any other WTForms message from WTForms' catalogue, as Flask-WTF does by default."""
+
+    def gettext(self, string: str) -> str:
+        if string in FORM_MESSAGES:
+            return get_translations().ugettext(string)  # WTForms fills in the %(min)s itself
+        return wtforms_catalogue.gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return wtforms_catalogue.ngettext(singular, plural, n)
+
+
+form_translations = FormTranslations()

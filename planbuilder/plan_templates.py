@@ -165,6 +165,16 @@ def _whole_number(raw: dict, key: str, place: str, problems: _Problems, default:
     return value
 
 
+def _unique_id(value: str, what: str, place: str, seen: set[str], problems: _Problems) -> str:
+    """An option value or catalogue entry id: a well-formed id, not used twice in its list."""
+    if not ID_PATTERN.match(value):
+        problems.add(place, f"{what} '{value}' must be lowercase letters, digits, '_' or '-'")
+    if value in seen:
+        problems.add(place, f"duplicate {what} '{value}'")
+    seen.add(value)
+    return value
+
+
 def _options(raw: dict, place: str, problems: _Problems) -> tuple[Option, ...]:
     options = raw.get("options")
     if not isinstance(options, list) or not options:
@@ -176,12 +186,7 @@ def _options(raw: dict, place: str, problems: _Problems) -> tuple[Option, ...]:
         if not isinstance(opt, dict):
             problems.add(opt_place, "an option must have 'value' and 'label'")
             continue
-        value = str(opt.get("value", ""))
-        if not ID_PATTERN.match(value):
-            problems.add(opt_place, f"option value '{value}' must be lowercase letters, digits, '_' or '-'")
-        if value in seen:
-            problems.add(opt_place, f"duplicate option value '{value}'")
-        seen.add(value)
+        value = _unique_id(str(opt.get("value", "")), "option value", opt_place, seen, problems)
         result.append(Option(value=value, label=_text(opt, "label", opt_place, problems, required=True)))
     return tuple(result)
 
@@ -268,12 +273,7 @@ def _catalogues(raw: Any, problems: _Problems) -> dict[str, tuple[CatalogueEntry
             if not isinstance(entry, dict):
                 problems.add(entry_place, "an entry must be a mapping with 'id' and 'name'")
                 continue
-            entry_id = str(entry.get("id", ""))
-            if not ID_PATTERN.match(entry_id):
-                problems.add(entry_place, f"entry id '{entry_id}' must be lowercase letters, digits, '_' or '-'")
-            if entry_id in seen:
-                problems.add(entry_place, f"duplicate entry id '{entry_id}'")
-            seen.add(entry_id)
+            entry_id = _unique_id(str(entry.get("id", "")), "entry id", entry_place, seen, problems)
             extra = {str(k): str(v) for k, v in entry.items() if k not in ("id", "name", "description")}
             parsed.append(CatalogueEntry(
                 id=entry_id,

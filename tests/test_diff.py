@@ -6,7 +6,7 @@ import copy
 import pytest
 
 from planbuilder.plan_templates import parse_template
-from planbuilder.services import diff
+from planbuilder.services import diff, diff_text
 
 ACTOR_A, ACTOR_B, ACTOR_C = "a" * 16, "b" * 16, "c" * 16
 
@@ -157,7 +157,7 @@ def test_reordering_alone_is_a_move():
     moved = {r.title for r in group.rows if r.moved}
     assert len(moved) == 2  # one of the three keeps its place: the longest run still in the same order
     assert result.rows == (diff.RowCounts("aktör", moved=2),)
-    assert "2 aktör moved" in diff.summary(result)
+    assert "2 aktör moved" in diff_text.summary(result)
 
 
 def test_a_changed_template_revision_shows_fields_of_one_side_as_added_or_removed():
@@ -200,12 +200,12 @@ def test_summary_and_plain_text(app):
     b["actors"]["aktorer"].append({"_id": "d" * 16, "name": "Församlingen"})
     del b["actors"]["aktorer"][1]
     result = changed(b=b)
-    assert diff.summary(result) == ("2 sections changed", "1 aktör added", "1 aktör removed")
-    text = diff.as_text(result, "Testplan: 2026 → 2026 rev. 2")
+    assert diff_text.summary(result) == ("2 sections changed", "1 aktör added", "1 aktör removed")
+    text = diff_text.as_text(result, "Testplan: 2026 → 2026 rev. 2")
     assert "~ Ansvarig: [-Kommunstyrelsen-]{+Kommundirektören+}" in text
     assert "+ aktör “Församlingen”" in text and "- aktör “Skolan”" in text
     assert "3. Lägesbild: no changes" in text
-    assert diff.summary(changed()) == ("No changes",)
+    assert diff_text.summary(changed()) == ("No changes",)
 
 
 def test_listing_shows_an_unchanged_section():

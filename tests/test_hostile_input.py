@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from werkzeug.datastructures import MultiDict
 
 from planbuilder.extensions import db
-from planbuilder.forms import section_form_class
+from planbuilder.section_forms import section_form_class
 from planbuilder.plan_templates import parse_template
 from planbuilder.services import documents, plans
 from tests.wizard_helpers import HTMX, form_fields, section_url, working_version

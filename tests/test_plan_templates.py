@@ -91,6 +91,17 @@ def test_duplicate_field_id(tmp_path):
     assert any("fields[1] (beskrivning): duplicate field id 'beskrivning'" in p for p in problems)
 
 
+def test_repeated_or_malformed_option_values_and_catalogue_entry_ids(tmp_path):
+    data = minimal_template()
+    data["catalogues"]["aktorer"].append({"id": "polisen", "name": "Polisen igen"})
+    data["sections"][0]["fields"].append({"id": "niva", "type": "single_choice", "label": "Nivå", "options": [
+        {"value": "Hög", "label": "Hög"}, {"value": "lag", "label": "Låg"}, {"value": "lag", "label": "Låg igen"}]})
+    problems = problems_of(write(tmp_path, data))
+    assert any("catalogues › aktorer › entries[1]" in p and "duplicate entry id 'polisen'" in p for p in problems)
+    assert any("option value 'Hög' must be lowercase letters" in p for p in problems)
+    assert any("fields[2] (niva) › options[2]: duplicate option value 'lag'" in p for p in problems)
+
+
 def test_catalogue_that_does_not_exist(tmp_path):
     data = minimal_template()
     data["sections"][0]["fields"][1]["catalogue"] = "aktorer_saknas"

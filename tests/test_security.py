@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from flask import url_for
 
 from tests.conftest import DEMO_PASSWORD, sign_in_as

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from planbuilder.extensions import db
 from planbuilder.models import AuditEvent, FrozenDocument, FrozenVersionError, Plan, PlanVersion, User
-from planbuilder.services import accounts, documents, plans, versions, wizard
+from planbuilder.services import accounts, documents, plans, revisions, versions, wizard
 from tests.conftest import page_text, sign_in_as
 from tests.wizard_helpers import HTMX, demo_plan, post_section, section_url, working_version
 
@@ -397,7 +397,7 @@ def test_a_second_working_version_is_refused(editor_client, fake_pdfs):
     assert "This plan already has a version in work (2026, draft)." in page_text(response)
     assert count(PlanVersion, PlanVersion.plan_id == plan.id) == before
     with pytest.raises(versions.VersionError, match="no adopted version yet"):
-        versions.start_revision(plans.create_plan(demo_plan().municipality, "se-vbe", "Ny plan", editor()),
+        revisions.start_revision(plans.create_plan(demo_plan().municipality, "se-vbe", "Ny plan", editor()),
                                 editor())
 
 
@@ -422,7 +422,7 @@ def test_a_revision_on_a_new_template_revision_keeps_what_fits_and_notes_the_res
     assert "omvarldsbevakning" not in draft.content["ansvar"] and "syfte" not in draft.content["bakgrund"]
     assert "relevanta_miljoer" not in draft.content["bakgrund"]  # an option it held is gone
     assert draft.content["samverkan"] == adopted.content["samverkan"]  # what fits is kept as it was
-    notes = versions.dropped_notes(draft)
+    notes = revisions.dropped_notes(draft)
     assert any("no longer part of the template" in n for n in notes["ansvar"])
     assert any("Planens syfte" in n and "longer than 50" in n for n in notes["bakgrund"])
     overview = page_text(editor_client.get(url_for("wizard.overview", plan_id=plan.id)))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..plan_templates import SafeLoader
 from ..models import Municipality, Plan, PlanVersion, User
-from . import accounts, documents, plans, versions, wizard
+from . import accounts, documents, plans, revisions, versions, wizard
 from .accounts import find_municipality, find_user
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
@@ -146,7 +146,7 @@ def _seed_plan_under_revision() -> list[str]:
     db.session.commit()
     wizard.submit_for_review(template, first, editor)
     versions.adopt(first, editor, REVISED_DECISION, renderer=_remembered_render)
-    draft = versions.start_revision(plan, editor)
+    draft = revisions.start_revision(plan, editor)
     _revise(template, draft, editor)
     return [f"plan {REVISED_TITLE} (adopted {first.label}, revision {draft.label} in progress)"]
 

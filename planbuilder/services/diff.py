@@ -1,39 +1,26 @@
 """Compare two versions of a plan: what changed, section by section, field by field, row by row.
 
-Pure functions over (template_a, content_a, template_b, content_b): no database, no request. The two
-templates may be different revisions; a field that exists in only one of them (or a stored value whose field
+Pure functions over (template_a, content_a, template_b, content_b): no database, no request; only the texts
+they show (yes and no, dates, numbers) follow the current locale. The two templates may be different revisions; a field that exists in only one of them (or a stored value whose field
 no template knows any more) shows as added or removed. Rows of a repeating group are matched by their `_id`,
 so an edited actor is one changed row, not a removed and an added one, and a reordering alone is a move.
 """
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
 from ..plan_templates import CHOICE_TYPES, TEXT_TYPES, Field, PlanTemplate, Section
 from .content import is_empty
+from .presentation import local_date, local_number
+from .word_diff import Part, word_diff
 
 ADDED, REMOVED, CHANGED, UNCHANGED = "added", "removed", "changed", "unchanged"
-SAME, INSERTED, DELETED = "same", "ins", "del"
-# Words, single punctuation marks and runs of white space; joined, the parts give back the text exactly.
-_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
-_PARAGRAPH = re.compile(r"(\n[ \t]*\n\s*)")
-# A changed stretch of text that keeps less than this share of the shorter side's words is shown as replaced.
-REWRITTEN_SHARE = 0.4
 # Sub-fields that name a row, in order of preference (the standard ids of docs/plan-templates.md).
 _ROW_NAME_FIELDS = ("name", "title", "target_group", "environment")
-
-
-@dataclass(frozen=True)
-class Part:
-    """A piece of a text: unchanged, inserted or deleted."""
-    op: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -119,95 +106,13 @@ def shown(template: PlanTemplate | None, field: Field | None, value: Any) -> tup
         return tuple(entry.name if entry else str(v) for entry, v in zip(entries, value))
     if kind == "yes_no":
         return (str(_l("Yes")) if value else str(_l("No")),)
-    if kind == "number" and isinstance(value, float):
-        return (f"{value:g}",)
+    if kind == "date" and isinstance(value, str):
+        return (local_date(value),)
+    if kind == "number":
+        return (local_number(value),)
     if isinstance(value, list):
         return tuple(str(v) for v in value)
     return (str(value),)
-
-
-# --- words ----------------------------------------------------------------------------------------------------
-
-def word_diff(old: str, new: str) -> tuple[Part, ...]:
-    """Word-level insertions and deletions that turn old into new; unchanged paragraphs are not re-examined."""
-    old_paragraphs, new_paragraphs = _PARAGRAPH.split(old), _PARAGRAPH.split(new)
-    parts: list[Part] = []
-    matcher = SequenceMatcher(None, old_paragraphs, new_paragraphs, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            parts.append(Part(SAME, "".join(old_paragraphs[i1:i2])))
-        elif i2 - i1 == j2 - j1:  # as many paragraphs on each side: compare them pair by pair (much cheaper)
-            for old_paragraph, new_paragraph in zip(old_paragraphs[i1:i2], new_paragraphs[j1:j2]):
-                parts.extend(_token_diff(old_paragraph, new_paragraph))
-        else:
-            parts.extend(_token_diff("".join(old_paragraphs[i1:i2]), "".join(new_paragraphs[j1:j2])))
-    return _tidy(parts)
-
-
-def _token_diff(old: str, new: str) -> list[Part]:
-    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    opcodes = matcher.get_opcodes()
-    kept = sum(1 for op, i1, i2, _j1, _j2 in opcodes if op == "equal" for t in a[i1:i2] if not t.isspace())
-    words = min(sum(1 for t in a if not t.isspace()), sum(1 for t in b if not t.isspace()))
-    if words and kept < REWRITTEN_SHARE * words:
-        # Mostly rewritten: a few shared words ("med", "för") would only chop it up; show old, then new.
-        return [Part(DELETED, old), Part(INSERTED, new)]
-    parts = []
-    for op, i1, i2, j1, j2 in opcodes:
-        if op == "equal":
-            parts.append(Part(SAME, "".join(a[i1:i2])))
-            continue
-        if i2 > i1:
-            parts.append(Part(DELETED, "".join(a[i1:i2])))
-        if j2 > j1:
-            parts.append(Part(INSERTED, "".join(b[j1:j2])))
-    return parts
-
-
-def _tidy(parts: list[Part]) -> tuple[Part, ...]:
-    """One deletion and one insertion per run of changes: white space between two changes joins the run,
-    so "a b" → "x y" reads as [a b][x y] rather than [a][x] [b][y]."""
-    result: list[Part] = []
-    deleted, inserted, pending_space = "", "", ""
-
-    def flush():
-        nonlocal deleted, inserted
-        if deleted:
-            result.append(Part(DELETED, deleted))
-        if inserted:
-            result.append(Part(INSERTED, inserted))
-        deleted = inserted = ""
-
-    for part in parts:
-        if part.op == SAME and not part.text:
-            continue
-        if part.op == SAME:
-            if part.text.isspace() and (deleted or inserted):
-                pending_space += part.text
-                continue
-            flush()
-            result.append(Part(SAME, pending_space + part.text))
-            pending_space = ""
-            continue
-        if pending_space:
-            deleted += pending_space if deleted else ""
-            inserted += pending_space if inserted else ""
-            pending_space = ""
-        if part.op == DELETED:
-            deleted += part.text
-        else:
-            inserted += part.text
-    flush()
-    if pending_space:
-        result.append(Part(SAME, pending_space))
-    merged: list[Part] = []
-    for part in result:
-        if merged and merged[-1].op == part.op:
-            merged[-1] = Part(part.op, merged[-1].text + part.text)
-        else:
-            merged.append(part)
-    return tuple(merged)
 
 
 # --- fields and rows ------------------------------------------------------------------------------------------
@@ -457,67 +362,3 @@ def listing(template: PlanTemplate, content: dict | None, section_id: str,
         else:
             entries.append(Change(field.id, field.label, UNCHANGED, new=shown(template, field, value)))
     return tuple(entries)
-
-
-# --- as words: the summary line and the plain-text form (these read the locale, so call them in a request or
-# app context) ----------------------------------------------------------------------------------------------------
-
-def summary(comparison: Comparison) -> tuple[str, ...]:
-    """"3 sections changed", "1 aktör added", … — the parts of the line at the top of a comparison."""
-    from flask_babel import gettext as _
-    from flask_babel import ngettext
-
-    changed = len(comparison.changed_sections)
-    if not changed:
-        return (_("No changes"),)
-    parts = [ngettext("%(num)s section changed", "%(num)s sections changed", changed)]
-    verbs = {"added": _("%(num)s %(label)s added"), "removed": _("%(num)s %(label)s removed"),
-             "changed": _("%(num)s %(label)s changed"), "moved": _("%(num)s %(label)s moved")}
-    for counts in comparison.rows:
-        for kind, text in verbs.items():
-            number = getattr(counts, kind)
-            if number:
-                parts.append(text % {"num": number, "label": counts.label})
-    return tuple(parts)
-
-
-def _text_words(parts: tuple[Part, ...]) -> str:
-    marks = {SAME: "{}", INSERTED: "{{+{}+}}", DELETED: "[-{}-]"}
-    return "".join(marks[p.op].format(p.text) for p in parts)
-
-
-def _text_value(values: tuple[str, ...]) -> str:
-    return "; ".join(v.replace("\n", " ") for v in values)
-
-
-def _text_change(change: Change, indent: str) -> list[str]:
-    sign = {ADDED: "+", REMOVED: "-", CHANGED: "~", UNCHANGED: " "}[change.kind]
-    if change.is_group:
-        lines = [f"{indent}{sign} {change.label}:"]
-        for row in change.rows:
-            if row.kind == UNCHANGED and not row.moved:
-                continue
-            row_sign = {ADDED: "+", REMOVED: "-", CHANGED: "~", UNCHANGED: "↕"}[row.kind]
-            moved = " (moved)" if row.moved else ""
-            lines.append(f"{indent}    {row_sign} {change.row_label or 'row'} “{row.title}”{moved}")
-            for cell in row.cells:
-                lines += _text_change(cell, indent + "        ")
-        return lines
-    if change.words:
-        return [f"{indent}{sign} {change.label}: {_text_words(change.words)}"]
-    if change.kind == CHANGED:
-        return [f"{indent}{sign} {change.label}: {_text_value(change.old)} → {_text_value(change.new)}"]
-    return [f"{indent}{sign} {change.label}: {_text_value(change.new or change.old)}"]
-
-
-def as_text(comparison: Comparison, heading: str) -> str:
-    """The comparison for a terminal: [-deleted-]{+inserted+} word marks, one line per field."""
-    lines = [heading, " · ".join(summary(comparison)), ""]
-    for section in comparison.sections:
-        if not section.changed:
-            lines.append(f"{section.number}. {section.title}: no changes")
-            continue
-        lines.append(f"{section.number}. {section.title}: {section.kind}")
-        for change in section.changes:
-            lines += _text_change(change, "  ")
-    return "\n".join(lines) + "\n"

@@ -1,14 +1,14 @@
-"""A plan's versions: labels, the lifecycle (withdraw, adopt, supersede), annual revision, review-by dates,
-history and the changes annex.
+"""A plan's versions: labels, the lifecycle (withdraw, adopt, supersede), review-by dates, history and the
+changes annex.
 
-draft → in review → adopted → superseded. Submitting is wizard.submit_for_review; everything after it is here.
+draft → in review → adopted → superseded. Submitting is wizard.submit_for_review, starting the next year's
+revision is revisions.start_revision; everything else is here.
 Adoption renders both PDF editions once and stores them (FrozenDocument) in the same transaction as the status
 change, so an adopted version always has exactly the documents the council saw, or was not adopted at all.
 """
 from __future__ import annotations
 
 import calendar
-import copy
 import hashlib
 import logging
 import re
@@ -26,12 +26,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import WORKING_STATUSES, FrozenDocument, Plan, PlanVersion, User, VersionStatus, utcnow
-from ..plan_templates import PlanTemplate, Section
-from . import audit, diff, documents
-from .content import ROW_ID, content_problems, is_empty, missing_required
+from ..plan_templates import PlanTemplate
+from . import audit, diff, diff_text, documents
+from .content import content_problems
 from .document_model import status_label
-from .plans import new_row_id, template_for, versions_of
-from .wizard import REVIEW_PENDING, everything_missing
+from .plans import template_for, versions_of
+from .wizard import everything_missing
 
 log = logging.getLogger(__name__)
 
@@ -141,11 +141,11 @@ def withdraw(version: PlanVersion, user: User) -> None:
     """Back from review to draft, so the editors can change it again."""
     if version.status != IN_REVIEW:
         raise VersionError(_("Only a version in review can be withdrawn; this one is %(status)s.",
-                             status=_status_text(version.status)))
+                             status=status_text(version.status)))
     version.status = DRAFT
     version.submitted_at = None
     audit.record("version.withdraw", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version)
-    _commit(version)
+    commit_version(version)
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ def adopt(version: PlanVersion, user: User, form: dict[str, str], today: date | 
     both PDF editions are rendered once and frozen. All in one transaction: on any failure nothing changes."""
     if version.status != IN_REVIEW:
         raise VersionError(_("Only a version in review can be adopted; this one is %(status)s.",
-                             status=_status_text(version.status)))
+                             status=status_text(version.status)))
     template = template_for(version.template_id)
     decision, problems = parse_decision(template, form, today)
     if problems:
@@ -244,11 +244,12 @@ def adopt(version: PlanVersion, user: User, form: dict[str, str], today: date | 
     audit.record("version.adopt", user_id=user.id, municipality_id=municipality_id, obj=version,
                  decision_body=decision.body, decision_date=decision.decided_on.isoformat(),
                  decision_reference=decision.reference, review_by=decision.review_by.isoformat(), sha256=hashes)
-    _commit(version)
+    commit_version(version)
     return version
 
 
-def _commit(version: PlanVersion) -> None:
+def commit_version(version: PlanVersion) -> None:
+    """Commit a change to a version; a colleague's change of the same version in the meantime refuses it."""
     try:
         db.session.commit()
     except (StaleDataError, IntegrityError) as exc:
@@ -257,122 +258,9 @@ def _commit(version: PlanVersion) -> None:
                              "Reload the page and try again.")) from exc
 
 
-def _status_text(status: str) -> str:
+def status_text(status: str) -> str:
+    """A status as it reads inside a sentence ("this one is adopted")."""
     return status_label(status).lower()
-
-
-# --- annual revision ------------------------------------------------------------------------------------------
-
-def _fits(template: PlanTemplate, section_id: str, field_id: str, value) -> str | None:
-    problems = content_problems(template, {section_id: {field_id: value}})
-    return problems[0].split(": ", 1)[-1] if problems else None
-
-
-def _carry_rows(template: PlanTemplate, section: Section, field, rows) -> tuple[list, list[str]]:
-    """Rows that still fit, cell by cell; a cell or catalogue link that no longer fits is left out."""
-    notes, kept, seen = [], [], set()
-    for number, row in enumerate(rows if isinstance(rows, list) else [], start=1):
-        if not isinstance(row, dict):
-            continue
-        row_id = row.get("_id")
-        new_row = {"_id": row_id if isinstance(row_id, str) and ROW_ID.match(row_id) and row_id not in seen
-                   else new_row_id()}
-        seen.add(new_row["_id"])
-        if row.get("_ref") and template.catalogue_entry(field.catalogue or "", row["_ref"]):
-            new_row["_ref"] = row["_ref"]
-        for key, value in row.items():
-            if key.startswith("_") or is_empty(value):
-                continue
-            sub = field.subfield(key)
-            problem = _("no longer part of the template") if sub is None else _fits(
-                template, section.id, field.id, [{"_id": new_row["_id"], key: value}])
-            if problem:
-                notes.append(_("%(field)s › row %(number)s › %(key)s: %(problem)s", field=field.label, number=number,
-                               key=key, problem=problem))
-            else:
-                new_row[key] = value
-        kept.append(new_row)
-    if len(kept) > field.max_rows:
-        notes.append(_("%(field)s: the rows after number %(limit)s (the template's limit) were left out",
-                       field=field.label, limit=field.max_rows))
-        kept = kept[:field.max_rows]
-    return kept, notes
-
-
-def carry_over(template: PlanTemplate, content: dict) -> tuple[dict, dict[str, list[str]]]:
-    """The content of an adopted version as it fits the template's current revision.
-
-    What still fits is kept exactly (rows keep their identity, so the comparison matches them); what no longer
-    fits — a section or field the template dropped, an option it removed, a text over a new limit — is left
-    out, with a note per section. The adopted version itself keeps all of it.
-    """
-    kept: dict = {}
-    notes: dict[str, list[str]] = {}
-    for section_id, values in (content or {}).items():
-        section = template.section(section_id)
-        if section is None or not isinstance(values, dict):
-            notes.setdefault(section_id, []).append(_("The section is no longer part of the template."))
-            continue
-        for field_id, value in values.items():
-            field_def = section.field(field_id)
-            if is_empty(value):
-                continue
-            if field_def is None:
-                notes.setdefault(section_id, []).append(_("%(field)s: no longer part of the template",
-                                                          field=field_id))
-            elif field_def.is_group:
-                rows, row_notes = _carry_rows(template, section, field_def, value)
-                notes.setdefault(section_id, []).extend(row_notes)
-                if rows:
-                    kept.setdefault(section_id, {})[field_id] = rows
-            elif problem := _fits(template, section_id, field_id, value):
-                notes.setdefault(section_id, []).append(_("%(field)s: %(problem)s", field=field_def.label,
-                                                          problem=problem))
-            else:
-                kept.setdefault(section_id, {})[field_id] = copy.deepcopy(value)
-    return kept, {k: v for k, v in notes.items() if v}
-
-
-def start_revision(plan: Plan, user: User, today: date | None = None) -> PlanVersion:
-    """A new draft copied from the adopted version, on the template's current revision; every section waits
-    to be confirmed as still valid or changed."""
-    adopted = adopted_version(plan)
-    if adopted is None:
-        raise VersionError(_("Only an adopted plan can be revised, and this plan has no adopted version yet."))
-    working = working_version(plan)
-    if working is not None:
-        raise VersionError(_("This plan already has a version in work (%(label)s, %(status)s). Finish or "
-                             "withdraw it before starting another.", label=working.label,
-                             status=_status_text(working.status)))
-    template = template_for(plan.template_id)
-    content, notes = carry_over(template, adopted.content or {})
-    states = {section.id: {"review": REVIEW_PENDING,
-                           "completed": not missing_required(template, content, section)}
-              for section in template.sections}
-    for section_id, section_notes in notes.items():
-        states.setdefault(section_id, {})["dropped"] = section_notes
-    version = PlanVersion(
-        plan=plan, label=next_label([v.label for v in versions_of(plan)], today or date.today()),
-        status=DRAFT, content=content, section_state=states, template_id=template.id,
-        template_revision=template.revision, based_on_id=adopted.id, created_by_id=user.id, updated_by_id=user.id,
-    )
-    db.session.add(version)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:  # a colleague started one at the same moment
-        db.session.rollback()
-        raise VersionError(_("This plan already has a version in work; reload the page.")) from exc
-    audit.record("version.revision_start", user_id=user.id, municipality_id=plan.municipality_id, obj=version,
-                 based_on=adopted.id, label=version.label, template_revision=template.revision,
-                 left_out=notes)
-    _commit(version)
-    return version
-
-
-def dropped_notes(version: PlanVersion) -> dict[str, list[str]]:
-    """What the revision left out because the template changed, per section id."""
-    return {sid: state["dropped"] for sid, state in (version.section_state or {}).items()
-            if isinstance(state, dict) and state.get("dropped")}
 
 
 # --- history and documents ------------------------------------------------------------------------------------
@@ -423,13 +311,12 @@ def changes_html(version_a: PlanVersion, version_b: PlanVersion, edition: str = 
                  inline_css: bool = True) -> str:
     """The changes annex as one HTML file, in the plan's language; the PDF is printed from the same markup."""
     template = template_for(version_b.template_id)
-    result = comparison(version_a, version_b, edition)
     css = (documents.static_dir() / "print.css").read_text(encoding="utf-8") if inline_css else None
-    with force_locale(template.language):
-        return render_template("versions/changes_annex.html", comparison=result, summary_parts=diff.summary(result),
-                               version_a=version_a,
-                               version_b=version_b, plan=version_b.plan, edition=edition, language=template.language,
-                               inline_css=css, today=date.today())
+    with force_locale(template.language):  # the comparison too: it writes yes/no, dates and numbers
+        result = comparison(version_a, version_b, edition)
+        return render_template("versions/changes_annex.html", comparison=result, summary_parts=diff_text.summary(result),
+                               version_a=version_a, version_b=version_b, plan=version_b.plan, edition=edition,
+                               language=template.language, inline_css=css, today=date.today())
 
 
 def changes_pdf(version_a: PlanVersion, version_b: PlanVersion, edition: str = "internal") -> bytes:

@@ -5,51 +5,16 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms import ROLE_LABELS, AuditFilterForm, NewUserForm, RoleForm
 from ..htmx import INVALID, render
-from ..models import ROLES
-from ..services import accounts
 from ..services import admin as admin_service
 from .scope import admin_access, member_or_404
 
 bp = Blueprint("admin", __name__)
 
-ROLE_LABELS = {"admin": _l("Admin – manages users and roles"), "editor": _l("Editor – writes plans"),
-               "reviewer": _l("Reviewer – reads and comments")}
 NEW_SIGN_IN_LINK = "new_sign_in_link"
-
-
-def _role_choices():
-    return [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
-
-
-class NewUserForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter the person's e-mail address.")),
-                                                         Length(max=320)])
-    display_name = StringField(_l("Name"), validators=[Length(max=accounts.DISPLAY_NAME_MAX_LENGTH)])
-    role = RadioField(_l("Role in this municipality"), choices=[], default="reviewer",
-                      validators=[DataRequired(_l("Choose a role."))])
-    method = RadioField(_l("First sign-in"), default=admin_service.LINK,
-                        choices=[SelectChoice(admin_service.LINK, _l("A one-time link with which they choose their password")),
-                                 SelectChoice(admin_service.PASSWORD, _l("A password I give them"))])
-    password = PasswordField(_l("Initial password"), validators=[Length(max=accounts.MAX_PASSWORD_LENGTH)])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.role.choices = _role_choices()
-
-
-class RoleForm(FlaskForm):
-    role = RadioField(_l("Role"), choices=[], validators=[DataRequired(_l("Choose a role."))])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.role.choices = _role_choices()
 
 
 # --- users --------------------------------------------------------------------------------------------------------
@@ -176,23 +141,6 @@ def sign_in_link(user_id: int):
 
 
 # --- the audit log ------------------------------------------------------------------------------------------------
-
-class AuditFilterForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET search form changes nothing
-
-    # Unknown values simply match nothing; only the dates can be wrong in a way worth a message.
-    action = SelectField(_l("Action"), choices=[], validate_choice=False)
-    user = SelectField(_l("Person"), choices=[], validate_choice=False)
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
-
-    def __init__(self, actions, people, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.action.choices = [SelectChoice("", _("All actions"))] + [SelectChoice(a, a) for a in actions]
-        self.user.choices = [SelectChoice("", _("Everyone"))] + [
-            SelectChoice(str(u.id), f"{u.display_name} ({u.email})") for u in people]
-
 
 def _audit_filters(form) -> admin_service.AuditFilter:
     """The filters from the valid fields only: a bad date is reported and left out, the rest still apply."""

@@ -3,22 +3,17 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length
 
 from ..extensions import db, limiter
-from ..forms import SignInForm
+from ..forms import ChoosePasswordForm, PasswordForm, ProfileForm, SignInForm
 from ..htmx import INVALID
 from ..services import accounts, audit
 
 bp = Blueprint("auth", __name__)
 
-LANGUAGE_NAMES = {"sv": "Svenska", "nb": "Norsk bokmål", "da": "Dansk", "en": "English"}
 
 
 def _safe_next(target: str | None) -> str:
@@ -93,13 +88,6 @@ def sign_out():
 
 # --- one-time sign-in links: the person chooses a password ------------------------------------------------------
 
-class ChoosePasswordForm(FlaskForm):
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a password.")),
-                                                                 Length(max=accounts.MAX_PASSWORD_LENGTH)])
-    confirm_password = PasswordField(_l("New password again"),
-                                     validators=[DataRequired(_l("Type the new password again."))])
-
-
 @bp.route("/welcome/<token>", methods=["GET", "POST"])
 @limiter.limit(_config_limit("LINK_LIMIT_PER_IP"), scope="sign-in-link")
 def welcome(token: str):
@@ -127,27 +115,6 @@ def _field_for(form, which: str):
 
 
 # --- the account page -------------------------------------------------------------------------------------------
-
-class ProfileForm(FlaskForm):
-    display_name = StringField(_l("Your name"), validators=[DataRequired(_l("Enter your name.")),
-                                                            Length(max=accounts.DISPLAY_NAME_MAX_LENGTH)])
-    language = SelectField(_l("Language of Planbuilder"), choices=[], validate_choice=True)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.language.choices = [SelectChoice("", _("Follow the municipality"))] + [
-            SelectChoice(code, LANGUAGE_NAMES[code]) for code in accounts.LANGUAGES]
-
-
-class PasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"),
-                                     validators=[DataRequired(_l("Enter your current password.")),
-                                                 Length(max=accounts.MAX_PASSWORD_LENGTH)])
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password.")),
-                                                                 Length(max=accounts.MAX_PASSWORD_LENGTH)])
-    confirm_password = PasswordField(_l("New password again"),
-                                     validators=[DataRequired(_l("Type the new password again."))])
-
 
 def _account_page(profile=None, password=None, status: int = 200):
     profile = profile or ProfileForm(formdata=None, data={"display_name": current_user.display_name,

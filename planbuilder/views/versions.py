@@ -5,28 +5,18 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import StringField
 
+from ..forms import AdoptForm
 from ..htmx import INVALID, is_fragment_request, render
-from ..services import diff, documents
+from ..services import diff_text, documents
 from ..services import plans as plan_service
-from ..services import versions
+from ..services import revisions, versions
 from ..services.wizard import everything_missing
 from .scope import plan_or_404, version_or_404
 
 bp = Blueprint("versions", __name__)
 UNAVAILABLE = 503
-
-
-class AdoptForm(FlaskForm):
-    """The council's decision. Only parsed here; the rules (dates, limits) are versions.parse_decision's."""
-    decision_body = StringField(_l("Decision-making body"))
-    decision_date = StringField(_l("Date of the decision"))
-    decision_reference = StringField(_l("Case number or minute paragraph"))
-    review_by = StringField(_l("Review the plan by"))
 
 
 def _edition() -> str:
@@ -137,7 +127,7 @@ def choose_comparison(plan_id: int):
 def start_revision(plan_id: int):
     scoped = plan_or_404(plan_id, edit=True)
     try:
-        draft = versions.start_revision(scoped.plan, current_user)
+        draft = revisions.start_revision(scoped.plan, current_user)
     except versions.VersionError as exc:
         flash(str(exc), "error")
         return redirect(url_for("wizard.overview", plan_id=plan_id), 303)
@@ -174,7 +164,7 @@ def compare(a: int, b: int):
         abort(404)
     context = {
         "plan": second.plan, "access": second.access, "version_a": first.version, "version_b": second.version,
-        "comparison": comparison, "summary": diff.summary(comparison), "edition": edition,
+        "comparison": comparison, "summary": diff_text.summary(comparison), "edition": edition,
         "editions": documents.EDITIONS, "expanded": {expand} if expand else set(),
         "listings": {expand: versions.section_listing(second.version, expand, edition)} if expand else {},
         "section": comparison.section(expand) if expand else None,

@@ -8,10 +8,10 @@ from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..forms import section_form_class
+from ..section_forms import section_form_class
 from ..htmx import INVALID, is_fragment_request, render
 from ..services import plans as plan_service
-from ..services import versions
+from ..services import revisions, versions
 from ..services import wizard
 from ..services.content import missing_required
 from ..services.wizard import RowAction
@@ -50,7 +50,7 @@ def overview(plan_id: int):
                            template=template, items=items, completed=wizard.completed_count(items),
                            editable=scoped.access.can_edit and version.is_editable, based_on=based_on,
                            to_review=wizard.sections_to_review(template, version),
-                           dropped=versions.dropped_notes(version),
+                           dropped=revisions.dropped_notes(version),
                            can_revise=scoped.access.can_edit and version.status == versions.ADOPTED,
                            review=versions.review_status(scoped.plan))
 
@@ -66,7 +66,7 @@ def _section_context(scoped, version, template, section, form, **extra):
         "editable": scoped.access.can_edit and version.is_editable,
         "section_status": wizard.section_status(template, version, section),
         "review_mark": wizard.review_mark(version, section),
-        "dropped": versions.dropped_notes(version).get(section.id, []),
+        "dropped": revisions.dropped_notes(version).get(section.id, []),
         "errors": _error_list(form),
         # Identifies this page's saves (see wizard.only_own_saves_since); kept across a re-render.
         "editor_token": request.form.get("editor_token") or secrets.token_hex(16),
