@@ -17,11 +17,12 @@ templates_cli = AppGroup("templates", help="Plan templates in plan_templates/.")
 plans_cli = AppGroup("plans", help="Plans and their versions.")
 municipalities_cli = AppGroup("municipalities", help="Municipalities.")
 users_cli = AppGroup("users", help="User accounts.")
+backup_cli = AppGroup("backup", help="Backup and restore of a whole municipality (docs/backup.md).")
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
-    for group in (templates_cli, plans_cli, municipalities_cli, users_cli):
+    for group in (templates_cli, plans_cli, municipalities_cli, users_cli, backup_cli):
         app.cli.add_command(group)
 
 
@@ -231,3 +232,66 @@ def _refused(heading: str, problems: list[str]) -> None:
     for problem in problems:
         click.echo(f"  {problem}", err=True)
     sys.exit(1)
+
+
+def _read_backup(file: Path) -> dict:
+    from .services import backup
+
+    try:
+        return backup.read_file(file)
+    except backup.BackupRefused as exc:
+        _refused("not a usable backup", exc.problems)
+
+
+@backup_cli.command("export")
+@click.argument("municipality_ref", metavar="MUNICIPALITY")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
+              help="File to write; gzipped when it ends in .gz. Readable by you only: it holds password hashes.")
+def backup_export(municipality_ref: str, output: Path) -> None:
+    """Write everything of one municipality (users, plans, versions, comments, share links, audit, frozen PDFs)."""
+    from .services import backup
+
+    municipality = accounts.find_municipality(municipality_ref)
+    if municipality is None:
+        fail(f"there is no municipality '{municipality_ref}'")
+    document = backup.export_municipality(municipality)
+    try:
+        backup.write_file(document, output)
+    except OSError as exc:
+        fail(str(exc))
+    counts = ", ".join(f"{count} {name}" for name, count in backup.row_counts(document).items())
+    click.echo(f"wrote {output}: {municipality.name}: {counts}")
+    click.echo(f"checksum {document['checksum']}")
+
+
+@backup_cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def backup_restore(file: Path) -> None:
+    """Recreate a backed-up municipality, ids and all, in an instance that does not hold it yet."""
+    from .services import backup
+
+    document = _read_backup(file)
+    try:
+        restored = backup.restore(document)
+    except backup.BackupRefused as exc:
+        _refused("nothing was restored", exc.problems)
+    counts = ", ".join(f"{count} {name}" for name, count in restored.rows.items())
+    click.echo(f"restored {restored.municipality.name} (id {restored.municipality.id}): {counts}")
+    if restored.reused_users:
+        click.echo(f"already here, kept as they are: {', '.join(restored.reused_users)}")
+
+
+@backup_cli.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def backup_verify(file: Path) -> None:
+    """Compare this instance's rows of the municipality with a backup, row by row; exit 1 on any difference."""
+    from .services import backup
+
+    document = _read_backup(file)
+    found = backup.differences(document)
+    if found:
+        _refused(f"{len(found)} differences from the backup", found)
+    counts = backup.row_counts(document)
+    frozen = counts.get("frozen_document", 0)
+    click.echo(f"equal: {sum(counts.values())} rows in {len(counts)} tables match the backup, "
+               f"{frozen} frozen PDFs byte for byte")

@@ -1,0 +1,149 @@
+"""Backup and restore of a whole municipality: the restored instance is equal row by row, frozen PDFs byte for
+byte, people sign in with their passwords and old share links still open; anything else is refused untouched."""
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from planbuilder.extensions import db
+from planbuilder.models import (AuditEvent, Comment, FrozenDocument, Municipality, Plan, PlanVersion, ShareLink,
+                                User)
+from planbuilder.services import accounts, backup, review, sharing
+
+from conftest import _empty_all_tables, page_text, sign_in_as
+
+
+def ekdala() -> Municipality:
+    return db.session.scalar(select(Municipality).where(Municipality.name == "Ekdala kommun"))
+
+
+def adopted_version() -> PlanVersion:
+    return db.session.scalar(select(PlanVersion).join(Plan).where(
+        Plan.municipality_id == ekdala().id, PlanVersion.status == "adopted"))
+
+
+def row_count() -> int:
+    return sum(db.session.scalar(select(func.count()).select_from(model)) for model in backup.TABLES)
+
+
+@pytest.fixture
+def reviewed(seeded):
+    """Ekdala's demo data plus a comment thread with a resolved reply and a share link (its token returned)."""
+    reviewer = db.session.scalar(select(User).where(User.email == "reviewer@demo.example"))
+    editor = db.session.scalar(select(User).where(User.email == "editor@demo.example"))
+    draft = db.session.scalar(select(PlanVersion).join(Plan).where(
+        Plan.municipality_id == ekdala().id, PlanVersion.status == "draft", Plan.title.like("%2025–2026")))
+    section = next(iter(draft.content))
+    draft.status = "in_review"  # submitted for review: reviewers comment now
+    db.session.commit()
+    first = review.add_comment(accounts.access_to(reviewer, ekdala().id), draft, section,
+                               "Nämn socialtjänstens kontaktperson <b>vid namn</b>.", reviewer)
+    review.reply(accounts.access_to(editor, ekdala().id), first, "Tillagt – se listan.", editor)
+    review.set_resolved(accounts.access_to(editor, ekdala().id), first, True, editor)
+    _, token = sharing.create_link(adopted_version(), "public", 30, editor)
+    return {"token": token, "comments_page": f"/review/versions/{draft.id}/sections/{section}"}
+
+
+@pytest.fixture
+def backup_file(runner, reviewed, tmp_path):
+    path = tmp_path / "ekdala.json.gz"
+    result = runner.invoke(args=["backup", "export", "Ekdala kommun", "-o", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_the_backup_holds_the_municipality_and_nothing_of_the_others(backup_file):
+    document = json.loads(gzip.decompress(backup_file.read_bytes()))
+    tables = document["tables"]
+    assert [row["name"] for row in tables["municipality"]] == ["Ekdala kommun"]
+    assert {row["municipality_id"] for row in tables["plan"]} == {ekdala().id}
+    assert {row["email"] for row in tables["user_account"]} == {
+        "admin@demo.example", "editor@demo.example", "reviewer@demo.example"}
+    assert [row["body"] for row in tables["comment"]] == [
+        "Nämn socialtjänstens kontaktperson <b>vid namn</b>.", "Tillagt – se listan."]
+    assert len(tables["share_link"]) == 1 and len(tables["frozen_document"]) == 2
+    assert {row["action"] for row in tables["audit_event"]} >= {"comment.create", "share.create"}
+    assert "Fjellvik" not in json.dumps(tables, ensure_ascii=False)
+    # It holds password hashes: only its owner may read it.
+    assert backup_file.stat().st_mode & 0o077 == 0
+
+
+def test_restore_into_an_empty_instance_gives_everything_back(app, client, runner, reviewed, backup_file):
+    frozen = {(d.version_id, d.edition): d.content for d in db.session.scalars(select(FrozenDocument))}
+    adopted_id = adopted_version().id
+    _empty_all_tables()
+    assert row_count() == 0
+
+    restored = runner.invoke(args=["backup", "restore", str(backup_file)])
+    assert restored.exit_code == 0, restored.output
+    assert "restored Ekdala kommun" in restored.output
+    verified = runner.invoke(args=["backup", "verify", str(backup_file)])
+    assert verified.exit_code == 0, verified.output
+    assert "2 frozen PDFs byte for byte" in verified.output
+
+    db.session.expire_all()
+    assert {(d.version_id, d.edition): d.content for d in db.session.scalars(select(FrozenDocument))} == frozen
+    # The people and their passwords, the adopted PDF as the council decided it, and the link handed out before.
+    sign_in_as(client, "editor@demo.example")
+    download = client.get(f"/versions/{adopted_id}/document.pdf?edition=internal")
+    assert download.status_code == 200 and download.data == frozen[(adopted_id, "internal")]
+    assert client.get(f"/shared/{reviewed['token']}").data == frozen[(adopted_id, "public")]
+    thread = page_text(client.get(reviewed["comments_page"]))
+    assert "Nämn socialtjänstens kontaktperson &lt;b&gt;vid namn&lt;/b&gt;." in thread  # still inert text
+    assert "Tillagt – se listan." in thread
+    # New rows after a restore get new ids (PostgreSQL's sequences were moved past the restored rows).
+    made = runner.invoke(args=["municipalities", "create", "Norrby kommun", "--country", "SE"])
+    assert made.exit_code == 0, made.output
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "backup.restore")) == 1
+
+
+def test_restore_refuses_an_instance_that_already_holds_the_rows_and_writes_nothing(runner, backup_file):
+    before = row_count()
+    result = runner.invoke(args=["backup", "restore", str(backup_file)])
+    assert result.exit_code == 1
+    assert "nothing was restored" in result.output
+    assert "already has a municipality named 'Ekdala kommun'" in result.output
+    assert "plan_version: rows with the ids" in result.output
+    assert row_count() == before
+
+
+def test_restore_refuses_a_changed_file_and_a_file_that_is_not_a_backup(runner, backup_file, tmp_path):
+    document = json.loads(gzip.decompress(backup_file.read_bytes()))
+    document["tables"]["comment"][0]["body"] = "rewritten"
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps(document), encoding="utf-8")
+    _empty_all_tables()
+    result = runner.invoke(args=["backup", "restore", str(changed)])
+    assert result.exit_code == 1 and "checksum does not match" in result.output
+    other = tmp_path / "other.json"
+    other.write_text('{"format": "planbuilder.plan"}', encoding="utf-8")
+    assert "is not a Planbuilder municipality backup" in runner.invoke(args=["backup", "restore", str(other)]).output
+    assert row_count() == 0
+
+
+def test_restore_refuses_a_plan_template_this_instance_lacks(runner, backup_file, tmp_path):
+    document = json.loads(gzip.decompress(backup_file.read_bytes()))
+    for row in document["tables"]["plan"]:
+        row["template_id"] = "xx-unknown"
+    document["checksum"] = backup.checksum(document)
+    resealed = tmp_path / "resealed.json"
+    resealed.write_text(json.dumps(document), encoding="utf-8")
+    _empty_all_tables()
+    result = runner.invoke(args=["backup", "restore", str(resealed)])
+    assert result.exit_code == 1 and "no plan template 'xx-unknown'" in result.output
+    assert row_count() == 0
+
+
+def test_verify_names_every_row_that_differs_from_the_backup(runner, backup_file):
+    comment = db.session.scalar(select(Comment).order_by(Comment.id))
+    comment.body = "changed after the backup"
+    link = db.session.scalar(select(ShareLink))
+    db.session.delete(link)
+    db.session.commit()
+    result = runner.invoke(args=["backup", "verify", str(backup_file)])
+    assert result.exit_code == 1
+    assert f"comment {comment.id}: body differ" in result.output
+    assert f"share_link {link.id}: missing" in result.output
