@@ -1,10 +1,15 @@
 #!/bin/sh
 # The Debian/Ubuntu packages Planbuilder needs beside Python: venv, Pango and fonts for the PDF renderer
-# (WeasyPrint), poppler (pdftoppm) and Chromium for the tests and the PDF benchmark. Installs only what is
-# missing (as root, or through sudo), so it is quick and harmless to run again.
+# (WeasyPrint). With --tests also what the test suite and the benchmarks drive: poppler (pdftoppm, pdftotext),
+# Chromium (browser tests, the PDF reference) and LibreOffice Writer (the Word export must open in it).
+# Installs only what is missing (as root, or through sudo), so it is quick and harmless to run again.
 set -eu
-packages="python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core
-poppler-utils chromium"
+packages="python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core"
+case "${1:-}" in
+  --tests) packages="$packages poppler-utils chromium libreoffice-writer-nogui" ;;
+  "") ;;
+  *) echo "usage: sh scripts/system-packages.sh [--tests]" >&2; exit 2 ;;
+esac
 missing=""
 for package in $packages; do
   dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"

@@ -169,6 +169,20 @@ def reviewer_client(client, seeded):
     return client
 
 
+def require_tool(command: str, package: str) -> str:
+    """The path of an external program a test drives. Missing, the test is skipped on a developer's machine, but
+    fails where REQUIRE_TOOLS is set (CI sets it), so a missing install step cannot hide behind a skip."""
+    import shutil
+
+    found = shutil.which(command)
+    if found is None:
+        message = f"{command} is not installed (Debian package {package}; sh scripts/system-packages.sh --tests)"
+        if os.environ.get("REQUIRE_TOOLS"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
 def page_text(response) -> str:
     """The visible text of an HTML response, whitespace folded, for assertions about what a user reads."""
     body = response.get_data(as_text=True)

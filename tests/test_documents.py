@@ -20,7 +20,7 @@ from flask import url_for
 from pypdf import PdfReader
 from sqlalchemy import func, insert, select
 
-from conftest import page_text, sign_in_as
+from conftest import page_text, require_tool, sign_in_as
 from planbuilder.extensions import db
 from planbuilder.models import FrozenDocument, Plan, PlanVersion, RenderedDocument
 from planbuilder.plan_templates import parse_template
@@ -197,11 +197,11 @@ def test_public_docx_drops_the_sensitive_column_and_section(editor_client, versi
     assert "Lokal lägesbild" not in text and "Offentlig version" in text
 
 
-@pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice is not installed")
 def test_docx_opens_in_libreoffice(editor_client, version, tmp_path):
+    libreoffice = require_tool("libreoffice", "libreoffice-writer-nogui")
     source = tmp_path / "plan.docx"
     source.write_bytes(download(editor_client, version, "docx").data)
-    subprocess.run(["libreoffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+    subprocess.run([libreoffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
                     "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
                    check=True, capture_output=True, timeout=180)
     assert squash("Bakgrund och inriktning") in pdf_text((tmp_path / "plan.pdf").read_bytes())

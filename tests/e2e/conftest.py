@@ -1,17 +1,18 @@
 """Browser tests: the app served on a local port, driven by Playwright in Debian's Chromium.
 
 Playwright's own browser download does not work here, so the tests use /usr/bin/chromium (package
-"chromium"). Without it they are skipped, unless REQUIRE_BROWSER is set (CI sets it): then they fail.
+"chromium"). Without it they are skipped, unless REQUIRE_TOOLS is set (CI sets it): then they fail (tests/conftest.require_tool).
 """
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+from tests.conftest import require_tool
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -28,10 +29,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def browser():
-    if not (shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)):
-        if os.environ.get("REQUIRE_BROWSER"):
-            pytest.fail(f"Chromium not found at {CHROMIUM}; install Debian's chromium package")
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    require_tool(CHROMIUM, "chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
