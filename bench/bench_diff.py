@@ -14,7 +14,6 @@ import argparse
 import copy
 import hashlib
 import json
-import math
 import statistics
 import sys
 import tempfile
@@ -23,14 +22,16 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "bench"))
+
+from report import Row, percentile, summarise  # noqa: E402
 
 PASSWORD = "bench-password-1"
 TARGETS_MS = {"diff": 100, "page": 300}
 
 
 def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+    return percentile(values, 0.95)
 
 
 def tripled(content: dict) -> dict:
@@ -130,12 +131,8 @@ def report(rows: list[dict], runs: int) -> None:
           "\nword changed in every sentence of every long text and a cell changed in every row.")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=60)
-    args = parser.parse_args()
-    if args.runs < 50:
-        parser.error("use at least 50 runs")
+def measure_pairs(runs: int) -> list[dict]:
+    """The three pairs (demo, ×3, ×3 worst) on a throw-away SQLite database seeded with the demo."""
     from flask_migrate import upgrade
     from sqlalchemy import select
 
@@ -161,11 +158,32 @@ def main() -> None:
             worst = add_pair(plan, tripled(adopted.content), edited_everywhere(tripled(draft.content)), "×3 worst")
             client = app.test_client()
             client.post("/auth/sign-in", data={"email": "editor@demo.example", "password": PASSWORD})
-            rows = [measure(app, "demo", adopted, draft, args.runs, client),
-                    measure(app, "demo ×3", *bigger, args.runs, client),
-                    measure(app, "×3 worst", *worst, args.runs, client)]
+            rows = [measure(app, "demo", adopted, draft, runs, client),
+                    measure(app, "demo ×3", *bigger, runs, client),
+                    measure(app, "×3 worst", *worst, runs, client)]
             db.session.remove()
-    report(rows, args.runs)
+    return rows
+
+
+def collect(runs: int = 60) -> list[Row]:
+    """The figures bench/run.py reports: the diff and the comparison page of each pair."""
+    rows = []
+    for pair in measure_pairs(runs):
+        targeted = pair["name"] == "demo ×3"
+        rows.append(summarise("diff", f"{pair['name']}: diff", pair["diff"],
+                              target=f"< {TARGETS_MS['diff']} ms" if targeted else ""))
+        rows.append(summarise("diff", f"{pair['name']}: comparison page", pair["page"],
+                              target=f"< {TARGETS_MS['page']} ms" if targeted else ""))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=60)
+    args = parser.parse_args()
+    if args.runs < 50:
+        parser.error("use at least 50 runs")
+    report(measure_pairs(args.runs), args.runs)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,8 @@ SQLite database; never touches your data.
 from __future__ import annotations
 
 import argparse
-import copy
 import io
 import json
-import math
 import resource
 import shutil
 import statistics
@@ -28,7 +26,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 
-from report import Row  # noqa: E402
+from bench_diff import tripled  # noqa: E402  (the same three-times plan as the comparison's)
+from report import Row, percentile  # noqa: E402
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
@@ -36,22 +35,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
 
 def p95(values: list[float]) -> float:
     """Nearest-rank 95th percentile: with a handful of runs it is the slowest but one or the slowest."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
-
-
-def tripled(content: dict) -> dict:
-    """Three times the demo: every group's rows three times (fresh row ids), every long text three times."""
-    from planbuilder.services.plans import new_row_id
-
-    result = copy.deepcopy(content)
-    for values in result.values():
-        for field_id, value in values.items():
-            if isinstance(value, list) and value and isinstance(value[0], dict):
-                values[field_id] = [{**row, "_id": new_row_id()} for _ in range(3) for row in value]
-            elif isinstance(value, str) and len(value) > 200:
-                values[field_id] = "\n\n".join([value] * 3)
-    return result
+    return percentile(values, 0.95)
 
 
 def add_tripled_plan(version):

@@ -22,17 +22,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Run every benchmark and print one table")
     parser.add_argument("--quick", action="store_true", help="a 20 s load and one PDF run per document")
     args = parser.parse_args()
+    import bench_diff
     import bench_pdf
     import bench_wizard
     import load_autosave
 
     rows = bench_wizard.collect()
     rows += bench_pdf.collect(runs=1 if args.quick else 3)
-    try:
-        import bench_diff
-        rows += bench_diff.collect()
-    except (ImportError, AttributeError) as missing:
-        print(f"comparison benchmark not run: {missing}", file=sys.stderr)
+    rows += bench_diff.collect()
     rows += load_autosave.collect(seconds=20 if args.quick else 60)
     print(f"\nmachine: {platform.node()}, {platform.machine()}, Python {platform.python_version()}")
     print_table(rows)
