@@ -208,7 +208,8 @@ def test_repeated_wrong_passwords_get_429_with_the_friendly_page(app, seeded):
     assert blocked.status_code == 429
     assert "Too many attempts" in page_text(blocked) and "Please wait a minute" in page_text(blocked)
     with limited.app_context():
-        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.sign_in_limited")).all()
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.sign_in_limited")
+                                    .order_by(AuditEvent.id)).all()
         assert len(events) == 2 and events[0].detail["email"] == "editor@demo.example"
         assert events[0].municipality_id is not None
     # Another account from the same address may still try (the per-address limit is higher).

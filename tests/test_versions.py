@@ -42,7 +42,8 @@ def count(model, *where) -> int:
 
 
 def audited(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+    """In the order they were recorded (PostgreSQL returns rows in no set order without ORDER BY)."""
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
 def editor() -> User:

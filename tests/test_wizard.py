@@ -94,7 +94,8 @@ def test_autosave_saves_one_field_and_returns_a_fragment(editor_client, fresh_pl
     version = working_version(fresh_plan.id)
     assert version.content == {"ansvar": {"samordnare": "Säkerhetssamordnare"}}  # only that field
     assert f'id="lock" value="{version.lock_version}"' in html
-    audit = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "section.edit")).all()
+    audit = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "section.edit")
+                                .order_by(AuditEvent.id)).all()
     assert audit[-1].detail["section"] == "ansvar"
 
 
