@@ -220,8 +220,10 @@ def collect(runs: int = 3) -> list[Row]:
     rows = []
     for row in measure(runs):
         name = f"{row['document']} {row['edition']} ({row['pages']} p.)"
-        rows.append(Row("pdf", f"{name} first render", row["render_med"], row["render_p95"], "s",
-                        "ratio <= 1.0 (Chromium print)", row["chromium_med"] or None))
+        # The ratio target is the demo plan's; the plan three times its size is measured beside it.
+        target = "ratio <= 1.0 (Chromium print)" if row["document"] == "demo" else "(reference: Chromium print)"
+        rows.append(Row("pdf", f"{name} first render", row["render_med"], row["render_p95"], "s", target,
+                        row["chromium_med"] or None))
         rows.append(Row("pdf", f"{name} cached fetch", row["cached_med"] * 1000, row["cached_p95"] * 1000,
                         "ms", "< 20 ms"))
         rows.append(Row("pdf", f"{name} peak memory", row["peak_mib"], row["peak_mib"], "MiB", "< 300 MiB"))

@@ -132,8 +132,9 @@ def run(editors_count: int = 25, seconds: int = 60, workers: int = 3, postgres: 
 
 def collect(seconds: int = 60) -> list[Row]:
     result = run(seconds=seconds)
-    measure = (f"autosave, 25 editors {seconds} s: {len(result['latencies'])} req, {result['conflicts']} "
-               f"conflicts, {result['server_errors']} 5xx, {len(result['lost'])} lost")
+    measure = (f"autosave, 25 editors {seconds} s: {len(result['latencies'])} req, {result['acknowledged']} saved, "
+               f"{result['conflicts']} conflicts, {result['server_errors']} 5xx, {len(result['lost'])} lost, "
+               f"p99 {percentile(result['latencies'], .99):.0f} ms")
     return [summarise("load (gunicorn, PG)", measure, result["latencies"], target="0 5xx, 0 lost")]
 
 

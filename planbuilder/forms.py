@@ -43,11 +43,14 @@ class NewPlanForm(FlaskForm):
 
 # --- accounts --------------------------------------------------------------------------------------------------
 
+def _password(label, required_message) -> PasswordField:
+    """A password field that must be filled in; the length limit keeps hashing a huge input from costing much."""
+    return PasswordField(label, validators=[DataRequired(required_message), Length(max=accounts.MAX_PASSWORD_LENGTH)])
+
+
 class ChoosePasswordForm(FlaskForm):
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a password.")),
-                                                                 Length(max=accounts.MAX_PASSWORD_LENGTH)])
-    confirm_password = PasswordField(_l("New password again"),
-                                     validators=[DataRequired(_l("Type the new password again."))])
+    new_password = _password(_l("New password"), _l("Choose a password."))
+    confirm_password = _password(_l("New password again"), _l("Type the new password again."))
 
 
 class ProfileForm(FlaskForm):
@@ -62,13 +65,9 @@ class ProfileForm(FlaskForm):
 
 
 class PasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"),
-                                     validators=[DataRequired(_l("Enter your current password.")),
-                                                 Length(max=accounts.MAX_PASSWORD_LENGTH)])
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password.")),
-                                                                 Length(max=accounts.MAX_PASSWORD_LENGTH)])
-    confirm_password = PasswordField(_l("New password again"),
-                                     validators=[DataRequired(_l("Type the new password again."))])
+    current_password = _password(_l("Current password"), _l("Enter your current password."))
+    new_password = _password(_l("New password"), _l("Choose a new password."))
+    confirm_password = _password(_l("New password again"), _l("Type the new password again."))
 
 
 # --- administration --------------------------------------------------------------------------------------------

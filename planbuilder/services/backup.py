@@ -25,6 +25,7 @@ from ..extensions import db
 from ..models import (AuditEvent, Comment, FrozenDocument, Membership, Municipality, Plan, PlanVersion,
                       ShareLink, User, utcnow)
 from . import audit
+from .file_format import envelope_problem
 from .plans import UnknownTemplateError, template_for
 
 FORMAT = "planbuilder.municipality-backup"
@@ -176,13 +177,10 @@ def read_file(path: Path) -> dict:
         document = json.loads(data.decode("utf-8"))
     except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BackupRefused([f"{path} cannot be read as a backup: {exc}"])
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise BackupRefused([f"{path} is not a Planbuilder municipality backup (\"format\" is not \"{FORMAT}\")."])
-    if document.get("format_version") != FORMAT_VERSION:
-        raise BackupRefused([f"{path} has format version {document.get('format_version')!r}; this Planbuilder "
-                             f"reads version {FORMAT_VERSION}."])
-    if document.get("checksum") != checksum(document):
-        raise BackupRefused([f"{path} was changed after it was written: its checksum does not match."])
+    problem = envelope_problem(document, format_name=FORMAT, format_version=FORMAT_VERSION, checksum=checksum,
+                               kind="Planbuilder municipality backup", made="written")
+    if problem:
+        raise BackupRefused([f"{path}: {problem}"])
     if not isinstance(document.get("tables"), dict) or not document["tables"].get(Municipality.__tablename__):
         raise BackupRefused([f"{path} holds no municipality."])
     return document

@@ -21,6 +21,7 @@ from ..models import (FROZEN_STATUSES, STATUSES, WORKING_STATUSES, FrozenDocumen
 from . import audit
 from .content import content_problems
 from .document_model import EDITIONS
+from .file_format import envelope_problem
 from .plans import TITLE_MAX_LENGTH, UnknownTemplateError, template_for, versions_of
 
 FORMAT = "planbuilder.plan"
@@ -168,14 +169,10 @@ def parse_file(text: str) -> dict:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportRefused([f"The file is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."])
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ImportRefused([f"The file is not a Planbuilder plan export (its \"format\" is not \"{FORMAT}\")."])
-    if document.get("format_version") != FORMAT_VERSION:
-        raise ImportRefused([f"The file has format version {document.get('format_version')!r}; this Planbuilder "
-                             f"reads format version {FORMAT_VERSION}."])
-    if document.get("checksum") != checksum(document):
-        raise ImportRefused(["The file was changed after it was exported: its checksum does not match its "
-                             "content. Export the plan again instead of editing the file."])
+    problem = envelope_problem(document, format_name=FORMAT, format_version=FORMAT_VERSION, checksum=checksum,
+                               kind="Planbuilder plan export", made="exported")
+    if problem:
+        raise ImportRefused([problem])
     return document
 
 
