@@ -67,7 +67,7 @@ def _init_extensions(app: Flask) -> None:
     # via the module: the name "htmx" on this package is the planbuilder.htmx submodule once imported
     ext.htmx.init_app(app)
     i18n.compile_catalogues(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
-    babel.init_app(app, locale_selector=i18n.select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = None

@@ -62,6 +62,19 @@ def _proxy_hops() -> int:
     return int(raw)
 
 
+def _default_timezone() -> str:
+    """The clock for pages that belong to no municipality (signed out, the command line)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    raw = os.environ.get("PLANBUILDER_TIMEZONE", "").strip() or "Europe/Stockholm"
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(f"PLANBUILDER_TIMEZONE must name a time zone such as Europe/Oslo, not '{raw}'"
+                                 " (is the tzdata package installed?)") from None
+    return raw
+
+
 def defaults(instance_path: str) -> dict:
     """The base layer of configuration; instance/config.py and the test mapping override it."""
     https = os.environ.get("PLANBUILDER_HTTPS", "").lower() in ("1", "true", "yes")
@@ -70,6 +83,8 @@ def defaults(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PLAN_TEMPLATES_DIR": str(REPO_ROOT / "plan_templates"),
         "BABEL_DEFAULT_LOCALE": "en",
+        # Times are stored in UTC and shown on the clock of the reader's municipality (i18n.select_timezone).
+        "BABEL_DEFAULT_TIMEZONE": _default_timezone(),
         "LANGUAGES": ["sv", "nb", "da", "en"],
         "WTF_CSRF_TIME_LIMIT": None,  # a coordinator may keep a section open all afternoon
         "SESSION_COOKIE_HTTPONLY": True,

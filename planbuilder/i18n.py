@@ -9,8 +9,10 @@ is always in the browser's language.
 """
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
+import zoneinfo
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -54,6 +56,41 @@ def select_locale() -> str:
     if access is not None and access.municipality.language in languages:
         return access.municipality.language
     return _browser_language(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """The clock of the municipality the person works in: its country's time zone, so "Saved 14.05" is the time
+    on the coordinator's wall, not the server's UTC. Elsewhere (signed out, a terminal) the configured default."""
+    default = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    if not has_request_context():
+        return default
+    user = g.get("_login_user")  # as in select_locale: never load a user here
+    access = g.get("access")
+    if access is None and user is not None and user.is_authenticated:
+        access = _working_access()
+    if access is None:
+        return default
+    return country_timezone(access.municipality.country) or default
+
+
+def country_timezone(country: str) -> str | None:
+    """A country's time zone from the time zone database's own table (zone.tab: one line per zone, the
+    country's principal zone first), so a new country needs no code here; None for a code it does not know."""
+    return _principal_zones().get(country.upper())
+
+
+@functools.cache
+def _principal_zones() -> dict[str, str]:
+    for folder in zoneinfo.TZPATH:
+        table = Path(folder) / "zone.tab"
+        if table.is_file():
+            zones: dict[str, str] = {}
+            for line in table.read_text(encoding="utf-8").splitlines():
+                columns = line.split("\t")
+                if len(columns) >= 3 and not line.startswith("#"):
+                    zones.setdefault(columns[0], columns[2])
+            return zones
+    return {}
 
 
 # Browsers set to Norwegian may send only the macrolanguage "no", or Nynorsk; Bokmål serves both better than English.

@@ -4,7 +4,7 @@
 # Chromium (browser tests, the PDF reference) and LibreOffice Writer (the Word export must open in it).
 # Installs only what is missing (as root, or through sudo), so it is quick and harmless to run again.
 set -eu
-packages="python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core"
+packages="python3-venv tzdata libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core"
 case "${1:-}" in
   --tests) packages="$packages poppler-utils chromium libreoffice-writer-nogui" ;;
   "") ;;

@@ -11,7 +11,7 @@ import html
 import io
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -431,7 +431,7 @@ def test_dashboard_dates_are_written_the_local_way(client, seeded, language, cha
     ekdala = db.session.scalar(select(Municipality).where(Municipality.name == "Ekdala kommun"))
     for plan in db.session.scalars(select(Plan).where(Plan.municipality_id == ekdala.id)):
         for version in db.session.scalars(select(PlanVersion).where(PlanVersion.plan_id == plan.id)):
-            version.updated_at = datetime(2026, 3, 5, 14, 7)
+            version.updated_at = datetime(2026, 3, 5, 13, 7, tzinfo=timezone.utc)  # 14:07 on Ekdala's clock
             if version.status == "adopted":
                 version.review_by = date(2027, 3, 15)
     db.session.commit()

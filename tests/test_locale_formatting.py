@@ -1,6 +1,6 @@
 """What a reader notices of their language beyond the catalogues: answers' dates and numbers written their way,
 a revision's notes and a comparison's summary in their language whoever wrote them, WTForms' own messages
-translated, and the language chosen only by user, municipality and browser.
+translated, the language chosen only by user, municipality and browser, and times on the municipality's clock.
 """
 from __future__ import annotations
 
@@ -232,3 +232,62 @@ def test_a_command_in_a_terminal_writes_english(database_url, translations_dir, 
         finally:
             db.session.remove()
             _empty_all_tables()
+
+
+# ---- times on the municipality's clock ---------------------------------------------------------------------------
+
+def audit_event_at(moment, municipality_id: int) -> None:
+    from planbuilder.models import AuditEvent
+
+    db.session.add(AuditEvent(at=moment, municipality_id=municipality_id, action="clock.check", detail={}))
+    db.session.commit()
+
+
+@pytest.mark.parametrize(("country", "utc_time", "local_time"), [
+    ("SE", (2026, 1, 15, 11, 5), "12:05"),  # winter: Swedish normal time, UTC+1
+    ("SE", (2026, 7, 15, 11, 5), "13:05"),  # summer time, UTC+2
+    ("FI", (2026, 1, 15, 11, 5), "13:05"),  # a country an hour further east: its own clock, not the default's
+])
+def test_the_audit_log_shows_times_on_the_municipalitys_clock(client, seeded, country, utc_time, local_time):
+    from datetime import datetime, timezone
+
+    municipality = demo_plan().municipality
+    municipality.country = country
+    audit_event_at(datetime(*utc_time, tzinfo=timezone.utc), municipality.id)
+    sign_in_as(client, "admin@demo.example")
+    set_language("admin@demo.example", "sv")
+    text = readable(client.get(url_for("admin.audit", action="clock.check")))
+    assert local_time in text and f"{utc_time[3]:02d}:05" not in text
+
+
+def test_an_autosave_reports_the_time_on_the_coordinators_clock(client, seeded):
+    from zoneinfo import ZoneInfo
+
+    from wizard_helpers import HTMX
+
+    from planbuilder.models import Municipality
+
+    set_language("editor@fjellvik.example", "nb")
+    sign_in_as(client, "editor@fjellvik.example")
+    plan = db.session.scalar(select(Plan).join(Municipality).where(Municipality.country == "NO").order_by(Plan.id))
+    section = plans.template_for(plans.latest_version(plan).template_id).sections[0]
+    field = next(f for f in section.fields if f.type == "short_text")
+    reply = readable(post_section(client, plan.id, section.id, {field.id: "Kommunedirektøren"}, headers=HTMX,
+                                  _autosave=field.id))
+    saved = plans.latest_version(plan).updated_at
+    oslo = saved.replace(tzinfo=saved.tzinfo or ZoneInfo("UTC")).astimezone(ZoneInfo("Europe/Oslo"))
+    assert f"Lagret {oslo:%H:%M}" in reply
+
+
+def test_each_country_gets_its_own_time_zone_from_the_time_zone_database():
+    assert [i18n.country_timezone(code) for code in ("SE", "no", "DK", "FI")] == [
+        "Europe/Stockholm", "Europe/Oslo", "Europe/Copenhagen", "Europe/Helsinki"]
+    assert i18n.country_timezone("XX") is None
+
+
+def test_a_time_zone_that_does_not_exist_stops_start_up(monkeypatch):
+    from planbuilder.config import ConfigurationError, defaults
+
+    monkeypatch.setenv("PLANBUILDER_TIMEZONE", "Europe/Atlantis")
+    with pytest.raises(ConfigurationError, match="PLANBUILDER_TIMEZONE must name a time zone"):
+        defaults("/tmp")
