@@ -260,6 +260,20 @@ def test_the_audit_log_shows_times_on_the_municipalitys_clock(client, seeded, co
     assert local_time in text and f"{utc_time[3]:02d}:05" not in text
 
 
+def test_the_audit_logs_dates_filter_by_the_municipalitys_days(client, seeded):
+    from datetime import datetime, timezone
+
+    audit_event_at(datetime(2026, 1, 15, 23, 30, tzinfo=timezone.utc), demo_plan().municipality.id)  # 16th, 00:30
+    sign_in_as(client, "admin@demo.example")
+
+    def shown(**dates) -> bool:
+        page = client.get(url_for("admin.audit", action="clock.check", **dates)).get_data(as_text=True)
+        return "<code>clock.check</code>" in page  # a row of the results, not the filter's own list of actions
+
+    assert shown(date_from="2026-01-16", date_to="2026-01-16")
+    assert not shown(date_to="2026-01-15")
+
+
 def test_an_autosave_reports_the_time_on_the_coordinators_clock(client, seeded):
     from zoneinfo import ZoneInfo
 

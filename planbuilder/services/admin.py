@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
@@ -216,7 +217,8 @@ class AuditPage:
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+    """Midnight of that day on the reader's clock (the one the log's times are shown in), as UTC for the query."""
+    return datetime.combine(day, time.min, tzinfo=get_timezone()).astimezone(timezone.utc)
 
 
 def audit_page(municipality_id: int, filters: AuditFilter, page: int = 1,
