@@ -13,12 +13,14 @@ import functools
 import os
 import tempfile
 import zoneinfo
+from datetime import date, datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, g, has_request_context, request
-from flask_babel import get_translations
+from flask_babel import get_timezone, get_translations
 from flask_wtf.i18n import translations as wtforms_catalogue
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -71,6 +73,22 @@ def select_timezone() -> str:
     if access is None:
         return default
     return country_timezone(access.municipality.country) or default
+
+
+def municipality_clock(municipality) -> ZoneInfo:
+    """The time zone a municipality lives by, whoever asks (a document shows the same date to every reader)."""
+    return ZoneInfo(country_timezone(municipality.country) or current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def local_today() -> date:
+    """Today on the reader's clock (the municipality's, see select_timezone): not the server's, which runs on
+    UTC, so that between midnight and one o'clock a new revision is not labelled with yesterday's year."""
+    return datetime.now(get_timezone()).date()
+
+
+def local_date(moment: datetime, clock: ZoneInfo) -> date:
+    """The date of a stored moment on that clock (SQLite hands moments back without their zone: UTC)."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(clock).date()
 
 
 def country_timezone(country: str) -> str | None:

@@ -305,3 +305,28 @@ def test_a_time_zone_that_does_not_exist_stops_start_up(monkeypatch):
     monkeypatch.setenv("PLANBUILDER_TIMEZONE", "Europe/Atlantis")
     with pytest.raises(ConfigurationError, match="PLANBUILDER_TIMEZONE must name a time zone"):
         defaults("/tmp")
+
+
+def test_the_cover_dates_a_draft_by_the_municipalitys_calendar(app, seeded):
+    from datetime import date, datetime, timezone
+
+    from planbuilder.services import documents
+
+    version = plans.latest_version(demo_plan())
+    version.updated_at = datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)  # already New Year's Day in Sweden
+    assert documents.cover_of(version).date == date(2027, 1, 1)
+
+
+def test_today_is_the_municipalitys_day(app, monkeypatch):
+    from datetime import date, datetime, timezone
+
+    late_evening_utc = datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return late_evening_utc.astimezone(tz)
+
+    monkeypatch.setattr(i18n, "datetime", Clock)
+    with app.test_request_context():
+        assert i18n.local_today() == date(2027, 1, 1)

@@ -33,6 +33,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..config import REPO_ROOT
+from ..i18n import local_date, municipality_clock
 from ..extensions import db
 from ..models import FrozenDocument, PlanVersion, RenderedDocument
 from ..plan_templates import PlanTemplate
@@ -41,7 +42,7 @@ from .plans import template_for
 
 # Part of every cache key: raise it whenever the layout changes (templates/documents/, static/print.css, the
 # DOCX layout, the document's fixed texts or their translations), so no stale document is served again.
-RENDERER_REVISION = 2
+RENDERER_REVISION = 3
 MIME_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -90,7 +91,7 @@ def cover_of(version: PlanVersion) -> Cover:
     printed_date = version.decision_date if version.is_frozen and version.decision_date else None
     if printed_date is None:
         when = version.adopted_at if version.is_frozen and version.adopted_at else version.updated_at
-        printed_date = when.date() if when else None
+        printed_date = local_date(when, municipality_clock(version.plan.municipality)) if when else None
     return Cover(
         municipality=version.plan.municipality.name,
         title=version.plan.title,

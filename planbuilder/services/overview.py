@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..i18n import local_today
 from ..models import Municipality, Plan, PlanVersion
 from . import versions
 
@@ -39,7 +40,7 @@ class PlanStanding:
 
 
 def standing_of(plan: Plan, today: date | None = None) -> PlanStanding:
-    today = today or date.today()
+    today = today or local_today()
     state, review_by = versions.review_status(plan, today)
     return PlanStanding(plan, versions.adopted_version(plan), versions.working_version(plan), state, review_by,
                         today)

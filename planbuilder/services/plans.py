@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import local_today
 from ..models import (WORKING_STATUSES, Municipality, Plan, PlanVersion, User, VersionStatus, latest_version_of,
                       plans_of)
 from ..plan_templates import PlanTemplate
@@ -46,7 +47,7 @@ def new_row_id() -> str:
 
 
 def first_version_label(today: date | None = None) -> str:
-    return str((today or date.today()).year)
+    return str((today or local_today()).year)
 
 
 def create_plan(municipality: Municipality, template_id: str, title: str, user: User | None,

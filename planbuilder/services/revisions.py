@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..i18n import local_today
 from ..models import Plan, PlanVersion, User
 from ..plan_templates import Field, PlanTemplate
 from . import audit
@@ -140,7 +141,7 @@ def start_revision(plan: Plan, user: User, today: date | None = None) -> PlanVer
     for section_id, section_notes in notes.items():
         states.setdefault(section_id, {})["dropped"] = section_notes
     version = PlanVersion(
-        plan=plan, label=next_label([v.label for v in versions_of(plan)], today or date.today()),
+        plan=plan, label=next_label([v.label for v in versions_of(plan)], today or local_today()),
         status=DRAFT, content=content, section_state=states, template_id=template.id,
         template_revision=template.revision, based_on_id=adopted.id, created_by_id=user.id, updated_by_id=user.id,
     )

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+from ..i18n import local_today
 from ..models import WORKING_STATUSES, FrozenDocument, Plan, PlanVersion, User, VersionStatus, utcnow
 from ..plan_templates import PlanTemplate
 from . import audit, diff, diff_text, documents
@@ -130,7 +131,7 @@ def review_status(plan: Plan, today: date | None = None) -> tuple[str | None, da
     adopted = adopted_version(plan)
     if adopted is None or adopted.review_by is None:
         return None, None
-    days_left = (adopted.review_by - (today or date.today())).days
+    days_left = (adopted.review_by - (today or local_today())).days
     status = "overdue" if days_left < 0 else "due_soon" if days_left <= DUE_SOON_DAYS else "ok"
     return status, adopted.review_by
 
@@ -168,7 +169,7 @@ def _parse_date(text: str) -> date | None:
 def parse_decision(template: PlanTemplate, form: dict[str, str], today: date | None = None
                    ) -> tuple[Decision, dict[str, str]]:
     """The decision from the adoption form, and a message per field that is missing or wrong."""
-    today = today or date.today()
+    today = today or local_today()
     raw = {key: (form.get(key) or "").strip() for key in ("decision_body", "decision_date",
                                                           "decision_reference", "review_by")}
     problems: dict[str, str] = {}
@@ -316,7 +317,7 @@ def changes_html(version_a: PlanVersion, version_b: PlanVersion, edition: str = 
         result = comparison(version_a, version_b, edition)
         return render_template("versions/changes_annex.html", comparison=result, summary_parts=diff_text.summary(result),
                                version_a=version_a, version_b=version_b, plan=version_b.plan, edition=edition,
-                               language=template.language, inline_css=css, today=date.today())
+                               language=template.language, inline_css=css, today=local_today())
 
 
 def changes_pdf(version_a: PlanVersion, version_b: PlanVersion, edition: str = "internal") -> bytes:

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from ..forms import ROLE_LABELS, AuditFilterForm, NewUserForm, RoleForm
 from ..htmx import INVALID, render
+from ..i18n import local_today
 from ..services import admin as admin_service
 from .scope import admin_access, member_or_404
 
@@ -147,7 +148,7 @@ def _audit_filters(form) -> admin_service.AuditFilter:
     form.validate()
     for field in (form.date_from, form.date_to):
         if field.errors:
-            field.errors = [_("Enter a date like %(example)s.", example=date.today().isoformat())]
+            field.errors = [_("Enter a date like %(example)s.", example=local_today().isoformat())]
     if form.date_from.data and form.date_to.data and form.date_to.data < form.date_from.data:
         form.date_to.errors = [*form.date_to.errors, _("The end date is before the start date.")]
     good = {name: field.data for name, field in form._fields.items() if not field.errors}

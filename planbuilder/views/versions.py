@@ -1,13 +1,13 @@
 """Versions: the version page (withdraw, adopt), history, annual revision, comparing two versions."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..forms import AdoptForm
+from ..i18n import local_today
 from ..htmx import INVALID, is_fragment_request, render
 from ..services import diff_text, documents
 from ..services import plans as plan_service
@@ -32,7 +32,7 @@ def _edition() -> str:
 def _adopt_form(template) -> AdoptForm:
     if request.method == "POST":
         return AdoptForm()
-    return AdoptForm(formdata=None, data={"review_by": versions.default_review_by(template, date.today()).isoformat()})
+    return AdoptForm(formdata=None, data={"review_by": versions.default_review_by(template, local_today()).isoformat()})
 
 
 def _version_context(scoped, form=None, **extra) -> dict:
