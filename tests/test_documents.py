@@ -188,6 +188,11 @@ def test_docx_has_heading_styles_and_tables(editor_client, version):
     assert [c.text for c in actors.rows[1].cells][::3] == ["Polisen, lokalpolisområde Ekdala", "Månadsvis"]
     assert document.core_properties.author == "Ekdala kommun"
     assert document.core_properties.language == "sv-SE"
+    # Word hyphenates (in Swedish) and fills in the table of contents when the file is opened.
+    settings = [child.tag.split("}")[1] for child in document.settings.element]
+    assert {"autoHyphenation", "updateFields"} <= set(settings)
+    assert settings.index("defaultTabStop") < settings.index("autoHyphenation") < settings.index("compat")
+    assert settings.index("updateFields") < settings.index("compat")
 
 
 def test_public_docx_drops_the_sensitive_column_and_section(editor_client, version):

@@ -56,7 +56,24 @@ def _new_docx(document: PlanDocument) -> DocxDocument:
     properties.language = WORD_LANGUAGES.get(document.language, document.language)
     properties.subject = _("Version %(label)s", label=document.cover.version_label)
     _set_proofing_language(docx, properties.language)
+    _hyphenate_and_update_contents(docx)
     return docx
+
+
+def _hyphenate_and_update_contents(docx: DocxDocument) -> None:
+    """Word hyphenates long compound words in narrow table columns (in the plan's language) and offers to fill
+    in the table of contents when the file is opened, instead of showing the field's placeholder text.
+
+    The settings part is schema-ordered: autoHyphenation follows defaultTabStop, updateFields precedes compat.
+    """
+    settings = docx.settings.element
+    tab_stop, compat = settings.find(qn("w:defaultTabStop")), settings.find(qn("w:compat"))
+    if tab_stop is None or compat is None:  # not the settings python-docx ships: leave them as they are
+        return
+    for name, place in (("w:autoHyphenation", tab_stop.addnext), ("w:updateFields", compat.addprevious)):
+        element = OxmlElement(name)
+        element.set(qn("w:val"), "true")
+        place(element)
 
 
 def _set_proofing_language(docx: DocxDocument, language: str) -> None:
