@@ -150,6 +150,17 @@ def record_for_user(action: str, user: User, actor_id: int | None, **detail) -> 
         audit.record(action, user_id=actor_id, municipality_id=municipality_id, obj=user, **detail)
 
 
+def record_blocked_sign_in(email: str, address: str, limit: str) -> None:
+    """A sign-in refused by the rate limit, in the log of the municipality whose account was aimed at (if any)."""
+    user = find_user(email) if email else None
+    detail = {"email": email, "address": address[:64], "limit": limit}
+    if user is not None:
+        record_for_user("auth.sign_in_limited", user, None, **detail)
+    else:
+        audit.record("auth.sign_in_limited", user_id=None, municipality_id=None, **detail)
+    db.session.commit()
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None. Both outcomes are audited."""
     user = find_user(email)

@@ -7,10 +7,10 @@ from flask_babel import refresh
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..forms import ChoosePasswordForm, PasswordForm, ProfileForm, SignInForm
 from ..htmx import INVALID
-from ..services import accounts, audit
+from ..services import accounts
 
 bp = Blueprint("auth", __name__)
 
@@ -35,14 +35,7 @@ def _address_and_email() -> str:
 
 def _record_breach(request_limit) -> None:
     """A blocked attempt is worth a line in the log of the municipality whose account was aimed at."""
-    email = _attempted_email()
-    user = accounts.find_user(email) if email else None
-    detail = {"email": email, "address": (get_remote_address() or "")[:64], "limit": str(request_limit.limit)}
-    if user is not None:
-        accounts.record_for_user("auth.sign_in_limited", user, None, **detail)
-    else:
-        audit.record("auth.sign_in_limited", user_id=None, municipality_id=None, **detail)
-    db.session.commit()
+    accounts.record_blocked_sign_in(_attempted_email(), get_remote_address() or "", str(request_limit.limit))
 
 
 def _config_limit(key: str):
