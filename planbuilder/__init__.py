@@ -73,6 +73,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_session_user)
+    login_manager.unauthorized_handler(_unauthorized)
     _tune_sqlite(app)
 
 
@@ -94,6 +95,12 @@ def _tune_sqlite(app: Flask) -> None:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
+
+
+def _unauthorized():
+    from .views.auth import unauthorized
+
+    return unauthorized()
 
 
 def _register_blueprints(app: Flask) -> None:

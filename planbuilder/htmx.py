@@ -9,6 +9,19 @@ from werkzeug.wrappers import Response
 INVALID = 422
 
 
+# Set on the answer to an htmx request that could not be served because the person's session is gone: signed out
+# ("signed-out"), or the page's form token no longer matches the session ("expired"). static/app.js then keeps
+# what was typed, says so, and saves it once the person has signed in again (see auth.session_state).
+SESSION_PROBLEM = "X-Planbuilder-Session"
+
+
+def session_problem(status: int, kind: str, body: str = "") -> Response:
+    response = Response(body, status=status, mimetype="text/html")
+    response.headers[SESSION_PROBLEM] = kind
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def is_fragment_request() -> bool:
     """An htmx request that wants part of a page: not a boosted navigation and not a history restore."""
     htmx = getattr(request, "htmx", None)

@@ -22,6 +22,54 @@
     if (code >= 500 || code === 0) setStatus(document.body.dataset.notSaved, true);
   });
 
+  // Signed out while typing (the session ended, or the person signed out in another tab): the server refuses the
+  // autosave in place (header X-Planbuilder-Session). Say so and keep the text; when the person comes back to
+  // this tab signed in again, take the new session's form token and save what is waiting.
+  var waitingForSignIn = [];
+  var resuming = false;
+
+  function showSignedOut() {
+    var body = document.body.dataset;
+    setStatus(body.signedOut, true);
+    var link = document.createElement("a");
+    link.href = body.signInUrl;
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.className = "save-status__reload";
+    link.textContent = body.signInLabel;
+    var status = document.getElementById("save-status");
+    if (status) { status.appendChild(document.createTextNode(" ")); status.appendChild(link); }
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    if (!xhr || !xhr.getResponseHeader("X-Planbuilder-Session")) return;
+    showSignedOut();
+    var source = event.detail.elt;  // only autosaves are repeated; adding or moving a row is the person's to redo
+    if (source.matches("[hx-vals*='_autosave']") && waitingForSignIn.indexOf(source) < 0) waitingForSignIn.push(source);
+  });
+
+  function useToken(token) {
+    document.body.setAttribute("hx-headers", JSON.stringify({"X-CSRFToken": token}));
+    document.querySelectorAll("input[name='csrf_token']").forEach(function (input) { input.value = token; });
+  }
+
+  function resumeAfterSignIn() {
+    if (!waitingForSignIn.length || resuming || document.visibilityState === "hidden") return;
+    resuming = true;
+    fetch(document.body.dataset.sessionUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (state) {
+        if (!state || !state.signed_in) return;
+        useToken(state.csrf_token);
+        waitingForSignIn.splice(0).forEach(function (source) { htmx.trigger(source, "change"); });
+      })
+      .catch(function () {})
+      .then(function () { resuming = false; });
+  }
+  window.addEventListener("focus", resumeAfterSignIn);
+  document.addEventListener("visibilitychange", resumeAfterSignIn);
+
   // Typing is saved after a short pause; until that save has come back, leaving the page would lose it,
   // so the browser asks first.
   var unsaved = 0;

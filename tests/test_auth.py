@@ -7,6 +7,7 @@ from sqlalchemy import select
 from planbuilder.extensions import db
 from planbuilder.models import AuditEvent
 from tests.conftest import DEMO_PASSWORD, page_text
+from tests.wizard_helpers import HTMX, demo_plan, section_url, working_version
 
 
 def test_dashboard_requires_sign_in(client, seeded):
@@ -271,3 +272,45 @@ def test_redis_storage_shares_the_limit_between_processes(app, seeded):
     finally:
         for key in connection.scan_iter(f"*{email}*"):
             connection.delete(key)
+
+
+# ---- a page left open while its person was signed out --------------------------------------------------------
+
+def test_an_autosave_after_signing_out_is_refused_in_place_and_saves_nothing(client, seeded):
+    plan = demo_plan()
+    before = working_version(plan.id).content
+    response = client.post(section_url(plan.id, "ansvar"), data={"samordnare": "x", "_autosave": "samordnare"},
+                           headers=HTMX)
+    assert response.status_code == 401 and response.headers["X-Planbuilder-Session"] == "signed-out"
+    assert "Location" not in response.headers  # no redirect: the page, and what was typed on it, stays
+    assert working_version(plan.id).content == before
+    page = client.get(section_url(plan.id, "ansvar"))  # a page itself still goes to sign-in, and back after
+    assert page.status_code == 302 and page.headers["Location"].startswith(url_for("auth.sign_in") + "?next=")
+
+
+def test_an_autosave_whose_form_token_is_stale_is_marked_expired(app, client, seeded):
+    sign_in_as(client, "editor@demo.example")
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post(section_url(demo_plan().id, "ansvar"), data={"samordnare": "x",
+                                                                        "_autosave": "samordnare"},
+                           headers={**HTMX, "X-CSRFToken": "a token of a session that is gone"})
+    assert response.status_code == 400 and response.headers["X-Planbuilder-Session"] == "expired"
+    plain = client.post(section_url(demo_plan().id, "ansvar"), data={"samordnare": "x"})
+    assert plain.status_code == 400 and "X-Planbuilder-Session" not in plain.headers
+    assert "The form has expired" in page_text(plain)
+
+
+def test_the_session_state_gives_a_working_form_token_only_to_a_signed_in_browser(app, client, seeded):
+    signed_out = client.get(url_for("auth.session_state"))
+    assert signed_out.status_code == 401 and signed_out.get_json() == {"signed_in": False}
+    sign_in_as(client, "editor@demo.example")
+    app.config["WTF_CSRF_ENABLED"] = True
+    state = client.get(url_for("auth.session_state"))
+    assert state.status_code == 200 and state.headers["Cache-Control"] == "no-store"
+    plan = demo_plan()
+    saved = client.post(section_url(plan.id, "ansvar"), data={"samordnare": "Efter ny inloggning",
+                                                               "_autosave": "samordnare",
+                                                               "lock": working_version(plan.id).lock_version},
+                        headers={**HTMX, "X-CSRFToken": state.get_json()["csrf_token"]})
+    assert saved.status_code == 200
+    assert working_version(plan.id).content["ansvar"]["samordnare"] == "Efter ny inloggning"

@@ -1,15 +1,16 @@
 """Signing in and out (rate-limited), one-time sign-in links, and the signed-in user's own account page."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_url, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from ..extensions import limiter
 from ..forms import ChoosePasswordForm, PasswordForm, ProfileForm, SignInForm
-from ..htmx import INVALID
+from ..htmx import INVALID, is_fragment_request, session_problem
 from ..services import accounts
 
 bp = Blueprint("auth", __name__)
@@ -69,6 +70,27 @@ def _start_session(user, municipality_id: int | None = None) -> None:
     login_user(user)
     if municipality_id is not None:
         session["municipality_id"] = municipality_id
+
+
+def unauthorized():
+    """A private page asked for without a signed-in person. A page goes to sign-in and comes back afterwards; an
+    htmx request (an autosave from a page left open) is refused in place, so the page keeps what was typed."""
+    if is_fragment_request():
+        return session_problem(401, "signed-out")
+    return redirect(login_url("auth.sign_in", next_url=request.url))
+
+
+@bp.get("/session")
+def session_state():
+    """Whether the browser is signed in, with a form token for its session: a page left open while its person
+    was signed out asks here when they come back, so it can save what they typed without being reloaded."""
+    if not current_user.is_authenticated:
+        response = jsonify(signed_in=False)
+        response.status_code = 401
+    else:
+        response = jsonify(signed_in=True, csrf_token=generate_csrf())
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/sign-out")

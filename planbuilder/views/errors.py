@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError, InterfaceError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
+from ..htmx import is_fragment_request, session_problem
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +34,12 @@ def _rollback_quietly() -> None:
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(_exc):
-        return _page(400, _("The form has expired"),
-                     _("For your security the form could not be sent. Go back, reload the page and try again; "
-                       "what you typed in other fields has been kept if it was saved."))
+        body, status = _page(400, _("The form has expired"),
+                             _("For your security the form could not be sent. Go back, reload the page and try "
+                               "again; what you typed in other fields has been kept if it was saved."))
+        if is_fragment_request():  # an autosave from a page whose session has ended: the page handles it
+            return session_problem(status, "expired", body)
+        return body, status
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -6,8 +6,8 @@ from playwright.sync_api import expect
 
 from planbuilder.services import plans
 from tests.e2e.conftest import screenshot
-from tests.e2e.helpers import (add_row, autosaved, create_plan, fill_section, is_row_action, mark_completed,
-                               pick_row, settled, sign_in, tab_to)
+from tests.e2e.helpers import (add_row, autosaved, create_plan, fill_section, is_autosave, is_row_action,
+                               mark_completed, pick_row, settled, sign_in, tab_to)
 from tests.wizard_helpers import demo_plan, working_version
 
 
@@ -145,3 +145,25 @@ def test_the_wizard_can_be_completed_with_the_keyboard_alone(live_server, new_pa
     version = working_version(plan.id)
     assert version.status == "in_review"
     assert version.content["ansvar"]["samordnare"] == "Skrivet med tangentbordet"
+
+
+def test_typing_after_being_signed_out_is_kept_and_saved_once_signed_in_again(live_server, new_page, seeded):
+    plan_id = demo_plan().id
+    page = new_page()
+    sign_in(page, live_server, "editor@demo.example")
+    page.goto(live_server + url_for("wizard.section", plan_id=plan_id, section_id="ansvar"))
+    page.context.clear_cookies()  # the session ends: it expired, or the person signed out in another tab
+    assert autosaved(page, lambda: page.fill("#samordnare", "Skrivet efter utloggningen")) == 400
+    expect(page.locator("#save-status")).to_contain_text("you have been signed out")
+    expect(page.locator("#save-status a")).to_have_attribute("target", "_blank")
+    expect(page.locator("#samordnare")).to_have_value("Skrivet efter utloggningen")  # still on the screen
+    assert working_version(plan_id).content.get("ansvar", {}).get("samordnare") != "Skrivet efter utloggningen"
+
+    other_tab = page.context.new_page()
+    sign_in(other_tab, live_server, "editor@demo.example")
+    with page.expect_response(is_autosave, timeout=30000) as answer:  # back in the first tab: it saves at once
+        page.bring_to_front()
+        page.evaluate("window.dispatchEvent(new Event('focus'))")
+    assert answer.value.status == 200
+    expect(page.locator("#save-status")).to_contain_text("Saved")
+    assert working_version(plan_id).content["ansvar"]["samordnare"] == "Skrivet efter utloggningen"
