@@ -2,8 +2,8 @@
 (function () {
   "use strict";
 
-  function setStatus(text, failed) {
-    var status = document.getElementById("save-status");
+  function setStatus(text, failed, box) {
+    var status = box || document.getElementById("save-status");
     if (!status) return;
     status.textContent = "";
     var span = document.createElement("span");
@@ -23,30 +23,52 @@
   });
 
   // Signed out while typing (the session ended, or the person signed out in another tab): the server refuses the
-  // autosave in place (header X-Planbuilder-Session). Say so and keep the text; when the person comes back to
-  // this tab signed in again, take the new session's form token and save what is waiting.
-  var waitingForSignIn = [];
+  // request in place (header X-Planbuilder-Session) instead of sending the page to sign-in. Say so and keep the
+  // text; when the person comes back to this tab signed in again, take the new session's form token, save the
+  // autosaves that are waiting, and tell the sender of any other form that it can be sent again.
+  var waitingAutosaves = [];
+  var waitingBoxes = [];
   var resuming = false;
 
-  function showSignedOut() {
+  // Where to say it: the wizard's save status, else a message at the top of the form that was sent.
+  function messageBox(source) {
+    var status = document.getElementById("save-status");
+    if (status) return status;
+    var form = source.closest("form") || source;
+    var box = form.querySelector(".session-status");
+    if (!box) {
+      box = document.createElement("p");
+      box.className = "session-status";
+      box.setAttribute("role", "alert");
+      form.insertBefore(box, form.firstChild);
+    }
+    return box;
+  }
+
+  function showSignedOut(box) {
     var body = document.body.dataset;
-    setStatus(body.signedOut, true);
+    setStatus(body.signedOut, true, box);
     var link = document.createElement("a");
     link.href = body.signInUrl;
     link.target = "_blank";
     link.rel = "noopener";
     link.className = "save-status__reload";
     link.textContent = body.signInLabel;
-    var status = document.getElementById("save-status");
-    if (status) { status.appendChild(document.createTextNode(" ")); status.appendChild(link); }
+    box.appendChild(document.createTextNode(" "));
+    box.appendChild(link);
   }
 
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     if (!xhr || !xhr.getResponseHeader("X-Planbuilder-Session")) return;
-    showSignedOut();
-    var source = event.detail.elt;  // only autosaves are repeated; adding or moving a row is the person's to redo
-    if (source.matches("[hx-vals*='_autosave']") && waitingForSignIn.indexOf(source) < 0) waitingForSignIn.push(source);
+    var source = event.detail.elt;
+    var box = messageBox(source);
+    showSignedOut(box);
+    if (source.matches("[hx-vals*='_autosave']")) {
+      if (waitingAutosaves.indexOf(source) < 0) waitingAutosaves.push(source);
+    } else if (waitingBoxes.indexOf(box) < 0) {
+      waitingBoxes.push(box);  // adding a comment or a row is the person's to send again
+    }
   });
 
   function useToken(token) {
@@ -55,14 +77,16 @@
   }
 
   function resumeAfterSignIn() {
-    if (!waitingForSignIn.length || resuming || document.visibilityState === "hidden") return;
+    if (resuming || document.visibilityState === "hidden") return;
+    if (!waitingAutosaves.length && !waitingBoxes.length) return;
     resuming = true;
     fetch(document.body.dataset.sessionUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (state) {
         if (!state || !state.signed_in) return;
         useToken(state.csrf_token);
-        waitingForSignIn.splice(0).forEach(function (source) { htmx.trigger(source, "change"); });
+        waitingBoxes.splice(0).forEach(function (box) { setStatus(document.body.dataset.signedInAgain, false, box); });
+        waitingAutosaves.splice(0).forEach(function (source) { htmx.trigger(source, "change"); });
       })
       .catch(function () {})
       .then(function () { resuming = false; });

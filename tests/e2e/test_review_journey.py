@@ -139,3 +139,35 @@ def test_review_and_admin_pages_have_no_serious_accessibility_problems(live_serv
     expect(page.locator("#new-comment-ansvar-error")).to_have_text("Error: Write your comment before sending it.")
     expect(page.locator("#new-comment-ansvar")).to_have_attribute("aria-invalid", "true")
     assert serious_violations(page) == []
+
+
+def test_a_comment_sent_while_signed_out_is_kept_and_can_be_sent_again(live_server, new_page, seeded):
+    from tests.e2e.test_accessibility import serious_violations
+    from tests.test_access import build_world
+
+    world = build_world()
+    page = new_page()
+    sign_in(page, live_server, "reviewer@demo.example")
+    page.goto(live_server + url_for("review.section", version_id=world.in_review.id, section_id="ansvar"))
+    page.fill("#new-comment-ansvar", "Skriven efter utloggningen")
+    page.context.clear_cookies()  # the session ends while the reviewer writes
+
+    def sent(action) -> int:
+        with page.expect_response(lambda response: response.request.method == "POST", timeout=30000) as answer:
+            action()
+        return answer.value.status
+
+    assert sent(lambda: page.get_by_role("button", name="Add comment").click()) == 400
+    notice = page.locator(".comment-form .session-status")
+    expect(notice).to_contain_text("you have been signed out")
+    expect(page.locator("#new-comment-ansvar")).to_have_value("Skriven efter utloggningen")
+    assert serious_violations(page) == []
+
+    other_tab = page.context.new_page()
+    sign_in(other_tab, live_server, "reviewer@demo.example")
+    page.bring_to_front()
+    page.evaluate("window.dispatchEvent(new Event('focus'))")
+    expect(notice).to_contain_text("signed in again")
+    assert sent(lambda: page.get_by_role("button", name="Add comment").click()) == 200
+    bodies = db.session.scalars(select(Comment.body).where(Comment.version_id == world.in_review.id)).all()
+    assert "Skriven efter utloggningen" in bodies
