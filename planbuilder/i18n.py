@@ -47,14 +47,10 @@ def select_locale() -> str:
     if not has_request_context():  # a command in a terminal: no user, no browser
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
-    # Only a user already loaded for this request: loading one here would query the database, and the
-    # "database unavailable" page must render without it.
-    user = g.get("_login_user")
-    if user is not None and user.is_authenticated and user.language in languages:
+    user = _loaded_user()
+    if user is not None and user.language in languages:
         return user.language
-    access = g.get("access")
-    if access is None and user is not None and user.is_authenticated:
-        access = _working_access()
+    access = _request_access(user)
     if access is not None and access.municipality.language in languages:
         return access.municipality.language
     return _browser_language(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -66,10 +62,7 @@ def select_timezone() -> str:
     default = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     if not has_request_context():
         return default
-    user = g.get("_login_user")  # as in select_locale: never load a user here
-    access = g.get("access")
-    if access is None and user is not None and user.is_authenticated:
-        access = _working_access()
+    access = _request_access(_loaded_user())
     if access is None:
         return default
     return country_timezone(access.municipality.country) or default
@@ -123,6 +116,21 @@ def _browser_language(languages) -> str | None:
         if primary in languages:
             return primary
     return None
+
+
+def _loaded_user():
+    """The signed-in user if this request has loaded them already, else None. Never loaded here: that would
+    query the database, and the "database unavailable" page must render without it."""
+    user = g.get("_login_user")
+    return user if user is not None and user.is_authenticated else None
+
+
+def _request_access(user):
+    """The municipality access of this request: the one the view scoped (g.access), else the user's own."""
+    access = g.get("access")
+    if access is None and user is not None:
+        access = _working_access()
+    return access
 
 
 def _working_access():
