@@ -256,9 +256,9 @@ def backup_export(municipality_ref: str, output: Path) -> None:
         fail(f"there is no municipality '{municipality_ref}'")
     document = backup.export_municipality(municipality)
     try:
-        backup.write_file(document, output)
+        backup.save_export(municipality, document, output)
     except OSError as exc:
-        fail(str(exc))
+        fail(f"cannot write {output}: {exc.strerror or exc}")
     counts = ", ".join(f"{count} {name}" for name, count in backup.row_counts(document).items())
     click.echo(f"wrote {output}: {municipality.name}: {counts}")
     click.echo(f"checksum {document['checksum']}")

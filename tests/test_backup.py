@@ -147,3 +147,12 @@ def test_verify_names_every_row_that_differs_from_the_backup(runner, backup_file
     assert result.exit_code == 1
     assert f"comment {comment.id}: body differ" in result.output
     assert f"share_link {link.id}: missing" in result.output
+
+
+def test_an_export_that_cannot_be_written_says_why_and_is_not_logged(runner, reviewed, tmp_path):
+    target = tmp_path / "no-such-folder" / "ekdala.json.gz"
+    result = runner.invoke(args=["backup", "export", "Ekdala kommun", "-o", str(target)])
+    assert result.exit_code == 1
+    assert f"cannot write {target}: No such file or directory" in result.output
+    assert not db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "backup.export"))

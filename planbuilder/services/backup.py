@@ -147,10 +147,16 @@ def export_municipality(municipality: Municipality) -> dict[str, Any]:
         "tables": dump_municipality(municipality.id),
     }
     document["checksum"] = checksum(document)
+    return document
+
+
+def save_export(municipality: Municipality, document: dict, path: Path) -> None:
+    """Write the backup, then record it in the municipality's audit log: a file that could not be written is
+    no backup, and leaves no line saying it was made (OSError names why)."""
+    write_file(document, path)
     audit.record("backup.export", user_id=None, municipality_id=municipality.id, obj=municipality,
                  checksum=document["checksum"], rows=row_counts(document))
     db.session.commit()
-    return document
 
 
 def row_counts(document: dict) -> dict[str, int]:
