@@ -77,7 +77,7 @@ def add_pair(plan, content_a: dict, content_b: dict, title: str):
     """A plan holding the two contents as its superseded and draft versions (stored as is, unchecked)."""
     from planbuilder.extensions import db
     from planbuilder.models import PlanVersion
-    from planbuilder.services import plans
+    from planbuilder.services.plans import plans
 
     copy_plan = plans.create_plan(plan.municipality, plan.template_id, f"{plan.title} {title}", None)
     draft = plans.latest_version(copy_plan)
@@ -92,7 +92,8 @@ def add_pair(plan, content_a: dict, content_b: dict, title: str):
 def measure(app, name: str, version_a, version_b, runs: int, client) -> dict:
     from flask import render_template, url_for
 
-    from planbuilder.services import diff, diff_text, plans
+    from planbuilder.services.compare import diff, diff_text
+    from planbuilder.services.plans import plans
 
     template = plans.template_for(version_a.template_id)
     content_a, content_b = version_a.content, version_b.content
@@ -139,7 +140,8 @@ def measure_pairs(runs: int) -> list[dict]:
     from planbuilder import create_app
     from planbuilder.extensions import db
     from planbuilder.models import Plan, User
-    from planbuilder.services import demo, plans
+    from planbuilder.services.data import demo
+    from planbuilder.services.plans import plans
 
     with tempfile.TemporaryDirectory(prefix="bench-diff-") as folder:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3", "SECRET_KEY": "bench",

@@ -28,6 +28,7 @@ sys.path.insert(0, str(REPO_ROOT / "bench"))
 
 from bench_diff import tripled  # noqa: E402  (the same three-times plan as the comparison's)
 from report import Row, percentile  # noqa: E402
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
@@ -41,7 +42,7 @@ def p95(values: list[float]) -> float:
 def add_tripled_plan(version):
     """A second plan of the same municipality holding the tripled content (stored as is, unchecked)."""
     from planbuilder.extensions import db
-    from planbuilder.services import plans
+    from planbuilder.services.plans import plans
 
     plan = plans.create_plan(version.plan.municipality, version.template_id, f"{version.plan.title} ×3", None)
     bigger = plans.latest_version(plan)
@@ -81,7 +82,8 @@ def _warm_up_like_a_running_server(version) -> str:
 
     from planbuilder.extensions import db
     from planbuilder.models import Plan
-    from planbuilder.services import documents, plans
+    from planbuilder.services.documents import rendering as documents
+    from planbuilder.services.plans import plans
 
     other = db.session.scalars(select(Plan).where(Plan.municipality_id != version.plan.municipality_id)
                                .order_by(Plan.id)).first()
@@ -99,7 +101,7 @@ def child(mode: str, uri: str, translations: str, version_id: int, edition: str)
     mode "cold": the very first render in the process (as right after a deploy), and its peak memory."""
     from planbuilder.extensions import db
     from planbuilder.models import PlanVersion
-    from planbuilder.services import documents
+    from planbuilder.services.documents import rendering as documents
 
     app = _app(uri, translations)
     with app.app_context():
@@ -130,7 +132,7 @@ def child_render(app, version, edition: str, mode: str) -> dict:
 
 
 def cached_fetches(version, edition: str, runs: int) -> list[float]:
-    from planbuilder.services import documents
+    from planbuilder.services.documents import rendering as documents
 
     documents.cached_document(version, edition, "pdf")  # store it once
     times = []
@@ -143,7 +145,7 @@ def cached_fetches(version, edition: str, runs: int) -> list[float]:
 
 def chromium_print(version, edition: str, folder: Path, number: int) -> float:
     """`chromium --headless --print-to-pdf` of the same HTML (print.css inlined), timed as a whole command."""
-    from planbuilder.services import documents
+    from planbuilder.services.documents import rendering as documents
 
     html = folder / f"plan-{version.id}-{edition}.html"
     if not html.exists():

@@ -17,15 +17,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from report import Row, print_table, summarise  # noqa: E402
-
 from flask import url_for  # noqa: E402
+from report import Row, print_table, summarise  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
 from planbuilder import create_app  # noqa: E402
 from planbuilder.extensions import db  # noqa: E402
 from planbuilder.models import Municipality, Plan, PlanVersion  # noqa: E402
-from planbuilder.services import accounts, demo  # noqa: E402
+from planbuilder.services.data import demo  # noqa: E402
+from planbuilder.services.people import accounts
 
 MUNICIPALITIES = 1000
 VERSIONS_PER_MUNICIPALITY = 10  # two plans, five versions each

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from .config import REPO_ROOT, ConfigurationError, defaults, secret_key
+
 from . import extensions as ext
+from .config import REPO_ROOT, ConfigurationError, defaults, secret_key
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .plan_templates import TemplateError, load_templates
 
@@ -53,7 +54,7 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from . import i18n
-    from .services.accounts import load_session_user
+    from .services.people.accounts import load_session_user
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)

@@ -7,11 +7,16 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from .extensions import db
-from .models import ROLES, Plan
+from .models import ROLES, Municipality, Plan, PlanVersion
 from .plan_templates import TemplateError, load_template_file, load_templates
-from .services import accounts, demo, plans
+from .services.compare import diff_text
+from .services.data import backup, demo, plan_export
+from .services.documents import rendering as documents
+from .services.people import accounts, admin
+from .services.plans import plans, versions
 
 templates_cli = AppGroup("templates", help="Plan templates in plan_templates/.")
 plans_cli = AppGroup("plans", help="Plans and their versions.")
@@ -92,10 +97,11 @@ def plans_versions(plan_id: int) -> None:
 
 @municipalities_cli.command("create")
 @click.argument("name")
-@click.option("--country", required=True, type=click.Choice(accounts.COUNTRIES, case_sensitive=False))
-@click.option("--language", type=click.Choice(accounts.LANGUAGES))
+@click.option("--country", required=True, help="Two-letter code of a country some plan template is for (SE, NO, DK …).")
+@click.option("--language", help="Interface language (default: the country's plan language, if the interface has it).")
 def municipalities_create(name: str, country: str, language: str | None) -> None:
-    """Create a municipality."""
+    """Create a municipality. Its country needs a plan template; its language may be any interface language
+    (a Swedish-speaking municipality in Finland: --country FI --language sv)."""
     try:
         municipality = accounts.create_municipality(name, country, language)
     except accounts.AccountError as exc:
@@ -106,16 +112,50 @@ def municipalities_create(name: str, country: str, language: str | None) -> None
 
 @users_cli.command("create")
 @click.option("--email", required=True)
-@click.option("--municipality", "municipality_ref", required=True, help="Name or id of the municipality.")
+@click.option("--municipality", "municipality_ref", required=True,
+              help="Name (in any letter case) or id of the municipality.")
 @click.option("--role", required=True, type=click.Choice(ROLES))
-@click.option("--name", "display_name", default="", help="Display name (default: the e-mail address).")
-@click.option("--password", help="Initial password (default: asked for).")
+@click.option("--name", "display_name", default="", help="Display name of a new account (default: the e-mail "
+              "address).")
+@click.option("--password", help="Initial password of a new account (default: asked for, in a terminal). An "
+              "existing account keeps its password.")
 def users_create(email: str, municipality_ref: str, role: str, display_name: str, password: str | None) -> None:
-    """Create a user with a role in one municipality (use it to make the first admin)."""
+    """Create a user with a role in one municipality (use it to make the first admin), or give an existing
+    account a role in one more municipality, as the admin page does."""
     municipality = accounts.find_municipality(municipality_ref)
     if municipality is None:
-        fail(f"there is no municipality '{municipality_ref}'")
+        known = sorted(db.session.scalars(select(Municipality)), key=lambda m: (m.name.casefold(), m.id))
+        if not known:
+            fail(f"there is no municipality '{municipality_ref}': there are none yet. Create one first with "
+                 "flask --app app municipalities create NAME --country CC")
+        _refused(f"there is no municipality '{municipality_ref}'; give the name or id of one of these",
+                 [f"{m.name} (id {m.id})" for m in known])
+    try:
+        email = accounts.check_email(email)
+    except accounts.AccountError as exc:
+        fail(str(exc))
+    user = accounts.find_user(email)
+    if user is not None:
+        current = admin.membership_of(municipality.id, user.id)
+        if current is not None:
+            fail(f"{user.email} already has the role {current.role} in {municipality.name}; nothing was changed")
+        try:
+            # The admin page's way to add a known e-mail; audited with no signed-in actor, as create_user is.
+            admin.add_user(municipality, None, email, display_name, role, admin.PASSWORD)
+        except admin.AdminError as exc:
+            fail(str(exc))
+        click.echo(f"added existing user {user.id}: {user.email} ({role} in {municipality.name})")
+        if password is not None:
+            click.echo("the existing password is kept: --password only sets the password of a new account")
+        if display_name.strip() and display_name.strip() != user.display_name:
+            click.echo(f"the existing name '{user.display_name}' is kept")
+        if not user.active:
+            click.echo("note: this account is deactivated; it cannot sign in until an admin reactivates it")
+        return
     if password is None:
+        if sys.stdin is None or not sys.stdin.isatty():
+            fail(f"no password given for the new account {email}: pass --password PW, or run this in a terminal "
+                 "to be asked for one")
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = accounts.create_user(email, display_name, password, municipality, role)
@@ -132,8 +172,6 @@ def users_create(email: str, municipality_ref: str, role: str, display_name: str
               help="File to write.")
 def plans_render(version_id: int, fmt: str, edition: str, output: Path) -> None:
     """Write a version's plan document (the same bytes a download gives) to a file."""
-    from .models import PlanVersion
-    from .services import documents
 
     version = db.session.get(PlanVersion, version_id)
     if version is None:
@@ -155,8 +193,6 @@ def plans_render(version_id: int, fmt: str, edition: str, output: Path) -> None:
               help="File to write (default: standard output; required for pdf).")
 def plans_diff(version_a: int, version_b: int, fmt: str, edition: str, output: Path | None) -> None:
     """What changed from VERSION_A to VERSION_B (two versions of the same plan)."""
-    from .models import PlanVersion
-    from .services import diff_text, versions
 
     first, second = db.session.get(PlanVersion, version_a), db.session.get(PlanVersion, version_b)
     for number, found in ((version_a, first), (version_b, second)):
@@ -190,7 +226,6 @@ def plans_diff(version_a: int, version_b: int, fmt: str, edition: str, output: P
               help="File to write (default: standard output).")
 def plans_export(plan_id: int, output: Path | None) -> None:
     """Write a plan with all its versions, adoption data and frozen PDFs as JSON (docs/export-format.md)."""
-    from .services import plan_export
 
     plan = db.session.get(Plan, plan_id)
     if plan is None:
@@ -211,7 +246,6 @@ def plans_export(plan_id: int, output: Path | None) -> None:
 @click.option("--municipality", "municipality_ref", required=True, help="Name or id of the municipality.")
 def plans_import(file: Path, municipality_ref: str) -> None:
     """Recreate an exported plan (with new ids) in a municipality; refuses a file that is wrong in any way."""
-    from .services import plan_export
 
     municipality = accounts.find_municipality(municipality_ref)
     if municipality is None:
@@ -235,7 +269,6 @@ def _refused(heading: str, problems: list[str]) -> None:
 
 
 def _read_backup(file: Path) -> dict:
-    from .services import backup
 
     try:
         return backup.read_file(file)
@@ -249,7 +282,6 @@ def _read_backup(file: Path) -> dict:
               help="File to write; gzipped when it ends in .gz. Readable by you only: it holds password hashes.")
 def backup_export(municipality_ref: str, output: Path) -> None:
     """Write everything of one municipality (users, plans, versions, comments, share links, audit, frozen PDFs)."""
-    from .services import backup
 
     municipality = accounts.find_municipality(municipality_ref)
     if municipality is None:
@@ -268,7 +300,6 @@ def backup_export(municipality_ref: str, output: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def backup_restore(file: Path) -> None:
     """Recreate a backed-up municipality, ids and all, in an instance that does not hold it yet."""
-    from .services import backup
 
     document = _read_backup(file)
     try:
@@ -285,7 +316,6 @@ def backup_restore(file: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def backup_verify(file: Path) -> None:
     """Compare this instance's rows of the municipality with a backup, row by row; exit 1 on any difference."""
-    from .services import backup
 
     document = _read_backup(file)
     found = backup.differences(document)

@@ -85,7 +85,6 @@ def defaults(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         # Times are stored in UTC and shown on the clock of the reader's municipality (i18n.select_timezone).
         "BABEL_DEFAULT_TIMEZONE": _default_timezone(),
-        "LANGUAGES": ["sv", "nb", "da", "en"],
         "WTF_CSRF_TIME_LIMIT": None,  # a coordinator may keep a section open all afternoon
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

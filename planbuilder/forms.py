@@ -1,20 +1,26 @@
-"""The fixed forms: signing in, accounts, administration, plans and adoption.
+"""The fixed forms: signing in, accounts, administration, plans, adoption, comments and share links.
 
 Section forms are not written by hand: section_forms.py builds them from the plan template's definitions.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import (DateField, EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField)
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateField, EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField
+from wtforms.fields import HiddenField, IntegerField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.widgets import TextInput
 
+from . import locales
+from .form_base import Form
 from .models import ROLES
-from .services import accounts
-from .services import admin as admin_service
+from .services.documents.document_model import EDITIONS
+from .services.people import accounts, sharing
+from .services.people import admin as admin_service
+from .services.plans import review as review_service
 
-LANGUAGE_NAMES = {"sv": "Svenska", "nb": "Norsk bokmål", "da": "Dansk", "en": "English"}
 ROLE_LABELS = {"admin": _l("Admin – manages users and roles"), "editor": _l("Editor – writes plans"),
                "reviewer": _l("Reviewer – reads and comments")}
 
@@ -23,14 +29,14 @@ def _role_choices():
     return [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address.")),
                                                          Length(max=320)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
                                                          Length(max=1000)])
 
 
-class NewPlanForm(FlaskForm):
+class NewPlanForm(Form):
     title = StringField(_l("Title of the plan"), validators=[DataRequired(_l("Give the plan a title.")),
                                                              Length(max=300)])
     template_id = SelectField(_l("Plan template"), choices=[],
@@ -48,12 +54,12 @@ def _password(label, required_message) -> PasswordField:
     return PasswordField(label, validators=[DataRequired(required_message), Length(max=accounts.MAX_PASSWORD_LENGTH)])
 
 
-class ChoosePasswordForm(FlaskForm):
+class ChoosePasswordForm(Form):
     new_password = _password(_l("New password"), _l("Choose a password."))
     confirm_password = _password(_l("New password again"), _l("Type the new password again."))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = StringField(_l("Your name"), validators=[DataRequired(_l("Enter your name.")),
                                                             Length(max=accounts.DISPLAY_NAME_MAX_LENGTH)])
     language = SelectField(_l("Language of Planbuilder"), choices=[], validate_choice=True)
@@ -61,10 +67,10 @@ class ProfileForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.language.choices = [SelectChoice("", _("Follow the municipality"))] + [
-            SelectChoice(code, LANGUAGE_NAMES[code]) for code in accounts.LANGUAGES]
+            SelectChoice(code, locales.language_name(code)) for code in locales.ui_languages()]
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = _password(_l("Current password"), _l("Enter your current password."))
     new_password = _password(_l("New password"), _l("Choose a new password."))
     confirm_password = _password(_l("New password again"), _l("Type the new password again."))
@@ -72,14 +78,15 @@ class PasswordForm(FlaskForm):
 
 # --- administration --------------------------------------------------------------------------------------------
 
-class NewUserForm(FlaskForm):
+class NewUserForm(Form):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter the person's e-mail address.")),
                                                          Length(max=320)])
     display_name = StringField(_l("Name"), validators=[Length(max=accounts.DISPLAY_NAME_MAX_LENGTH)])
     role = RadioField(_l("Role in this municipality"), choices=[], default="reviewer",
                       validators=[DataRequired(_l("Choose a role."))])
     method = RadioField(_l("First sign-in"), default=admin_service.LINK,
-                        choices=[SelectChoice(admin_service.LINK, _l("A one-time link with which they choose their password")),
+                        choices=[SelectChoice(admin_service.LINK,
+                                              _l("A one-time link with which they choose their password")),
                                  SelectChoice(admin_service.PASSWORD, _l("A password I give them"))])
     password = PasswordField(_l("Initial password"), validators=[Length(max=accounts.MAX_PASSWORD_LENGTH)])
 
@@ -88,7 +95,7 @@ class NewUserForm(FlaskForm):
         self.role.choices = _role_choices()
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = RadioField(_l("Role"), choices=[], validators=[DataRequired(_l("Choose a role."))])
 
     def __init__(self, *args, **kwargs):
@@ -96,7 +103,7 @@ class RoleForm(FlaskForm):
         self.role.choices = _role_choices()
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
@@ -115,9 +122,173 @@ class AuditFilterForm(FlaskForm):
 
 # --- versions --------------------------------------------------------------------------------------------------
 
-class AdoptForm(FlaskForm):
+class AdoptForm(Form):
     """The council's decision. Only parsed here; the rules (dates, limits) are versions.parse_decision's."""
     decision_body = StringField(_l("Decision-making body"))
     decision_date = StringField(_l("Date of the decision"))
     decision_reference = StringField(_l("Case number or minute paragraph"))
     review_by = StringField(_l("Review the plan by"))
+
+
+# --- parsing and checking typed input, for the forms below -----------------------------------------------------
+
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _comment_text(value):
+    """A comment as stored: Windows line ends made plain, blank lines and spaces around it dropped."""
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+class AtMost:
+    """At most `limit` characters; the message can name the limit (%(limit)s) and the length typed (%(count)s)."""
+
+    def __init__(self, limit: int, message):
+        self.limit, self.message = limit, message
+
+    def __call__(self, form, field):
+        if field.data and len(field.data) > self.limit:
+            raise ValidationError(str(self.message) % {"limit": self.limit, "count": len(field.data)})
+
+
+class NoNullByte:
+    """PostgreSQL cannot store the null character in text."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data and "\x00" in field.data:
+            raise ValidationError(str(self.message))
+
+
+class Filled:
+    """Something other than spaces was typed. Unlike DataRequired it looks at the text as typed, so a date that
+    does not parse keeps its own message instead of being called missing."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.raw_data and str(field.raw_data[0]).strip():
+            return
+        field.errors[:] = []
+        raise StopValidation(str(self.message))
+
+
+class DayField(DateField):
+    """A day as year-month-day (what a date input sends); spaces around it do not matter, and an empty box is
+    no date (None) rather than a wrong one. A wrong one gets invalid_message and is shown again as typed."""
+
+    def __init__(self, label=None, validators=None, *, invalid_message, **kwargs):
+        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.data = None
+        text = str(valuelist[0]).strip()
+        if text:
+            try:
+                self.data = date.fromisoformat(text)
+            except ValueError:
+                raise ValueError(str(self.invalid_message)) from None
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed in a text box (digits only; a box of type "number" would hide a mistyped "ten"). An
+    empty box is no number (None); anything else gets invalid_message."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, *, invalid_message, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.data = None
+        text = str(valuelist[0]).strip()
+        if not text:
+            return
+        try:
+            if not text.isdigit():
+                raise ValueError(text)
+            self.data = int(text)  # also refuses digits int() does not read ("²") and absurdly long numbers
+        except ValueError:
+            raise ValueError(str(self.invalid_message)) from None
+
+
+# --- adoption ---------------------------------------------------------------------------------------------------
+
+DECISION_TEXT_MAX = 200
+_DATE_FORMAT_MESSAGE = _l("Enter the date as year-month-day, for example 2027-03-15.")
+
+
+def _decision_text(label, required_message) -> StringField:
+    return StringField(label, filters=[_stripped], validators=[
+        DataRequired(required_message),
+        AtMost(DECISION_TEXT_MAX, _l("This can have at most %(limit)s characters."))])
+
+
+class DecisionForm(Form):
+    """The council's decision as typed: the body and the reference filled in and not too long, the dates real
+    days. The rules that weigh the dates (not in the future, review-by after the decision and within the law)
+    are versions.parse_decision's, which reads a plain dict through this form too."""
+    decision_body = _decision_text(_l("Decision-making body"),
+                                   _l("Enter the body that adopted the plan, for example the municipal council."))
+    decision_date = DayField(_l("Date of the decision"), validators=[Filled(_l("Enter the date of the decision."))],
+                             invalid_message=_DATE_FORMAT_MESSAGE)
+    decision_reference = _decision_text(_l("Case number or minute paragraph"),
+                                        _l("Enter the case number or minute paragraph of the decision."))
+    review_by = DayField(_l("Review the plan by"), validators=[Optional()], invalid_message=_DATE_FORMAT_MESSAGE)
+
+
+# --- review: comments and share links ---------------------------------------------------------------------------
+
+class CommentPanelForm(Form):
+    """What every form of a section's comment panel sends: `back`, the page a plain (not htmx) post returns to:
+    the wizard's section page, else the review page. On its own: resolving and reopening a thread."""
+    back = HiddenField(filters=[lambda value: "wizard" if value == "wizard" else "review"])
+
+
+def _comment_body(label, rows: int) -> TextAreaField:
+    return TextAreaField(label, filters=[_comment_text], render_kw={"rows": rows}, validators=[
+        DataRequired(_l("Write your comment before sending it.")),
+        AtMost(review_service.COMMENT_MAX_LENGTH,
+               _l("A comment can have at most %(limit)s characters; this one has %(count)s.")),
+        NoNullByte(_l("The comment contains a character that cannot be stored (a null byte)."))])
+
+
+class CommentForm(CommentPanelForm):
+    """A new comment on a section: some text, at most review.COMMENT_MAX_LENGTH characters, no null byte.
+
+    A panel has several comment boxes that all post `body`; box_id is this one's id on the page."""
+    body = _comment_body(_l("Comment on this section"), rows=4)
+
+    def __init__(self, *args, box_id: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if box_id:
+            self.body.id = self.body.label.field_id = box_id
+
+
+class ReplyForm(CommentForm):
+    """A reply in a thread, checked as a comment is."""
+    body = _comment_body(_l("Your reply"), rows=3)
+
+
+class ShareLinkForm(Form):
+    """A new share link: the edition one of those there are (the public one when none is chosen), the days a
+    whole number (the default when empty). How many days a link may work is sharing.create_link's rule."""
+    edition = RadioField(_l("Edition"), id="share-edition", choices=[SelectChoice(e, e) for e in EDITIONS],
+                         default=sharing.DEFAULT_EDITION, validate_choice=False,
+                         validators=[Optional(),
+                                     AnyOf(EDITIONS, message=_l("Choose the internal or the public edition."))])
+    days = WholeNumberField(_l("Works for how many days"), id="share-days", default=sharing.DEFAULT_DAYS,
+                            validators=[Optional()],
+                            invalid_message=_l("Choose a number of days from 1 to %(max)s.", max=sharing.MAX_DAYS))

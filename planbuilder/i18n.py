@@ -9,20 +9,18 @@ is always in the browser's language.
 """
 from __future__ import annotations
 
-import functools
 import os
 import tempfile
-import zoneinfo
-from datetime import date, datetime, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, g, has_request_context, request
-from flask_babel import get_timezone, get_translations
-from flask_wtf.i18n import translations as wtforms_catalogue
 from sqlalchemy.exc import SQLAlchemyError
+
+from .access import current_access
+from .clock import country_timezone
+from .locales import ui_languages
 
 SOURCE_DIR = Path(__file__).parent / "translations"
 
@@ -46,7 +44,7 @@ def select_locale() -> str:
     """The user's own setting, else the current municipality's language, else the browser's preference."""
     if not has_request_context():  # a command in a terminal: no user, no browser
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    languages = current_app.config["LANGUAGES"]
+    languages = ui_languages()
     user = _loaded_user()
     if user is not None and user.language in languages:
         return user.language
@@ -66,42 +64,6 @@ def select_timezone() -> str:
     if access is None:
         return default
     return country_timezone(access.municipality.country) or default
-
-
-def municipality_clock(municipality) -> ZoneInfo:
-    """The time zone a municipality lives by, whoever asks (a document shows the same date to every reader)."""
-    return ZoneInfo(country_timezone(municipality.country) or current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def local_today() -> date:
-    """Today on the reader's clock (the municipality's, see select_timezone): not the server's, which runs on
-    UTC, so that between midnight and one o'clock a new revision is not labelled with yesterday's year."""
-    return datetime.now(get_timezone()).date()
-
-
-def local_date(moment: datetime, clock: ZoneInfo) -> date:
-    """The date of a stored moment on that clock (SQLite hands moments back without their zone: UTC)."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(clock).date()
-
-
-def country_timezone(country: str) -> str | None:
-    """A country's time zone from the time zone database's own table (zone.tab: one line per zone, the
-    country's principal zone first), so a new country needs no code here; None for a code it does not know."""
-    return _principal_zones().get(country.upper())
-
-
-@functools.cache
-def _principal_zones() -> dict[str, str]:
-    for folder in zoneinfo.TZPATH:
-        table = Path(folder) / "zone.tab"
-        if table.is_file():
-            zones: dict[str, str] = {}
-            for line in table.read_text(encoding="utf-8").splitlines():
-                columns = line.split("\t")
-                if len(columns) >= 3 and not line.startswith("#"):
-                    zones.setdefault(columns[0], columns[2])
-            return zones
-    return {}
 
 
 # Browsers set to Norwegian may send only the macrolanguage "no", or Nynorsk; Bokmål serves both better than English.
@@ -139,44 +101,7 @@ def _working_access():
     A query, but only for a user already loaded, which proved the database answers; if it fails after all, the
     language falls back to the browser's rather than the error page failing too.
     """
-    from .views.scope import current_access
-
     try:
         return current_access()
     except SQLAlchemyError:
         return None
-
-
-# --- WTForms' own messages ----------------------------------------------------------------------------------------
-
-def N_(message: str) -> str:
-    """Marks a message for the catalogues (pybabel extracts N_) without translating it now."""
-    return message
-
-
-# The messages WTForms itself gives that our forms can show: a choice, date or number that does not parse or fit.
-# WTForms ships Swedish and Norwegian catalogues but no Danish one, so ours translate these in every UI language.
-FORM_MESSAGES = frozenset({
-    N_("Not a valid choice."),
-    N_("Not a valid date value."),
-    N_("Not a valid decimal value."),
-    N_("Number must be at least %(min)s."),
-    N_("Number must be at most %(max)s."),
-    N_("Number must be between %(min)s and %(max)s."),
-})
-
-
-class FormTranslations:
-    """What a form's Meta.get_translations returns: FORM_MESSAGES from our catalogues, in the request's
-    language; any other WTForms message from WTForms' catalogue, as Flask-WTF does by default."""
-
-    def gettext(self, string: str) -> str:
-        if string in FORM_MESSAGES:
-            return get_translations().ugettext(string)  # WTForms fills in the %(min)s itself
-        return wtforms_catalogue.gettext(string)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return wtforms_catalogue.ngettext(singular, plural, n)
-
-
-form_translations = FormTranslations()

@@ -7,19 +7,23 @@ names them all.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from babel.core import Locale, UnknownLocaleError
 
-FIELD_TYPES = ("short_text", "long_text", "single_choice", "multiple_choice", "checklist", "date", "number",
-               "yes_no", "group", "catalogue")
-CHOICE_TYPES = ("single_choice", "multiple_choice", "checklist")
-TEXT_TYPES = ("short_text", "long_text")
-DEFAULT_MAX_LENGTH = {"short_text": 300, "long_text": 10000}
-DEFAULT_MAX_ROWS = 50
-LANGUAGES = ("sv", "nb", "da", "en")
+from .clock import zone_of_country
+from .fields import field_type, type_names
+from .fields.declaration import Declaration, Problems, Reader, place_of
+from .template_model import CatalogueEntry, Field, Option, PlanTemplate, Section
+from .template_schema import TemplateProblems, schema_problems
+
+__all__ = ["CatalogueEntry", "Field", "Option", "PlanTemplate", "Section", "TemplateError", "load_template_file",
+           "load_templates", "parse_template"]
+
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 TEMPLATE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -32,218 +36,48 @@ class TemplateError(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class Option:
-    value: str
-    label: str
-
-
-@dataclass(frozen=True)
-class CatalogueEntry:
-    id: str
-    name: str
-    description: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
-
-    def values(self) -> dict[str, str]:
-        """The values a picked entry puts into a row: name, description and every extra key."""
-        return {"name": self.name, "description": self.description, **self.extra}
-
-
-@dataclass(frozen=True)
-class Field:
-    id: str
-    type: str
-    label: str
-    help: str = ""
-    example: str = ""
-    required: bool = False
-    sensitive: bool = False
-    max_length: int | None = None
-    options: tuple[Option, ...] = ()
-    min: float | None = None
-    max: float | None = None
-    fields: tuple[Field, ...] = ()  # sub-fields of a group
-    max_rows: int = DEFAULT_MAX_ROWS
-    min_rows: int = 0
-    catalogue: str | None = None
-    row_label: str = ""
-
-    @property
-    def is_group(self) -> bool:
-        return self.type == "group"
-
-    def option_label(self, value: str) -> str:
-        return next((o.label for o in self.options if o.value == value), value)
-
-    def subfield(self, field_id: str) -> Field | None:
-        return next((f for f in self.fields if f.id == field_id), None)
-
-
-@dataclass(frozen=True)
-class Section:
-    id: str
-    title: str
-    fields: tuple[Field, ...]
-    summary: str = ""
-    guidance: str = ""
-    sensitive: bool = False
-    optional: bool = False
-
-    def field(self, field_id: str) -> Field | None:
-        return next((f for f in self.fields if f.id == field_id), None)
-
-
-@dataclass(frozen=True)
-class PlanTemplate:
-    id: str
-    revision: int
-    country: str
-    language: str
-    title: str
-    sections: tuple[Section, ...]
-    description: str = ""
-    revision_interval_months: int = 12
-    statutory_max_months: int | None = None
-    catalogues: dict[str, tuple[CatalogueEntry, ...]] = field(default_factory=dict)
-    source: str = ""
-
-    def section(self, section_id: str) -> Section | None:
-        return next((s for s in self.sections if s.id == section_id), None)
-
-    def section_index(self, section_id: str) -> int:
-        return next(i for i, s in enumerate(self.sections) if s.id == section_id)
-
-    def catalogue_entry(self, catalogue_id: str, entry_id: str) -> CatalogueEntry | None:
-        return next((e for e in self.catalogues.get(catalogue_id, ()) if e.id == entry_id), None)
-
-
-class _Problems:
-    """Collects problems, each prefixed with the file and the place inside it."""
-
-    def __init__(self, source: str):
-        self.source = source
-        self.items: list[str] = []
-
-    def add(self, place: str, message: str) -> None:
-        self.items.append(f"{self.source}: {place + ': ' if place else ''}{message}")
-
-
-def _place(parent: str, key: str, index: int, raw: Any) -> str:
-    name = raw.get("id") if isinstance(raw, dict) else None
-    here = f"{key}[{index}]" + (f" ({name})" if isinstance(name, str) else "")
-    return f"{parent} › {here}" if parent else here
-
-
-def _text(raw: dict, key: str, place: str, problems: _Problems, required: bool = False) -> str:
-    value = raw.get(key, "")
-    if value is None:
-        value = ""
-    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        problems.add(place, f"'{key}' must be text")
-        return ""
-    if required and not str(value).strip():
-        problems.add(place, f"'{key}' is missing")
-    return str(value).strip()
-
-
-def _flag(raw: dict, key: str, place: str, problems: _Problems) -> bool:
-    value = raw.get(key, False)
-    if not isinstance(value, bool):
-        problems.add(place, f"'{key}' must be true or false")
-        return False
-    return value
-
-
-def _whole_number(raw: dict, key: str, place: str, problems: _Problems, default: int | None) -> int | None:
-    value = raw.get(key, default)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        problems.add(place, f"'{key}' must be a whole number")
-        return default
-    return value
-
-
-def _unique_id(value: str, what: str, place: str, seen: set[str], problems: _Problems) -> str:
-    """An option value or catalogue entry id: a well-formed id, not used twice in its list."""
-    if not ID_PATTERN.match(value):
-        problems.add(place, f"{what} '{value}' must be lowercase letters, digits, '_' or '-'")
-    if value in seen:
-        problems.add(place, f"duplicate {what} '{value}'")
-    seen.add(value)
-    return value
-
-
-def _options(raw: dict, place: str, problems: _Problems) -> tuple[Option, ...]:
-    options = raw.get("options")
-    if not isinstance(options, list) or not options:
-        problems.add(place, "a choice field needs a non-empty 'options' list")
-        return ()
-    result, seen = [], set()
-    for i, opt in enumerate(options):
-        opt_place = _place(place, "options", i, opt)
-        if not isinstance(opt, dict):
-            problems.add(opt_place, "an option must have 'value' and 'label'")
-            continue
-        value = _unique_id(str(opt.get("value", "")), "option value", opt_place, seen, problems)
-        result.append(Option(value=value, label=_text(opt, "label", opt_place, problems, required=True)))
-    return tuple(result)
-
-
-def _field(raw: Any, place: str, problems: _Problems, catalogues: dict, in_group: bool = False) -> Field | None:
+def _field(raw: Any, place: str, problems: Problems, catalogues: dict, in_group: bool = False) -> Field | None:
     if not isinstance(raw, dict):
         problems.add(place, "a field must be a mapping")
         return None
     field_id = str(raw.get("id", ""))
     if not ID_PATTERN.match(field_id) or field_id.startswith("_"):
         problems.add(place, f"field id '{field_id}' must be lowercase letters, digits, '_' or '-'")
-    field_type = raw.get("type")
-    if field_type not in FIELD_TYPES:
-        problems.add(place, f"unknown field type '{field_type}' (one of: {', '.join(FIELD_TYPES)})")
+    kind = field_type(str(raw.get("type")))
+    if kind is None:
+        problems.add(place, f"unknown field type '{raw.get('type')}' (one of: {', '.join(type_names())})")
         return None
-    if in_group and field_type == "group":
-        problems.add(place, "a group cannot hold another group")
+    if in_group and not kind.allowed_in_rows:
+        problems.add(place, f"a group cannot hold a {kind.name} field")
         return None
-    catalogue = raw.get("catalogue")
-    if field_type == "catalogue" and not catalogue:
-        problems.add(place, "a catalogue field needs 'catalogue'")
-    if catalogue is not None and catalogue not in catalogues:
-        problems.add(place, f"catalogue '{catalogue}' does not exist")
-    sub_fields: tuple[Field, ...] = ()
-    if field_type == "group":
-        sub_fields = _fields(raw.get("fields"), place, problems, catalogues, in_group=True)
-    max_rows = _whole_number(raw, "max_rows", place, problems, DEFAULT_MAX_ROWS) or DEFAULT_MAX_ROWS
-    min_rows = _whole_number(raw, "min_rows", place, problems, 0) or 0
-    if min_rows > max_rows:
-        problems.add(place, "'min_rows' is larger than 'max_rows'")
+    declaration = Declaration(raw, place, problems, catalogues=catalogues, in_group=in_group,
+                              read_fields=lambda sub, where: _fields(sub, where, problems, catalogues, in_group=True))
+    settings = kind.declare(declaration)
+    common = {name: settings.pop(name) for name in list(settings) if name in _FIELD_ATTRIBUTES}
     return Field(
         id=field_id,
-        type=field_type,
-        label=_text(raw, "label", place, problems, required=True),
-        help=_text(raw, "help", place, problems),
-        example=_text(raw, "example", place, problems),
-        required=_flag(raw, "required", place, problems),
-        sensitive=_flag(raw, "sensitive", place, problems),
-        max_length=_whole_number(raw, "max_length", place, problems, DEFAULT_MAX_LENGTH.get(field_type)),
-        options=_options(raw, place, problems) if field_type in CHOICE_TYPES else (),
-        min=raw.get("min"),
-        max=raw.get("max"),
-        fields=sub_fields,
-        max_rows=max_rows,
-        min_rows=min_rows,
-        catalogue=catalogue,
-        row_label=_text(raw, "row_label", place, problems),
+        type=kind.name,
+        kind=kind,
+        label=declaration.text("label", required=True),
+        help=declaration.text("help"),
+        example=declaration.text("example"),
+        required=declaration.flag("required"),
+        sensitive=declaration.flag("sensitive"),
+        settings=settings,
+        **common,
     )
 
 
-def _fields(raw: Any, place: str, problems: _Problems, catalogues: dict, in_group: bool = False) -> tuple:
+_FIELD_ATTRIBUTES = {f.name for f in dataclass_fields(Field)}
+
+
+def _fields(raw: Any, place: str, problems: Problems, catalogues: dict, in_group: bool = False) -> tuple:
     if not isinstance(raw, list) or not raw:
         problems.add(place, "'fields' must be a non-empty list")
         return ()
     result, seen = [], set()
     for i, raw_field in enumerate(raw):
-        field_place = _place(place, "fields", i, raw_field)
+        field_place = place_of(place, "fields", i, raw_field)
         parsed = _field(raw_field, field_place, problems, catalogues, in_group)
         if parsed is None:
             continue
@@ -254,7 +88,7 @@ def _fields(raw: Any, place: str, problems: _Problems, catalogues: dict, in_grou
     return tuple(result)
 
 
-def _catalogues(raw: Any, problems: _Problems) -> dict[str, tuple[CatalogueEntry, ...]]:
+def _catalogues(raw: Any, problems: Problems) -> dict[str, tuple[CatalogueEntry, ...]]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
@@ -269,84 +103,110 @@ def _catalogues(raw: Any, problems: _Problems) -> dict[str, tuple[CatalogueEntry
             continue
         parsed, seen = [], set()
         for i, entry in enumerate(entries):
-            entry_place = _place(place, "entries", i, entry)
+            reader = Reader(entry if isinstance(entry, dict) else {}, place_of(place, "entries", i, entry), problems)
             if not isinstance(entry, dict):
-                problems.add(entry_place, "an entry must be a mapping with 'id' and 'name'")
+                reader.problem("an entry must be a mapping with 'id' and 'name'")
                 continue
-            entry_id = _unique_id(str(entry.get("id", "")), "entry id", entry_place, seen, problems)
             extra = {str(k): str(v) for k, v in entry.items() if k not in ("id", "name", "description")}
             parsed.append(CatalogueEntry(
-                id=entry_id,
-                name=_text(entry, "name", entry_place, problems, required=True),
-                description=_text(entry, "description", entry_place, problems),
+                id=reader.unique_id(str(entry.get("id", "")), "entry id", seen),
+                name=reader.text("name", required=True),
+                description=reader.text("description"),
                 extra=extra,
             ))
         result[catalogue_id] = tuple(parsed)
     return result
 
 
-def _sections(raw: Any, problems: _Problems, catalogues: dict) -> tuple[Section, ...]:
+def _sections(raw: Any, problems: Problems, catalogues: dict) -> tuple[Section, ...]:
     if not isinstance(raw, list) or not raw:
         problems.add("", "'sections' must be a non-empty list")
         return ()
     result, seen = [], set()
     for i, raw_section in enumerate(raw):
-        place = _place("", "sections", i, raw_section)
+        place = place_of("", "sections", i, raw_section)
         if not isinstance(raw_section, dict):
             problems.add(place, "a section must be a mapping")
             continue
+        reader = Reader(raw_section, place, problems)
         section_id = str(raw_section.get("id", ""))
         if not ID_PATTERN.match(section_id):
-            problems.add(place, f"section id '{section_id}' must be lowercase letters, digits, '_' or '-'")
+            reader.problem(f"section id '{section_id}' must be lowercase letters, digits, '_' or '-'")
         if section_id in seen:
-            problems.add(place, f"duplicate section id '{section_id}'")
+            reader.problem(f"duplicate section id '{section_id}'")
         seen.add(section_id)
         result.append(Section(
             id=section_id,
-            title=_text(raw_section, "title", place, problems, required=True),
-            summary=_text(raw_section, "summary", place, problems),
-            guidance=_text(raw_section, "guidance", place, problems),
-            sensitive=_flag(raw_section, "sensitive", place, problems),
-            optional=_flag(raw_section, "optional", place, problems),
+            title=reader.text("title", required=True),
+            summary=reader.text("summary"),
+            guidance=reader.text("guidance"),
+            sensitive=reader.flag("sensitive"),
             fields=_fields(raw_section.get("fields"), place, problems, catalogues),
         ))
     return tuple(result)
 
 
+def _language(raw: dict, problems: Problems) -> str:
+    """Any language Babel knows (the document's fixed texts fall back to English where no catalogue exists)."""
+    language = raw.get("language")
+    try:
+        Locale.parse(str(language))
+    except (ValueError, TypeError, UnknownLocaleError):
+        problems.add("language", f"'{language}' is not a language code such as sv, nb, da, fi or en")
+    return str(language)
+
+
+def _country(raw: dict, problems: Problems) -> tuple[str, str]:
+    """A two-letter country code, and its clock: the template's `timezone`, else the time zone database's zone
+    for the country (a country that database does not know must name its time zone)."""
+    country = str(raw.get("country", ""))
+    timezone = Reader(raw, "timezone", problems).text("timezone")
+    if not re.match(r"^[A-Z]{2}$", country):
+        problems.add("country", f"'{country}' must be a two-letter country code such as SE")
+    elif timezone:
+        try:
+            ZoneInfo(timezone)
+        except (ValueError, ZoneInfoNotFoundError):
+            problems.add("timezone", f"'{timezone}' is not a time zone such as Europe/Helsinki")
+    elif zone_of_country(country) is None:
+        problems.add("country", f"the time zone database does not know '{country}': give the template a "
+                                f"'timezone' such as Europe/Helsinki")
+    return country, timezone
+
+
 def parse_template(raw: Any, source: str) -> PlanTemplate:
-    """Build a PlanTemplate from parsed YAML, or raise TemplateError listing every problem."""
-    problems = _Problems(source)
+    """Build a PlanTemplate from parsed YAML, or raise TemplateError listing every problem: where the file does
+    not fit the schema (docs/plan-template.schema.json), then what the schema cannot express."""
     if not isinstance(raw, dict):
         raise TemplateError([f"{source}: the file must hold a mapping (id, revision, sections …)"])
+    structure = schema_problems(raw)
+    problems = TemplateProblems(source)
+    top = Reader(raw, "", problems)
     template_id = str(raw.get("id", ""))
     if not TEMPLATE_ID_PATTERN.match(template_id):
         problems.add("id", f"template id '{template_id}' must be lowercase letters, digits and '-'")
-    language = raw.get("language")
-    if language not in LANGUAGES:
-        problems.add("language", f"'{language}' is not a supported language ({', '.join(LANGUAGES)})")
-    country = str(raw.get("country", ""))
-    if not re.match(r"^[A-Z]{2}$", country):
-        problems.add("country", f"'{country}' must be a two-letter country code such as SE")
-    revision = _whole_number(raw, "revision", "revision", problems, None)
+    revision = Reader(raw, "revision", problems).whole_number("revision", None)
     if revision is None:
         problems.add("revision", "'revision' is missing")
     catalogues = _catalogues(raw.get("catalogues"), problems)
+    country, timezone = _country(raw, problems)
     template = PlanTemplate(
         id=template_id,
         revision=revision or 0,
         country=country,
-        language=str(language),
-        title=_text(raw, "title", "title", problems, required=True),
-        description=_text(raw, "description", "description", problems),
-        revision_interval_months=_whole_number(raw, "revision_interval_months", "revision_interval_months",
-                                               problems, 12) or 12,
-        statutory_max_months=_whole_number(raw, "statutory_max_months", "statutory_max_months", problems, None),
+        timezone=timezone,
+        language=_language(raw, problems),
+        title=Reader(raw, "title", problems).text("title", required=True),
+        description=top.text("description"),
+        revision_interval_months=Reader(raw, "revision_interval_months", problems).whole_number(
+            "revision_interval_months", 12) or 12,
+        statutory_max_months=Reader(raw, "statutory_max_months", problems).whole_number("statutory_max_months", None),
         catalogues=catalogues,
         sections=_sections(raw.get("sections"), problems, catalogues),
         source=source,
     )
-    if problems.items:
-        raise TemplateError(problems.items)
+    if problems.items or structure:
+        raise TemplateError(problems.together_with(structure))
     return template
 
 
@@ -361,9 +221,10 @@ def load_template_file(path: Path) -> PlanTemplate:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""
-        raise TemplateError([f"{source}: {where + ': ' if where else ''}not valid YAML ({getattr(exc, 'problem', exc)})"])
+        problem = getattr(exc, "problem", exc)
+        raise TemplateError([f"{source}: {where + ': ' if where else ''}not valid YAML ({problem})"]) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise TemplateError([f"{source}: cannot be read ({exc})"])
+        raise TemplateError([f"{source}: cannot be read ({exc})"]) from exc
     return parse_template(raw, source)
 
 

@@ -1,8 +1,13 @@
 """Helpers every page template may use: labels for statuses and locale-aware dates."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale, lazy_gettext as _l
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+
+from .template_model import Field, PlanTemplate
 
 STATUS_LABELS = {
     "draft": _l("Draft"),
@@ -29,11 +34,15 @@ def task_status_label(status: str) -> str:
     return str(TASK_STATUS_LABELS.get(status, status))
 
 
-def register(app: Flask) -> None:
-    from .services.presentation import display_rows, display_value
+def answer_texts(template: PlanTemplate, field: Field, value: Any) -> list[str]:
+    """A stored answer as people read it on a page (check your answers, review): one text, or one per item (per
+    row for a repeating group), [] when empty. The field's own type writes it, in the reader's language, exactly
+    as the printed plan and the comparison do."""
+    return list(field.kind.texts(field, value, template))
 
-    app.add_template_global(display_value)
-    app.add_template_global(display_rows)
+
+def register(app: Flask) -> None:
+    app.add_template_global(answer_texts)
     app.add_template_global(status_label)
     app.add_template_global(task_status_label)
     app.add_template_global(get_locale)

@@ -25,7 +25,7 @@ def demo_app():
     from flask_migrate import upgrade
 
     from planbuilder import create_app
-    from planbuilder.services import demo
+    from planbuilder.services.data import demo
 
     with tempfile.TemporaryDirectory(prefix="planbuilder-demo-") as folder:
         app = create_app({
@@ -44,7 +44,7 @@ def demo_version():
     """The demo plan's latest version."""
     from planbuilder.extensions import db
     from planbuilder.models import Plan
-    from planbuilder.services import plans
+    from planbuilder.services.plans import plans
 
     plan = db.session.query(Plan).order_by(Plan.id).first()
     return plans.latest_version(plan)
@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--adopted", action="store_true",
                         help="print the version as if it had been adopted (decision on the cover, no DRAFT)")
     args = parser.parse_args()
-    from planbuilder.services import documents
+    from planbuilder.services.documents import rendering as documents
 
     with demo_app():
         version = demo_version()

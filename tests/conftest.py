@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import re
+from html.parser import HTMLParser
+from typing import NoReturn
 
 import pytest
 from flask.testing import FlaskClient
@@ -15,7 +17,7 @@ from sqlalchemy import create_engine, text
 from planbuilder import create_app
 from planbuilder.config import normalise_database_url
 from planbuilder.extensions import db
-from planbuilder.services import demo
+from planbuilder.services.data import demo
 
 DEMO_PASSWORD = "demo-password-1"
 
@@ -169,6 +171,14 @@ def reviewer_client(client, seeded):
     return client
 
 
+def missing_tool(message: str) -> NoReturn:
+    """A tool or service a test needs is absent: skipped on a developer's machine, failed where REQUIRE_TOOLS is set."""
+    __tracebackhide__ = True  # reported at the test's line, not here
+    if os.environ.get("REQUIRE_TOOLS"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def require_tool(command: str, package: str) -> str:
     """The path of an external program a test drives. Missing, the test is skipped on a developer's machine, but
     fails where REQUIRE_TOOLS is set (CI sets it), so a missing install step cannot hide behind a skip."""
@@ -176,15 +186,35 @@ def require_tool(command: str, package: str) -> str:
 
     found = shutil.which(command)
     if found is None:
-        message = f"{command} is not installed (Debian package {package}; sh scripts/system-packages.sh --tests)"
-        if os.environ.get("REQUIRE_TOOLS"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing_tool(f"{command} is not installed (Debian package {package}; sh scripts/system-packages.sh --tests)")
     return found
+
+
+class _VisibleText(HTMLParser):
+    """The text a person reads: everything but scripts and styles, entities resolved."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._hidden += 1
+        self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._hidden:
+            self._hidden -= 1
+        self.parts.append(" ")
+
+    def handle_data(self, data):
+        if not self._hidden:
+            self.parts.append(data)
 
 
 def page_text(response) -> str:
     """The visible text of an HTML response, whitespace folded, for assertions about what a user reads."""
-    body = response.get_data(as_text=True)
-    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", body, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip()
+    reader = _VisibleText()
+    reader.feed(response.get_data(as_text=True))
+    return re.sub(r"\s+", " ", "".join(reader.parts)).strip()

@@ -19,8 +19,9 @@ from sqlalchemy import select
 
 from planbuilder.extensions import db
 from planbuilder.models import AuditEvent, Plan, PlanVersion, User
-from planbuilder.services import accounts, plans, review, sharing
-from planbuilder.services.demo import load_demo_content
+from planbuilder.services.data.demo import load_demo_content
+from planbuilder.services.people import accounts, sharing
+from planbuilder.services.plans import plans, review
 from tests.conftest import sign_in_as
 
 OUTSIDER = "admin@fjellvik.example"  # the most powerful role, in another municipality

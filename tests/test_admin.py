@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from planbuilder.extensions import db
 from planbuilder.models import AuditEvent, Membership, SignInLink, utcnow
-from planbuilder.services import accounts, audit
-from planbuilder.services import admin as admin_service
+from planbuilder.services.people import accounts, audit
+from planbuilder.services.people import admin as admin_service
 from tests.conftest import DEMO_PASSWORD, page_text, sign_in_as
 from tests.test_access import separate_requests  # noqa: F401  (autouse fixture)
 from tests.wizard_helpers import HTMX

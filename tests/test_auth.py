@@ -74,7 +74,7 @@ def test_sign_in_form_needs_csrf_token(app, seeded):
 
 
 def test_deactivated_user_cannot_sign_in(client, seeded):
-    from planbuilder.services.accounts import find_user
+    from planbuilder.services.people.accounts import find_user
     find_user("editor@demo.example").active = False
     db.session.commit()
     response = client.post(url_for("auth.sign_in"),
@@ -90,8 +90,8 @@ import pytest  # noqa: E402
 from flask import g  # noqa: E402
 
 from planbuilder.config import defaults  # noqa: E402
-from planbuilder.services import accounts  # noqa: E402
-from tests.conftest import make_app, sign_in_as  # noqa: E402
+from planbuilder.services.people import accounts  # noqa: E402
+from tests.conftest import make_app, missing_tool, sign_in_as  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -260,7 +260,7 @@ def test_redis_storage_shares_the_limit_between_processes(app, seeded):
         connection = redis.Redis.from_url(REDIS, socket_connect_timeout=1)
         connection.ping()
     except redis.exceptions.RedisError:
-        pytest.skip(f"no Redis at {REDIS}")
+        missing_tool(f"no Redis at {REDIS} (CI's .ci/run starts it)")
     email = f"nobody-{uuid.uuid4().hex}@demo.example"
     settings = {"RATELIMIT_STORAGE_URI": REDIS, "SIGN_IN_LIMIT_PER_IP": "1000 per minute"}
     try:

@@ -6,14 +6,14 @@ import gzip
 import json
 
 import pytest
+from conftest import _empty_all_tables, page_text, sign_in_as
 from sqlalchemy import func, select
 
 from planbuilder.extensions import db
-from planbuilder.models import (AuditEvent, Comment, FrozenDocument, Municipality, Plan, PlanVersion, ShareLink,
-                                User)
-from planbuilder.services import accounts, backup, review, sharing
-
-from conftest import _empty_all_tables, page_text, sign_in_as
+from planbuilder.models import AuditEvent, Comment, FrozenDocument, Municipality, Plan, PlanVersion, ShareLink, User
+from planbuilder.services.data import backup
+from planbuilder.services.people import accounts, sharing
+from planbuilder.services.plans import review
 
 
 def ekdala() -> Municipality:

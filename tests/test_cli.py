@@ -1,11 +1,13 @@
 """The flask commands other tools and checks rely on."""
 from __future__ import annotations
 
+import click.testing
 from sqlalchemy import func, select
 
 from planbuilder.extensions import db
-from planbuilder.models import Membership, Municipality, Plan, User
-from planbuilder.services import accounts
+from planbuilder.models import AuditEvent, Membership, Municipality, Plan, User
+from planbuilder.services.people import accounts
+from tests.conftest import sign_in_as
 
 
 def count(model) -> int:
@@ -85,3 +87,103 @@ def test_users_create_refuses_bad_role(runner):
     result = runner.invoke(args=["users", "create", "--email", "x@y.example", "--municipality", "Testby",
                                  "--role", "owner", "--password", "long-enough-pw"])
     assert result.exit_code != 0 and count(User) == 0
+
+
+def make_municipality(runner, name: str, country: str = "SE") -> Municipality:
+    made = runner.invoke(args=["municipalities", "create", name, "--country", country])
+    assert made.exit_code == 0, made.output
+    return accounts.find_municipality(name)
+
+
+def create_user(runner, *args: str, **kwargs):
+    return runner.invoke(args=["users", "create", *args], **kwargs)
+
+
+def test_users_create_without_password_in_a_script_says_how_to_give_one(runner):
+    make_municipality(runner, "Testby")
+    result = create_user(runner, "--email", "x@y.example", "--municipality", "Testby", "--role", "admin")
+    assert result.exit_code == 1
+    assert "no password given for the new account x@y.example: pass --password PW, or run this in a terminal" \
+        in result.output
+    assert "Aborted" not in result.output and "Warning" not in result.output
+    assert count(User) == 0 and count(Membership) == 0
+
+
+def test_users_create_asks_for_the_password_in_a_terminal(runner, monkeypatch):
+    make_municipality(runner, "Testby")
+    # The runner's stdin stands in for a terminal.
+    monkeypatch.setattr(click.testing._NamedTextIOWrapper, "isatty", lambda self: True)
+    result = create_user(runner, "--email", "x@y.example", "--municipality", "Testby", "--role", "admin",
+                         input="long-enough-pw\nlong-enough-pw\n")
+    assert result.exit_code == 0, result.output
+    assert "long-enough-pw" not in result.output  # hidden
+    assert accounts.authenticate("x@y.example", "long-enough-pw") is not None
+
+
+def test_users_create_finds_the_municipality_by_name_in_any_case_or_by_id(runner):
+    first = make_municipality(runner, "Östby kommun")
+    second = make_municipality(runner, "Fjordby kommune", "NO")
+    by_name = create_user(runner, "--email", "a@y.example", "--municipality", "  östby KOMMUN ", "--role", "admin",
+                          "--password", "long-enough-pw")
+    assert by_name.exit_code == 0, by_name.output
+    assert "(admin in Östby kommun)" in by_name.output
+    by_id = create_user(runner, "--email", "b@y.example", "--municipality", str(second.id), "--role", "editor",
+                        "--password", "long-enough-pw")
+    assert by_id.exit_code == 0, by_id.output
+    assert "(editor in Fjordby kommune)" in by_id.output
+    placed = {(m.user.email, m.municipality_id, m.role) for m in db.session.scalars(select(Membership))}
+    assert placed == {("a@y.example", first.id, "admin"), ("b@y.example", second.id, "editor")}
+
+
+def test_users_create_with_an_unknown_municipality_lists_the_ones_there_are(runner):
+    none_yet = create_user(runner, "--email", "x@y.example", "--municipality", "Testby", "--role", "admin",
+                           "--password", "long-enough-pw")
+    assert none_yet.exit_code == 1
+    assert "there are none yet" in none_yet.output
+    assert "flask --app app municipalities create NAME --country CC" in none_yet.output
+    testby = make_municipality(runner, "Testby")
+    fjordby = make_municipality(runner, "Fjordby kommune", "NO")
+    unknown = create_user(runner, "--email", "x@y.example", "--municipality", "Nowhere", "--role", "admin",
+                          "--password", "long-enough-pw")
+    assert unknown.exit_code == 1
+    assert "no municipality 'Nowhere'" in unknown.output
+    assert f"  Fjordby kommune (id {fjordby.id})\n  Testby (id {testby.id})\n" in unknown.output
+    assert count(User) == 0
+
+
+def test_users_create_gives_an_existing_account_a_role_in_another_municipality(runner, client):
+    first = make_municipality(runner, "Testby")
+    second = make_municipality(runner, "Fjordby kommune", "NO")
+    made = create_user(runner, "--email", "coordinator@y.example", "--municipality", "Testby", "--role", "editor",
+                       "--name", "Cora", "--password", "the-first-password")
+    assert made.exit_code == 0, made.output
+    added = create_user(runner, "--email", "Coordinator@Y.example", "--municipality", "fjordby kommune", "--role",
+                        "admin", "--name", "Someone Else", "--password", "another-password")
+    assert added.exit_code == 0, added.output
+    assert "added existing user" in added.output and "(admin in Fjordby kommune)" in added.output
+    assert "the existing password is kept" in added.output
+    assert "the existing name 'Cora' is kept" in added.output
+    user = accounts.find_user("coordinator@y.example")
+    assert count(User) == 1 and user.display_name == "Cora"
+    assert {(m.municipality_id, m.role) for m in user.memberships} == {(first.id, "editor"), (second.id, "admin")}
+    event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (event.action, event.municipality_id, event.user_id, event.object_id) == \
+        ("membership.create", second.id, None, user.id)
+    assert event.detail == {"role": "admin"}
+    sign_in_as(client, "coordinator@y.example", "the-first-password")
+    assert accounts.authenticate("coordinator@y.example", "another-password") is None
+
+
+def test_users_create_refuses_a_second_role_in_the_same_municipality(runner):
+    make_municipality(runner, "Testby")
+    made = create_user(runner, "--email", "x@y.example", "--municipality", "Testby", "--role", "editor",
+                       "--password", "long-enough-pw")
+    assert made.exit_code == 0, made.output
+    before = (count(User), count(Membership), count(AuditEvent))
+    again = create_user(runner, "--email", "x@y.example", "--municipality", "testby", "--role", "admin",
+                        "--password", "another-password")
+    assert again.exit_code == 1
+    assert "x@y.example already has the role editor in Testby; nothing was changed" in again.output
+    assert (count(User), count(Membership), count(AuditEvent)) == before
+    assert db.session.scalar(select(Membership.role)) == "editor"
+    assert accounts.authenticate("x@y.example", "long-enough-pw") is not None

@@ -6,7 +6,7 @@ import copy
 import pytest
 
 from planbuilder.plan_templates import parse_template
-from planbuilder.services import diff, diff_text
+from planbuilder.services.compare import diff, diff_text
 
 ACTOR_A, ACTOR_B, ACTOR_C = "a" * 16, "b" * 16, "c" * 16
 

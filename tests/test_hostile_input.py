@@ -12,9 +12,10 @@ from pypdf import PdfReader
 from werkzeug.datastructures import MultiDict
 
 from planbuilder.extensions import db
-from planbuilder.section_forms import section_form_class
 from planbuilder.plan_templates import parse_template
-from planbuilder.services import documents, plans
+from planbuilder.section_forms import section_form_class
+from planbuilder.services.documents import rendering as documents
+from planbuilder.services.plans import plans
 from tests.wizard_helpers import HTMX, form_fields, section_url, working_version
 
 HOSTILE = [
@@ -32,7 +33,7 @@ TAMPERED_CHOICE = "not-an-option"
 @pytest.fixture
 def plans_by_template(editor_client, app):
     """One fresh plan per shipped template, in the demo editor's municipality (Swedish) — content only."""
-    from planbuilder.services.accounts import find_municipality
+    from planbuilder.services.people.accounts import find_municipality
     municipality = find_municipality("Ekdala kommun")
     made = {}
     for template_id in plans.templates():

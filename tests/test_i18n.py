@@ -20,19 +20,20 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from conftest import page_text, sign_in_as
 from flask import url_for
 from flask_babel import force_locale, gettext
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from conftest import page_text, sign_in_as
 from planbuilder.extensions import db
+from planbuilder.locales import ui_languages
 from planbuilder.models import Municipality, Plan, PlanVersion, User
-from planbuilder.services import plans
+from planbuilder.services.plans import plans
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOGUES = REPO / "planbuilder" / "translations"
-UI_LANGUAGES = ("sv", "nb", "da", "en")
+UI_LANGUAGES = ui_languages()  # found from the catalogues present, as the app finds them
 NORDIC = ("sv", "nb", "da")
 # The keywords the extraction command uses (pybabel extract -k _l -k lazy_gettext), plus flask_babel's lazy plural.
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}

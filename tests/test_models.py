@@ -7,7 +7,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from planbuilder.extensions import db
 from planbuilder.models import FrozenVersionError, Membership, PlanVersion
-from planbuilder.services import accounts, plans
+from planbuilder.services.people import accounts
+from planbuilder.services.plans import plans
 
 
 @pytest.fixture

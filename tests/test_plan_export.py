@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 
 from planbuilder.extensions import db
 from planbuilder.models import AuditEvent, FrozenDocument, Plan, PlanVersion
-from planbuilder.services import accounts, plan_export, plans
+from planbuilder.services.data import plan_export
+from planbuilder.services.people import accounts
+from planbuilder.services.plans import plans
 
 # Differ between an export and the export of its import (docs/export-format.md).
 VOLATILE_TOP = ("exported_at",)

@@ -117,11 +117,11 @@ def test_choice_field_without_options_and_missing_label(tmp_path):
     assert any("fields[2] (val): a choice field needs a non-empty 'options' list" in p for p in problems)
 
 
-def test_unsupported_language_and_missing_revision(tmp_path):
-    data = minimal_template(language="fi")
+def test_unknown_language_and_missing_revision(tmp_path):
+    data = minimal_template(language="qq")
     del data["revision"]
     problems = problems_of(write(tmp_path, data))
-    assert any("language: 'fi' is not a supported language" in p for p in problems)
+    assert any("language: 'qq' is not a language code" in p for p in problems)
     assert any("revision: 'revision' is missing" in p for p in problems)
 
 

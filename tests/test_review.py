@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from planbuilder.extensions import db
 from planbuilder.models import AuditEvent, Comment, Plan
-from planbuilder.services import accounts, overview, plans, review
+from planbuilder.services.people import accounts
+from planbuilder.services.plans import overview, plans, review
 from tests.conftest import DEMO_PASSWORD, page_text, sign_in_as
 from tests.test_access import adopt_directly, separate_requests, submit_directly  # noqa: F401  (autouse fixture)
 from tests.wizard_helpers import HTMX, demo_plan
@@ -192,6 +193,49 @@ def test_bad_reply_is_shown_in_its_thread(app, in_review):
     html = response.get_data(as_text=True)
     assert f'id="reply-{thread.id}-error"' in html and "Write your comment before sending it." in html
     assert "<details class=\"comment__reply\" open>" in html
+
+
+def error_slot(html: str, field_id: str) -> str:
+    """What the error slot of a field holds (templates/macros/forms.html, field_errors)."""
+    return html.split(f'id="{field_id}-error"')[1].split("</p>")[0]
+
+
+def test_a_refused_comment_says_why_next_to_its_box_and_keeps_the_text_and_the_way_back(app, in_review):
+    """CommentForm: the message in the box's own error slot; the text and the hidden `back` are kept."""
+    reviewer = client_as(app, "reviewer@demo.example")
+    text = "y" * (review.COMMENT_MAX_LENGTH + 1)
+    response = reviewer.post(comment_url(in_review), data={"body": f"{text}\r\n", "back": "wizard"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    slot = error_slot(html, "new-comment-ansvar")
+    assert "Error:" in slot and "A comment can have at most 5000 characters; this one has 5001." in slot
+    assert text in html and 'name="back" value="wizard"' in html
+    assert 'href="#new-comment-ansvar"' in html  # the error summary points at the box
+    assert comments() == []
+    # Fixed and sent again, it goes back to the wizard page it came from.
+    response = reviewer.post(comment_url(in_review), data={"body": "  Shorter.\r\nTwo lines.  ", "back": "wizard"})
+    assert response.status_code == 303 and response.headers["Location"].startswith(
+        url_for("wizard.section", plan_id=in_review.plan_id, section_id="ansvar"))
+    assert comments()[0].body == "Shorter.\nTwo lines."
+
+
+def test_a_refused_reply_says_why_in_its_own_thread_only(app, in_review):
+    """ReplyForm: the message and the text stay with the thread replied to; the other boxes stay empty."""
+    reviewer = client_as(app, "reviewer@demo.example")
+    reviewer.post(comment_url(in_review), data={"body": "First question"})
+    reviewer.post(comment_url(in_review), data={"body": "Second question"})
+    first, second = comments()
+    text = "z" * (review.COMMENT_MAX_LENGTH + 1)
+    response = reviewer.post(url_for("review.reply", comment_id=second.id), data={"body": text, "back": "wizard"},
+                             headers=HTMX)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "<html" not in html
+    assert "at most 5000 characters" in error_slot(html, f"reply-{second.id}")
+    assert "Error:" in error_slot(html, f"reply-{second.id}")
+    assert "at most" not in error_slot(html, f"reply-{first.id}") and "at most" not in error_slot(html, "new-comment-ansvar")
+    assert html.count(text) == 1 and 'name="back" value="wizard"' in html
+    assert comments(parent_id=second.id) == []
 
 
 def test_replies_are_allowed_on_a_withdrawn_draft(app, in_review):

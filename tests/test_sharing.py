@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from planbuilder.extensions import db
 from planbuilder.models import AuditEvent, ShareLink, utcnow
-from planbuilder.services import documents, plans, sharing
+from planbuilder.services.documents import rendering as documents
+from planbuilder.services.people import sharing
+from planbuilder.services.plans import plans
 from tests.conftest import page_text, sign_in_as
 from tests.test_access import separate_requests  # noqa: F401  (autouse fixture)
 from tests.wizard_helpers import demo_plan
@@ -63,7 +65,7 @@ def test_editor_makes_a_link_public_and_30_days_by_default(editor, version):
     token = url.rsplit("/", 1)[1]
     assert url.endswith(url_for("shared.pdf", token=token))
     assert link.edition == "public" and sharing.well_formed(token)
-    assert abs(sharing.as_utc(link.expires_at) - (utcnow() + timedelta(days=30))) < timedelta(minutes=1)
+    assert abs(link.expires_at - (utcnow() + timedelta(days=30))) < timedelta(minutes=1)
     # Only the hash is stored; the token itself is nowhere in the database.
     assert link.token_hash == hashlib.sha256(token.encode()).hexdigest()
     rows = db.session.execute(select(ShareLink.__table__)).all()
@@ -163,9 +165,40 @@ def test_bad_link_settings_are_refused_with_a_message(editor, version, form, fie
     assert links() == []
 
 
+def error_slot(html: str, field_id: str) -> str:
+    return html.split(f'id="{field_id}-error"')[1].split("</p>")[0]
+
+
+@pytest.mark.parametrize("form, field, message", [
+    ({"edition": "internal", "days": "ten"}, "share-days", "Choose a number of days from 1 to 365."),  # the form
+    ({"edition": "internal", "days": "400"}, "share-days", "Choose a number of days from 1 to 365."),  # the rule
+    ({"edition": "secret", "days": "12"}, "share-edition", "Choose the internal or the public edition."),
+])
+def test_a_refused_link_says_why_next_to_the_field_and_keeps_the_rest(editor, version, form, field, message):
+    """ShareLinkForm: each message in its field's error slot (the edition's had no id before), the rest kept."""
+    response = editor.post(url_for("review.shares", version_id=version.id), data=form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    slot = error_slot(html, field)
+    assert message in slot and "Error:" in slot
+    other = "share-edition" if field == "share-days" else "share-days"
+    assert message not in error_slot(html, other)
+    assert f'value="{form["days"]}"' in html
+    if form["edition"] == "internal":
+        assert 'value="internal" checked' in html and 'value="public" checked' not in html
+    assert links() == []
+
+
+def test_an_empty_form_makes_a_public_link_for_the_default_days(editor, version):
+    make_link(editor, version, edition="", days=" ")
+    [link] = links()
+    assert link.edition == "public"
+    assert abs(link.expires_at - (utcnow() + timedelta(days=sharing.DEFAULT_DAYS))) < timedelta(minutes=1)
+
+
 def test_link_lasts_up_to_a_year(editor, version):
     make_link(editor, version, edition="public", days="365")
-    assert sharing.as_utc(links()[0].expires_at) > utcnow() + timedelta(days=364)
+    assert links()[0].expires_at > utcnow() + timedelta(days=364)
 
 
 def test_reviewers_cannot_make_see_or_revoke_links(app, editor, version):

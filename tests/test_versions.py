@@ -15,7 +15,9 @@ from sqlalchemy import func, select
 
 from planbuilder.extensions import db
 from planbuilder.models import AuditEvent, FrozenDocument, FrozenVersionError, Plan, PlanVersion, User
-from planbuilder.services import accounts, documents, plans, revisions, versions, wizard
+from planbuilder.services.documents import rendering as documents
+from planbuilder.services.people import accounts
+from planbuilder.services.plans import plans, revisions, versions, wizard
 from tests.conftest import page_text, sign_in_as
 from tests.wizard_helpers import HTMX, demo_plan, post_section, section_url, working_version
 
@@ -205,6 +207,42 @@ def test_wrong_decision_details_are_refused_next_to_the_field(editor_client, fak
     assert response.status_code == 422
     assert message in response.get_data(as_text=True).split(f'id="{field}-error"')[1].split("</p>")[0]
     assert working_version(version.plan_id).status == "in_review" and not fake_pdfs
+
+
+def test_a_wrong_date_is_refused_next_to_it_and_everything_typed_is_kept(editor_client, fake_pdfs):
+    """DecisionForm: the message in the date's error slot, with the "Error:" prefix; every input kept as typed."""
+    version = submit(editor_client, demo_plan())
+    page = editor_client.get(url_for("versions.show", version_id=version.id)).get_data(as_text=True)
+    proposed = versions.default_review_by(plans.template_for("se-vbe"), date.today()).isoformat()
+    assert f'value="{proposed}"' in page  # the review-by date proposed for a decision today
+    review_by = (DECIDED_ON + timedelta(days=300)).isoformat()
+    response = adopt(editor_client, version, decision_date="17/03/2026", review_by=review_by)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    slot = html.split('id="decision_date-error"')[1].split("</p>")[0]
+    assert "Error:" in slot and "Enter the date as year-month-day, for example 2027-03-15." in slot
+    assert 'href="#decision_date"' in html
+    for typed in ("17/03/2026", review_by, "Kommunfullmäktige", "KF § 42, KS 2026/118"):
+        assert f'value="{typed}"' in html, typed
+    assert working_version(version.plan_id).status == "in_review" and not fake_pdfs
+
+
+def test_parse_decision_reads_a_dict_through_the_form(app):
+    """Scripts and the demo pass a dict of texts: parsed and checked as the form's input is."""
+    template, today = plans.template_for("se-vbe"), date(2026, 6, 1)
+    decision, problems = versions.parse_decision(template, {"decision_body": "  KF ", "decision_date": " 2026-03-17 ",
+                                                            "decision_reference": "§ 42", "review_by": ""}, today)
+    assert not problems
+    assert (decision.body, decision.decided_on, decision.reference) == ("KF", date(2026, 3, 17), "§ 42")
+    assert decision.review_by == date(2027, 3, 17)
+    _, problems = versions.parse_decision(template, {}, today)
+    assert problems == {"decision_body": "Enter the body that adopted the plan, for example the municipal council.",
+                        "decision_date": "Enter the date of the decision.",
+                        "decision_reference": "Enter the case number or minute paragraph of the decision."}
+    _, problems = versions.parse_decision(template, {**DECISION, "decision_date": "2026-02-30",
+                                                     "review_by": "soon"}, today)
+    assert problems == {"decision_date": "Enter the date as year-month-day, for example 2027-03-15.",
+                        "review_by": "Enter the date as year-month-day, for example 2027-03-15."}
 
 
 def test_a_version_with_missing_answers_cannot_be_adopted(editor_client, fake_pdfs):

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from planbuilder.extensions import db
 from planbuilder.models import AuditEvent
-from planbuilder.services import accounts, plans
+from planbuilder.services.people import accounts
+from planbuilder.services.plans import plans
 from tests.conftest import page_text, sign_in_as
 from tests.wizard_helpers import HTMX, demo_plan, post_section, section_url, working_version
 
@@ -265,7 +266,7 @@ def test_a_save_racing_with_its_own_pages_earlier_save_is_retried_not_refused(ap
     from sqlalchemy.orm import Session
 
     from planbuilder.models import PlanVersion, User
-    from planbuilder.services import wizard
+    from planbuilder.services.plans import wizard
 
     template = plans.template_for("se-vbe")
     section = template.section("ansvar")
@@ -309,7 +310,7 @@ def test_an_autosave_reports_the_lock_its_own_save_produced(app, editor_client, 
     from sqlalchemy.orm import Session
 
     from planbuilder.models import PlanVersion
-    from planbuilder.services import wizard as wizard_service
+    from planbuilder.services.plans import wizard as wizard_service
 
     version_id = working_version(fresh_plan.id).id
     real_commit = wizard_service.db.session.commit

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 from flask import url_for
 
@@ -25,36 +26,60 @@ def section_url(plan_id: int, section_id: str) -> str:
     return url_for("wizard.section", plan_id=plan_id, section_id=section_id)
 
 
-def form_fields(html: str) -> dict[str, list[str]]:
-    """The values a browser would submit from the page's section form (inputs, textareas, checked boxes)."""
-    form = html[html.index('id="section-form"'):html.index("</form>", html.index('id="section-form"'))]
-    values: dict[str, list[str]] = {}
-    for tag in re.findall(r"<input[^>]*>", form):
-        name = _attr(tag, "name")
-        kind = _attr(tag, "type") or "text"
-        if not name or " disabled" in tag or kind in ("submit", "button"):
-            continue
-        if kind in ("checkbox", "radio") and " checked" not in tag:
-            continue
-        values.setdefault(name, []).append(_unescape(_attr(tag, "value") or ""))
-    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
-        # As a browser does: the one line break right after <textarea> is not part of the value.
-        values.setdefault(name, []).append(_unescape(re.sub(r"^\r?\n", "", body)))
-    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
-        chosen = re.findall(r'<option[^>]*value="([^"]*)"[^>]*selected', body) or re.findall(
-            r'<option[^>]*value="([^"]*)"', body)[:1]
-        values.setdefault(name, []).extend(chosen)
-    return values
+class _FormReader(HTMLParser):
+    """The values a browser would submit from one form: named inputs (checked ones for boxes and radios),
+    textareas and the selected options of selects; disabled controls and buttons send nothing."""
+
+    def __init__(self, form_id: str):
+        super().__init__(convert_charrefs=True)
+        self.form_id, self.depth, self.values = form_id, 0, {}
+        self._textarea: str | None = None
+        self._text: list[str] = []
+        self._select: str | None = None
+        self._options: list[tuple[str, bool]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form" and attributes.get("id") == self.form_id:
+            self.depth = 1
+            return
+        if not self.depth:
+            return
+        name = attributes.get("name")
+        if tag == "input" and name and "disabled" not in attributes:
+            kind = attributes.get("type") or "text"
+            if kind in ("submit", "button") or (kind in ("checkbox", "radio") and "checked" not in attributes):
+                return
+            self.values.setdefault(name, []).append(attributes.get("value") or "")
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+        elif tag == "select" and name:
+            self._select, self._options = name, []
+        elif tag == "option" and self._select is not None:
+            self._options.append((attributes.get("value") or "", "selected" in attributes))
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self.depth:
+            self.depth = 0
+        elif tag == "textarea" and self._textarea is not None:
+            # As a browser does: the one line break right after <textarea> is not part of the value.
+            self.values.setdefault(self._textarea, []).append(re.sub(r"^\r?\n", "", "".join(self._text)))
+            self._textarea = None
+        elif tag == "select" and self._select is not None:
+            chosen = [value for value, selected in self._options if selected] or [v for v, _ in self._options[:1]]
+            self.values.setdefault(self._select, []).extend(chosen)
+            self._select = None
 
 
-def _attr(tag: str, name: str) -> str | None:
-    found = re.search(rf'\s{name}="([^"]*)"', tag)
-    return found.group(1) if found else None
-
-
-def _unescape(text: str) -> str:
-    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&#34;", '"').replace("&quot;", '"')
-            .replace("&#39;", "'").replace("&amp;", "&"))
+def form_fields(html: str, form_id: str = "section-form") -> dict[str, list[str]]:
+    """The values a browser would submit from the page's section form."""
+    reader = _FormReader(form_id)
+    reader.feed(html)
+    return reader.values
 
 
 def post_section(client, plan_id: int, section_id: str, changes: dict, headers=None, **extra):

@@ -7,10 +7,10 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..clock import local_today
 from ..forms import ROLE_LABELS, AuditFilterForm, NewUserForm, RoleForm
 from ..htmx import INVALID, render
-from ..i18n import local_today
-from ..services import admin as admin_service
+from ..services.people import admin as admin_service
 from .scope import admin_access, member_or_404
 
 bp = Blueprint("admin", __name__)
@@ -155,8 +155,12 @@ def _audit_filters(form) -> admin_service.AuditFilter:
     user = good.get("user")
     return admin_service.AuditFilter(action=good.get("action") or None,
                                      user_id=int(user) if user and user.isdigit() else None,
-                                     date_from=good.get("date_from") if isinstance(good.get("date_from"), date) else None,
-                                     date_to=good.get("date_to") if isinstance(good.get("date_to"), date) else None)
+                                     date_from=_date_or_none(good.get("date_from")),
+                                     date_to=_date_or_none(good.get("date_to")))
+
+
+def _date_or_none(value):
+    return value if isinstance(value, date) else None
 
 
 @bp.get("/audit")

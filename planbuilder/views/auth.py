@@ -11,7 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from ..extensions import limiter
 from ..forms import ChoosePasswordForm, PasswordForm, ProfileForm, SignInForm
 from ..htmx import INVALID, is_fragment_request, session_problem
-from ..services import accounts
+from ..services.people import accounts
 
 bp = Blueprint("auth", __name__)
 

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ..services import documents
+from ..services.documents import rendering as documents
 from .scope import version_or_404
 
 bp = Blueprint("documents", __name__)

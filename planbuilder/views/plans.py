@@ -8,9 +8,9 @@ from flask_login import current_user, login_required
 
 from ..forms import NewPlanForm
 from ..htmx import INVALID
-from ..services import overview as standing
-from ..services import plans as plan_service
-from ..services.accounts import access_to, memberships
+from ..services.people.accounts import access_to, memberships
+from ..services.plans import overview as standing
+from ..services.plans import plans as plan_service
 from .scope import current_access
 
 bp = Blueprint("plans", __name__)

@@ -1,17 +1,18 @@
 """Council review and sharing: comments on sections, review summary, read-only share links."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..extensions import limiter
+from ..forms import CommentForm, CommentPanelForm, ReplyForm, ShareLinkForm
 from ..htmx import INVALID, is_fragment_request, render
-from ..services import documents, sharing
-from ..services import plans as plan_service
-from ..services import review
+from ..services.documents import rendering as documents
+from ..services.people import sharing
+from ..services.plans import plans as plan_service
+from ..services.plans import review
 from .scope import comment_or_404, share_link_or_404, version_or_404
 
 bp = Blueprint("review", __name__)
@@ -54,24 +55,37 @@ def _section_or_404(version, section_id: str):
     return section
 
 
-def _back() -> str:
-    return "wizard" if request.form.get("back") == "wizard" else "review"
+def _new_comment_box(section_id: str) -> str:
+    return f"new-comment-{section_id}"
 
 
-def _panel_reply(scoped, section, status: int = 200, **panel_extra):
+def _reply_box(thread_id: int) -> str:
+    return f"reply-{thread_id}"
+
+
+@bp.app_template_global()
+def comment_field(panel: review.Panel, box_id: str):
+    """The text field of one comment box of the panel (templates/review/_comments_panel.html): the refused one
+    with its text and messages, else an empty one."""
+    if panel.refused is not None and panel.refused.body.id == box_id:
+        return panel.refused.body
+    form_class = CommentForm if box_id.startswith("new-comment-") else ReplyForm
+    return form_class(formdata=None, box_id=box_id).body
+
+
+def _panel_reply(scoped, section, back: str = "review", status: int = 200, refused=None):
     """The panel as a fragment for htmx, else the section's review page around it."""
-    panel = review.panel(scoped.access, scoped.version, section, _back() if request.method == "POST" else "review",
-                         **panel_extra)
+    panel = review.panel(scoped.access, scoped.version, section, back, refused=refused)
     return render(PANEL_PAGE, PANEL, status=status, panel=panel, plan=scoped.plan, version=scoped.version,
                   access=scoped.access, section=section,
                   template=plan_service.template_for(scoped.version.template_id))
 
 
-def _after_change(scoped, section, anchor: str):
+def _after_change(scoped, section, anchor: str, back: str):
     if is_fragment_request():
-        return _panel_reply(scoped, section)
+        return _panel_reply(scoped, section, back)
     current = plan_service.current_version(scoped.plan)
-    if _back() == "wizard" and current is not None and current.id == scoped.version.id:
+    if back == "wizard" and current is not None and current.id == scoped.version.id:
         return redirect(url_for("wizard.section", plan_id=scoped.plan.id, section_id=section.id, _anchor=anchor), 303)
     return redirect(url_for("review.section", version_id=scoped.version.id, section_id=section.id,
                             _anchor=anchor), 303)
@@ -84,14 +98,19 @@ def section(version_id: int, section_id: str):
     found = _section_or_404(scoped.version, section_id)
     if request.method == "GET":
         return _panel_reply(scoped, found)
-    body = request.form.get("body", "")
-    try:
-        comment = review.add_comment(scoped.access, scoped.version, found.id, body, current_user)
-    except review.NotAllowed:
-        abort(403)
-    except review.ReviewError as exc:
-        return _panel_reply(scoped, found, INVALID, errors={"new": str(exc)}, drafts={"new": body})
-    return _after_change(scoped, found, f"comment-{comment.id}")
+    if not review.may_comment(scoped.access, scoped.version):
+        abort(403)  # before the text is looked at: no message about a comment that could not be made anyway
+    form = CommentForm(box_id=_new_comment_box(found.id))
+    if form.validate():
+        try:
+            comment = review.add_comment(scoped.access, scoped.version, found.id, form.body.data, current_user)
+        except review.NotAllowed:
+            abort(403)
+        except review.ReviewError as exc:
+            form.body.errors.append(str(exc))
+        else:
+            return _after_change(scoped, found, f"comment-{comment.id}", form.back.data)
+    return _panel_reply(scoped, found, form.back.data, INVALID, refused=form)
 
 
 @bp.post("/comments/<int:comment_id>/replies")
@@ -99,25 +118,30 @@ def section(version_id: int, section_id: str):
 def reply(comment_id: int):
     scoped = comment_or_404(comment_id)
     found = _section_or_404(scoped.version, scoped.comment.section_id)
-    body = request.form.get("body", "")
-    try:
-        answer = review.reply(scoped.access, scoped.comment, body, current_user)
-    except review.NotAllowed:
+    if not review.may_reply(scoped.access, scoped.version):
         abort(403)
-    except review.ReviewError as exc:
-        key = str(scoped.comment.parent_id or scoped.comment.id)
-        return _panel_reply(scoped, found, INVALID, errors={key: str(exc)}, drafts={key: body})
-    return _after_change(scoped, found, f"comment-{answer.id}")
+    form = ReplyForm(box_id=_reply_box(scoped.comment.parent_id or scoped.comment.id))
+    if form.validate():
+        try:
+            answer = review.reply(scoped.access, scoped.comment, form.body.data, current_user)
+        except review.NotAllowed:
+            abort(403)
+        except review.ReviewError as exc:
+            form.body.errors.append(str(exc))
+        else:
+            return _after_change(scoped, found, f"comment-{answer.id}", form.back.data)
+    return _panel_reply(scoped, found, form.back.data, INVALID, refused=form)
 
 
 def _set_resolved(comment_id: int, resolved: bool):
     scoped = comment_or_404(comment_id)
     found = _section_or_404(scoped.version, scoped.comment.section_id)
+    form = CommentPanelForm()
     try:
         review.set_resolved(scoped.access, scoped.comment, resolved, current_user)
     except review.NotAllowed:
         abort(403)
-    return _after_change(scoped, found, f"comment-{scoped.comment.parent_id or scoped.comment.id}")
+    return _after_change(scoped, found, f"comment-{scoped.comment.parent_id or scoped.comment.id}", form.back.data)
 
 
 @bp.post("/comments/<int:comment_id>/resolve")
@@ -154,16 +178,14 @@ def _is_current(scoped) -> bool:
 NEW_LINK = "new_share_link"
 
 
-def _shares_page(scoped, status: int = 200, errors: dict | None = None, values: dict | None = None):
+def _shares_page(scoped, form: ShareLinkForm | None = None, status: int = 200):
     shown = session.pop(NEW_LINK, None) if request.method == "GET" else None
     links = sharing.links_of(scoped.version)
     return render_template("review/shares.html", plan=scoped.plan, version=scoped.version, access=scoped.access,
                            links=[(link, sharing.status(link)) for link in links],
                            new_link=shown if shown and any(link.id == shown.get("id") for link in links) else None,
-                           errors=errors or {}, values=values or {"edition": sharing.DEFAULT_EDITION,
-                                                                  "days": sharing.DEFAULT_DAYS},
-                           editions=documents.EDITIONS, default_days=sharing.DEFAULT_DAYS,
-                           max_days=sharing.MAX_DAYS), status
+                           form=form or ShareLinkForm(formdata=None), editions=documents.EDITIONS,
+                           default_days=sharing.DEFAULT_DAYS, max_days=sharing.MAX_DAYS), status
 
 
 @bp.route("/versions/<int:version_id>/shares", methods=["GET", "POST"])
@@ -172,11 +194,14 @@ def shares(version_id: int):
     scoped = version_or_404(version_id, edit=True)
     if request.method == "GET":
         return _shares_page(scoped)
-    edition, days = request.form.get("edition", ""), request.form.get("days", "")
+    form = ShareLinkForm()
+    if not form.validate():
+        return _shares_page(scoped, form, INVALID)
     try:
-        link, token = sharing.create_link(scoped.version, edition, days, current_user)
+        link, token = sharing.create_link(scoped.version, form.edition.data, form.days.data, current_user)
     except sharing.ShareError as exc:
-        return _shares_page(scoped, INVALID, errors={exc.field: str(exc)}, values={"edition": edition, "days": days})
+        form[exc.field].errors.append(str(exc))
+        return _shares_page(scoped, form, INVALID)
     # Shown once, on the page this redirects to; only the token's hash is stored.
     session[NEW_LINK] = {"id": link.id, "url": url_for("shared.pdf", token=token, _external=True)}
     return redirect(url_for("review.shares", version_id=version_id, _anchor="new-link"), 303)

@@ -7,28 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, g, session
+from flask import abort
 from flask_login import current_user
 
+from ..access import current_access
 from ..extensions import db
 from ..models import Comment, Membership, Plan, PlanVersion, ShareLink
-from ..services import admin as admin_service
-from ..services.accounts import Access, access_to, memberships
-
-
-def current_access() -> Access | None:
-    """The signed-in user's access to the municipality they are working in (kept in the session)."""
-    if "access" in g:
-        return g.access
-    g.access = None
-    if current_user.is_authenticated:
-        chosen = session.get("municipality_id")
-        access = access_to(current_user, chosen) if isinstance(chosen, int) else None
-        if access is None:
-            first = next(iter(memberships(current_user)), None)
-            access = Access(first.municipality, first.role) if first else None
-        g.access = access
-    return g.access
+from ..services.people import admin as admin_service
+from ..services.people.accounts import Access, access_to
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,18 @@
 """Versions: the version page (withdraw, adopt), history, annual revision, comparing two versions."""
 from __future__ import annotations
 
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..forms import AdoptForm
-from ..i18n import local_today
+from ..clock import local_today
+from ..forms import DecisionForm
 from ..htmx import INVALID, is_fragment_request, render
-from ..services import diff_text, documents
-from ..services import plans as plan_service
-from ..services import revisions, versions
-from ..services.wizard import everything_missing
+from ..services.compare import diff_text
+from ..services.documents import rendering as documents
+from ..services.plans import plans as plan_service
+from ..services.plans import revisions, versions
+from ..services.plans.wizard import everything_missing
 from .scope import plan_or_404, version_or_404
 
 bp = Blueprint("versions", __name__)
@@ -29,10 +29,10 @@ def _edition() -> str:
 
 # --- the version page -----------------------------------------------------------------------------------------
 
-def _adopt_form(template) -> AdoptForm:
+def _adopt_form(template) -> DecisionForm:
     if request.method == "POST":
-        return AdoptForm()
-    return AdoptForm(formdata=None, data={"review_by": versions.default_review_by(template, local_today()).isoformat()})
+        return DecisionForm()
+    return DecisionForm(formdata=None, data={"review_by": versions.default_review_by(template, local_today())})
 
 
 def _version_context(scoped, form=None, **extra) -> dict:
@@ -49,7 +49,6 @@ def _version_context(scoped, form=None, **extra) -> dict:
         "can_edit": scoped.access.can_edit,
         "can_revise": scoped.access.can_edit and version.status == versions.ADOPTED and working is None,
         "interval": template.revision_interval_months, "statutory": template.statutory_max_months,
-        "errors": [(f.id, f.errors[0]) for f in (form or []) if f.errors],
         **extra,
     }
 
@@ -78,9 +77,9 @@ def withdraw(version_id: int):
 @login_required
 def adopt(version_id: int):
     scoped = version_or_404(version_id, edit=True)
-    form = AdoptForm()
+    form = DecisionForm()
     try:
-        versions.adopt(scoped.version, current_user, request.form)
+        versions.adopt(scoped.version, current_user, form)
     except versions.InvalidDecision as exc:
         for name, message in exc.problems.items():
             form[name].errors = [message]
@@ -105,7 +104,8 @@ def history(plan_id: int):
     scoped = plan_or_404(plan_id)
     found = versions.history(scoped.plan)
     return render_template("versions/history.html", plan=scoped.plan, access=scoped.access, versions=found,
-                           hashes=versions.frozen_hashes(found), previous={v.id: versions.previous_of(v) for v in found},
+                           hashes=versions.frozen_hashes(found),
+                           previous={v.id: versions.previous_of(v) for v in found},
                            review=versions.review_status(scoped.plan))
 
 

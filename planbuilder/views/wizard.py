@@ -8,13 +8,12 @@ from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..section_forms import section_form_class
 from ..htmx import INVALID, is_fragment_request, render
-from ..services import plans as plan_service
-from ..services import revisions, versions
-from ..services import wizard
-from ..services.content import missing_required
-from ..services.wizard import RowAction
+from ..section_forms import section_form_class
+from ..services.plans import plans as plan_service
+from ..services.plans import revisions, section_save, versions, wizard
+from ..services.plans.section_save import SectionPage, SectionPost
+from ..services.plans.wizard import RowAction
 from .scope import plan_or_404
 
 bp = Blueprint("wizard", __name__)
@@ -89,6 +88,18 @@ def _error_list(form) -> list[tuple[str, str]]:
     return found
 
 
+def _error_slots(form, field_ids):
+    """Every error slot an autosave touches: the field's own, and each sub-field's for a group."""
+    slots = []
+    for field_id in field_ids:
+        field = form[field_id]
+        slots.append(field)
+        if field.type == "FieldList":
+            slots += [sub for row in field.entries for sub in row.form if sub.name.split("-")[-1] not in
+                      ("row_id", "row_ref")]
+    return slots
+
+
 def _fresh_form(template, section, version):
     form_class = section_form_class(template, section)
     completed = wizard.section_state(version, section).get("completed")
@@ -106,122 +117,56 @@ def section(plan_id: int, section_id: str):
         return render_template("wizard/section.html", **_section_context(scoped, version, template, section, form))
     if not scoped.access.can_edit:
         abort(403)
-    return _save(scoped, version, template, section)
-
-
-def _save(scoped, version, template, section):
-    form = section_form_class(template, section)(request.form)
-    autosave = request.form.get("_autosave")
-    action = RowAction.parse(request.form.get("_action"))
-    fragment = is_fragment_request()
-    if autosave is not None and autosave != "completed" and section.field(autosave) is None:
+    post = _section_post()
+    if post.autosave not in (None, "completed") and section.field(post.autosave) is None:
         return render("wizard/_autosave.html", "wizard/_autosave.html", status=400, version=None, slots=[],
                       message=_("Not saved: this field is not part of the section; reload the page."),
                       failed=True)
-    if action is not None and (section.field(action.field_id) is None or not section.field(action.field_id).is_group):
+    if post.action is not None and not getattr(section.field(post.action.field_id), "is_group", False):
         abort(400)
-    field_ids = _fields_in_scope(section, autosave, action, fragment)
-    completed = _completed_answer(form, autosave, fragment)
-    # Validate every field in scope (not all(), which would stop at the first) so each gets its message.
-    valid = all([form[field_id].validate(form) for field_id in field_ids])
-    values = wizard.values_from_form(template, section, form, field_ids) if valid else {}
-    if valid and action is not None:
-        valid = _apply_row_action(template, section, form, values, action)
-    if valid and completed:
-        valid = _check_complete(template, version, section, form, values)
-    if not valid:
-        return _invalid_reply(scoped, version, template, section, form, field_ids, autosave, action)
-    try:
-        wizard.save_section(template, version, section, values, _lock_of(form), current_user, completed,
-                            editor_token=request.form.get("editor_token", "")[:64] or None)
-    except wizard.SaveConflict:
-        return _conflict_reply(scoped, version, template, section, form, fragment)
-    except wizard.NotEditable:
-        return _not_editable_reply(version, fragment)
-    return _saved_reply(scoped, version, template, section, field_ids, autosave, action, form)
+    page = SectionPage(template, version, section, section_form_class(template, section)(request.form))
+    outcome = section_save.save_post(page, post, current_user)
+    reply = _REPLIES[outcome.kind]
+    return reply(scoped, page, post, outcome.field_ids)
 
 
-def _fields_in_scope(section, autosave, action, fragment) -> list[str]:
-    """What one save covers: the autosaved field, the group of a row action (htmx has saved the rest), or all."""
-    if autosave is not None:
-        return [] if autosave == "completed" else [autosave]
-    if action is not None and fragment:
-        return [action.field_id]
-    return [field.id for field in section.fields]
+def _section_post() -> SectionPost:
+    action = RowAction.parse(request.form.get("_action"))
+    return SectionPost(autosave=request.form.get("_autosave"), action=action, fragment=is_fragment_request(),
+                       picked=(request.form.get(f"{action.field_id}-pick") or None) if action else None,
+                       editor_token=request.form.get("editor_token", "")[:64] or None)
 
 
-def _completed_answer(form, autosave, fragment) -> bool | None:
-    if fragment and autosave != "completed":
-        return None
-    return {"yes": True, "no": False}.get(form.completed.data)
-
-
-def _lock_of(form) -> int | None:
-    raw = form.lock.data or ""
-    return int(raw) if raw.isdigit() else None
-
-
-def _apply_row_action(template, section, form, values, action) -> bool:
-    field = section.field(action.field_id)
-    picked = request.form.get(f"{field.id}-pick") or None
-    try:
-        values[field.id] = wizard.apply_row_action(template, field, values.get(field.id), action, picked) or None
-    except wizard.RowLimitReached:
-        form[field.id].errors = [_("There can be at most %(limit)s rows here; remove one to add another.",
-                                   limit=field.max_rows)]
-        return False
-    return True
-
-
-def _check_complete(template, version, section, form, values) -> bool:
-    merged = {**(version.content or {}).get(section.id, {}), **values}
-    missing = missing_required(template, {section.id: merged}, section)
-    for field in missing:
-        form[field.id].errors = [*form[field.id].errors,
-                                 _("Answer this before marking the section as completed.")]
-    if missing:
-        form.completed.errors = [_("Some answers are still missing; they are marked below.")]
-    return not missing
-
-
-def _error_slots(form, field_ids):
-    """Every error slot an autosave touches: the field's own, and each sub-field's for a group."""
-    slots = []
-    for field_id in field_ids:
-        field = form[field_id]
-        slots.append(field)
-        if field.type == "FieldList":
-            slots += [sub for row in field.entries for sub in row.form if sub.name.split("-")[-1] not in
-                      ("row_id", "row_ref")]
-    return slots
-
-
-def _invalid_reply(scoped, version, template, section, form, field_ids, autosave, action):
-    if is_fragment_request() and autosave is not None:
+def _invalid_reply(scoped, page, post, field_ids):
+    if post.fragment and post.autosave is not None:
         message = _("Not saved – check the message next to the field.")
-        target = [form.completed] if autosave == "completed" else _error_slots(form, field_ids)
-        return render("wizard/_autosave.html", "wizard/_autosave.html", status=INVALID, version=version,
+        target = [page.form.completed] if post.autosave == "completed" else _error_slots(page.form, field_ids)
+        return render("wizard/_autosave.html", "wizard/_autosave.html", status=INVALID, version=page.version,
                       slots=target, message=message, failed=True)
-    context = _section_context(scoped, version, template, section, form)
-    if is_fragment_request() and action is not None:
+    context = _section_context(scoped, page.version, page.template, page.section, page.form)
+    if post.fragment and post.action is not None:
         return render("wizard/section.html", "wizard/_group_update.html", status=INVALID,
-                      field=section.field(action.field_id), failed=True,
+                      field=page.section.field(post.action.field_id), failed=True,
                       message=_("Not saved – check the message in the list."), **context)
     return render_template("wizard/section.html", **context), INVALID
 
 
-def _conflict_reply(scoped, version, template, section, form, fragment):
+def _conflict_reply(scoped, page, post, field_ids):
     message = _("Not saved: this plan was changed in another window or by a colleague since you opened this "
                 "page. Your text is still on the screen – copy it if you need it, then reload the page to see "
                 "the latest version.")
-    if fragment:
+    if post.fragment:
         return render("wizard/_autosave.html", "wizard/_autosave.html", status=CONFLICT, version=None,
                       slots=[], message=message, failed=True, conflict=True)
-    context = _section_context(scoped, version, template, section, form, conflict=message)
+    context = _section_context(scoped, page.version, page.template, page.section, page.form, conflict=message)
     return render_template("wizard/section.html", **context), CONFLICT
 
 
-def _not_editable_reply(version, fragment):
+def _not_editable_reply(scoped, page, post, field_ids):
+    return _not_editable(page.version, post.fragment)
+
+
+def _not_editable(version, fragment):
     message = _("This version can no longer be changed (status: %(status)s).",
                 status=version.status.replace("_", " "))
     if fragment:
@@ -231,33 +176,43 @@ def _not_editable_reply(version, fragment):
     return redirect(url_for("wizard.overview", plan_id=version.plan_id), 303)
 
 
-def _saved_reply(scoped, version, template, section, field_ids, autosave, action, form):
+def _saved_reply(scoped, page, post, field_ids):
+    version, template, section = page.version, page.template, page.section
     saved_at = _("Saved %(time)s", time=format_time(version.updated_at, "short"))
-    if is_fragment_request():
-        if action is not None:
+    if post.fragment:
+        if post.action is not None:
             # Rows moved or appeared: re-render the group from what is stored now.
             context = _section_context(scoped, version, template, section, _fresh_form(template, section, version))
-            return render("wizard/section.html", "wizard/_group_update.html", field=section.field(action.field_id),
-                          message=saved_at, focus_group=True, **context)
+            return render("wizard/section.html", "wizard/_group_update.html",
+                          field=section.field(post.action.field_id), message=saved_at, focus_group=True, **context)
         # The posted form has just validated, so its error slots are the empty ones to show.
-        slots = [form.completed] if autosave == "completed" else _error_slots(form, field_ids)
+        slots = [page.form.completed] if post.autosave == "completed" else _error_slots(page.form, field_ids)
         return render("wizard/_autosave.html", "wizard/_autosave.html", version=version, slots=slots,
                       message=saved_at, status_now=wizard.section_status(template, version, section))
-    nav = request.form.get("_nav")
-    if action is not None:
+    if post.action is not None:
         return redirect(url_for("wizard.section", plan_id=version.plan_id, section_id=section.id,
-                                _anchor=f"{action.field_id}-group"), 303)
+                                _anchor=f"{post.action.field_id}-group"), 303)
+    next_url = _next_page(template, section, version.plan_id, request.form.get("_nav"))
+    if next_url is None:
+        flash(saved_at, "success")
+        return redirect(url_for("wizard.section", plan_id=version.plan_id, section_id=section.id), 303)
+    return redirect(next_url, 303)
+
+
+def _next_page(template, section, plan_id: int, nav: str | None) -> str | None:
+    """Where "Save and continue", "Previous" and "Next" lead; None to stay on the section."""
     index = template.section_index(section.id)
     if nav == "next" and index + 1 < len(template.sections):
-        return redirect(url_for("wizard.section", plan_id=version.plan_id,
-                                section_id=template.sections[index + 1].id), 303)
+        return url_for("wizard.section", plan_id=plan_id, section_id=template.sections[index + 1].id)
     if nav == "previous" and index > 0:
-        return redirect(url_for("wizard.section", plan_id=version.plan_id,
-                                section_id=template.sections[index - 1].id), 303)
+        return url_for("wizard.section", plan_id=plan_id, section_id=template.sections[index - 1].id)
     if nav in ("next", "check"):
-        return redirect(url_for("wizard.check", plan_id=version.plan_id), 303)
-    flash(saved_at, "success")
-    return redirect(url_for("wizard.section", plan_id=version.plan_id, section_id=section.id), 303)
+        return url_for("wizard.check", plan_id=plan_id)
+    return None
+
+
+_REPLIES = {section_save.SAVED: _saved_reply, section_save.INVALID: _invalid_reply,
+            section_save.CONFLICT: _conflict_reply, section_save.NOT_EDITABLE: _not_editable_reply}
 
 
 @bp.get("/<int:plan_id>/check")
@@ -302,7 +257,7 @@ def confirm_section(plan_id: int, section_id: str):
     try:
         wizard.confirm_still_valid(version, section, current_user)
     except wizard.NotEditable:
-        return _not_editable_reply(version, fragment=False)
+        return _not_editable(version, fragment=False)
     except wizard.SaveConflict:
         flash(_("Not saved: this plan was changed meanwhile. Check the section and try again."), "error")
         return redirect(url_for("wizard.section", plan_id=plan_id, section_id=section_id), 303)

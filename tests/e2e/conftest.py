@@ -1,7 +1,8 @@
 """Browser tests: the app served on a local port, driven by Playwright in Debian's Chromium.
 
 Playwright's own browser download does not work here, so the tests use /usr/bin/chromium (package
-"chromium"). Without it they are skipped, unless REQUIRE_TOOLS is set (CI sets it): then they fail (tests/conftest.require_tool).
+"chromium"). Without it they are skipped, unless REQUIRE_TOOLS is set (CI sets it): then they fail
+(tests/conftest.require_tool).
 """
 from __future__ import annotations
 
@@ -44,15 +45,76 @@ def app_config():
     return {"WTF_CSRF_ENABLED": True}
 
 
+class InFlight:
+    """WSGI middleware counting the requests being served, so teardown can wait until none is.
+
+    A request counts from the call until its response has been sent and closed. (The server's shutdown() only
+    stops accepting connections: its request threads are daemons that nothing waits for.)
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.count += 1
+        try:
+            body = self.app(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return _ClosingBody(body, self._done)
+
+    def _done(self) -> None:
+        with self.changed:
+            self.count -= 1
+            self.changed.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.count == 0, timeout=timeout)
+
+
+class _ClosingBody:
+    def __init__(self, body, done):
+        self.body, self.done, self.closed = body, done, False
+
+    def __iter__(self):
+        return iter(self.body)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            if hasattr(self.body, "close"):
+                self.body.close()
+        finally:
+            self.done()
+
+
+IN_FLIGHT_TIMEOUT = 180  # seconds; a request in flight may be rendering both PDF editions on a busy machine
+
+
 @pytest.fixture
 def live_server(app):
-    """The test's app on a free local port, in a thread; gives its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    """The test's app on a free local port, in a thread; gives its base URL.
+
+    Teardown stops accepting requests and then waits until those in flight are done, so the app fixture's
+    teardown never empties the tables under a request that is still writing to them.
+    """
+    in_flight = InFlight(app)
+    server = make_server("127.0.0.1", 0, in_flight, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+    idle = in_flight.wait_idle(IN_FLIGHT_TIMEOUT)
+    server.server_close()
+    assert idle, f"{in_flight.count} request(s) still in flight after {IN_FLIGHT_TIMEOUT} s"
 
 
 @pytest.fixture

@@ -42,15 +42,17 @@ def create_plan(page: Page, title: str, template_id: str = "se-vbe") -> int:
 
 
 def fill_value(page: Page, field: Field, element_id: str, text: str) -> None:
-    """Give one field a valid answer the way a person would (type, tick, pick), waiting for its autosave."""
-    if field.type in ("short_text", "long_text"):
-        autosaved(page, lambda: page.fill(f"#{element_id}", text[: field.max_length or 300]))
-    elif field.type == "date":
-        autosaved(page, lambda: page.fill(f"#{element_id}", "2027-03-15"))
-    elif field.type == "number":
-        autosaved(page, lambda: page.fill(f"#{element_id}", "3"))
-    elif field.type in ("single_choice", "yes_no", "multiple_choice", "checklist", "catalogue"):
+    """Give one field a valid answer the way a person would (type, tick, pick), waiting for its autosave; what to
+    type follows the input the field's type draws, not the type's name."""
+    if field.kind.widget in ("radio", "checkboxes"):
         autosaved(page, lambda: page.check(f"#{element_id}-0"))
+        return
+    input_type = page.get_attribute(f"#{element_id}", "type")
+    answer = SAMPLE_INPUT.get(input_type or "", text[: field.max_length or 300])
+    autosaved(page, lambda: page.fill(f"#{element_id}", answer))
+
+
+SAMPLE_INPUT = {"date": "2027-03-15", "number": "3"}
 
 
 def add_row(page: Page, group_id: str) -> int:

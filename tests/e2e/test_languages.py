@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from planbuilder.extensions import db
 from planbuilder.models import Plan, User
-from planbuilder.services import plans
+from planbuilder.services.plans import plans
 from tests.conftest import DEMO_PASSWORD
 from tests.e2e.conftest import screenshot
 from tests.e2e.helpers import autosaved, fill_section, sign_in

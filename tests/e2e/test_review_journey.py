@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from planbuilder.extensions import db
 from planbuilder.models import Comment
-from planbuilder.services import plans
+from planbuilder.services.plans import plans
 from tests.e2e.conftest import screenshot
 from tests.e2e.helpers import sign_in
 from tests.wizard_helpers import demo_plan, working_version

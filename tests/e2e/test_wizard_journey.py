@@ -4,10 +4,21 @@ from __future__ import annotations
 from flask import url_for
 from playwright.sync_api import expect
 
-from planbuilder.services import plans
+from planbuilder.services.plans import plans
 from tests.e2e.conftest import screenshot
-from tests.e2e.helpers import (add_row, autosaved, create_plan, fill_section, is_autosave, is_row_action,
-                               mark_completed, pick_row, settled, sign_in, tab_to)
+from tests.e2e.helpers import (
+    add_row,
+    autosaved,
+    create_plan,
+    fill_section,
+    is_autosave,
+    is_row_action,
+    mark_completed,
+    pick_row,
+    settled,
+    sign_in,
+    tab_to,
+)
 from tests.wizard_helpers import demo_plan, working_version
 
 

@@ -1,0 +1,327 @@
+"""Backup and restore of one municipality: every row that is its own, as one checksummed JSON document.
+
+The backup is a table dump, not a re-interpretation: each row keeps its id, so the audit trail's references,
+the links people bookmarked and the frozen PDFs stay exactly what they were. That is why a restore goes into an
+instance that holds none of those rows yet (a new server, or one holding other municipalities); it refuses
+anything else before writing a single row. docs/backup.md describes the format and the commands.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Date, LargeBinary, Table, insert, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from ...extensions import db
+from ...models import (
+    AuditEvent,
+    Comment,
+    FrozenDocument,
+    Membership,
+    Municipality,
+    Plan,
+    PlanVersion,
+    ShareLink,
+    User,
+    UTCDateTime,
+    utcnow,
+)
+from ..people import audit
+from ..plans.plans import UnknownTemplateError, template_for
+from .file_format import envelope_problem
+
+FORMAT = "planbuilder.municipality-backup"
+FORMAT_VERSION = 1
+# Audit actions of the backup commands themselves: a verify right after a backup or restore is not disturbed
+# by the event that records it.
+OWN_ACTIONS = ("backup.export", "backup.restore")
+
+# In the order a restore inserts them (every reference points to a table earlier in the list, or to an earlier
+# row of the same table: rows are dumped by id). Not backed up: the rendered-document cache (rebuilt on the
+# first download), one-time sign-in links (an admin sends a new one) and failed sign-ins without a municipality.
+TABLES: tuple[type[db.Model], ...] = (Municipality, User, Membership, Plan, PlanVersion, FrozenDocument, Comment,
+                                      ShareLink, AuditEvent)
+
+
+class BackupRefused(ValueError):
+    """A backup that cannot be restored here; .problems names every reason. Nothing was written."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Restored:
+    municipality: Municipality
+    rows: dict[str, int]
+    reused_users: list[str]
+
+
+# --- rows as JSON values ----------------------------------------------------------------------------------------
+
+def _to_json(column, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(column.type, LargeBinary):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(column.type, UTCDateTime):
+        return value.astimezone(timezone.utc).isoformat()
+    if isinstance(column.type, Date):
+        return value.isoformat()
+    return value
+
+
+def _from_json(column, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(column.type, LargeBinary):
+        return base64.b64decode(value, validate=True)
+    if isinstance(column.type, UTCDateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(column.type, Date):
+        return date.fromisoformat(value)
+    return value
+
+
+def _dump(table: Table, where) -> list[dict[str, Any]]:
+    rows = db.session.execute(select(table).where(where).order_by(table.c.id)).mappings()
+    return [{column.name: _to_json(column, row[column.name]) for column in table.columns} for row in rows]
+
+
+def _user_references(tables: dict[str, list[dict]]) -> set[int]:
+    """Ids of every user a dumped row points to (authors, adopters, the audit trail's actors)."""
+    found = set()
+    for model in TABLES:
+        table = model.__table__
+        columns = [c.name for c in table.columns if any(fk.column.table.name == User.__tablename__
+                                                         for fk in c.foreign_keys)]
+        for row in tables.get(table.name, []):
+            found.update(row[name] for name in columns if row[name] is not None)
+    return found
+
+
+# --- export -----------------------------------------------------------------------------------------------------
+
+def dump_municipality(municipality_id: int) -> dict[str, list[dict]]:
+    """Every row of the municipality, table by table, as JSON values."""
+    plan_ids = select(Plan.id).where(Plan.municipality_id == municipality_id)
+    version_ids = select(PlanVersion.id).where(PlanVersion.plan_id.in_(plan_ids))
+    scopes = {
+        Municipality: Municipality.id == municipality_id,
+        Membership: Membership.municipality_id == municipality_id,
+        Plan: Plan.municipality_id == municipality_id,
+        PlanVersion: PlanVersion.plan_id.in_(plan_ids),
+        FrozenDocument: FrozenDocument.version_id.in_(version_ids),
+        Comment: Comment.version_id.in_(version_ids),
+        ShareLink: ShareLink.version_id.in_(version_ids),
+        AuditEvent: AuditEvent.municipality_id == municipality_id,
+    }
+    tables = {model.__tablename__: _dump(model.__table__, where) for model, where in scopes.items()}
+    members = {row["user_id"] for row in tables[Membership.__tablename__]}
+    tables[User.__tablename__] = _dump(User.__table__, User.id.in_(members | _user_references(tables)))
+    return {model.__tablename__: tables[model.__tablename__] for model in TABLES}
+
+
+def schema_revision() -> str | None:
+    try:
+        return db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return None
+
+
+def checksum(document: dict) -> str:
+    stable = {key: value for key, value in document.items() if key not in ("exported_at", "checksum")}
+    canonical = json.dumps(stable, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def export_municipality(municipality: Municipality) -> dict[str, Any]:
+    document = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "schema_revision": schema_revision(),
+        "exported_at": utcnow().isoformat(),
+        "municipality": {"id": municipality.id, "name": municipality.name},
+        "tables": dump_municipality(municipality.id),
+    }
+    document["checksum"] = checksum(document)
+    return document
+
+
+def save_export(municipality: Municipality, document: dict, path: Path) -> None:
+    """Write the backup, then record it in the municipality's audit log: a file that could not be written is
+    no backup, and leaves no line saying it was made (OSError names why)."""
+    write_file(document, path)
+    audit.record("backup.export", user_id=None, municipality_id=municipality.id, obj=municipality,
+                 checksum=document["checksum"], rows=row_counts(document))
+    db.session.commit()
+
+
+def row_counts(document: dict) -> dict[str, int]:
+    return {name: len(rows) for name, rows in document["tables"].items()}
+
+
+def write_file(document: dict, path: Path) -> None:
+    """JSON, gzipped when the name ends in .gz; readable by its owner only (it holds password hashes)."""
+    data = (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    if path.suffix == ".gz":
+        data = gzip.compress(data, mtime=0)
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_bytes(data)
+
+
+# --- reading and checking ---------------------------------------------------------------------------------------
+
+def read_file(path: Path) -> dict:
+    try:
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        document = json.loads(data.decode("utf-8"))
+    except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BackupRefused([f"{path} cannot be read as a backup: {exc}"]) from exc
+    problem = envelope_problem(document, format_name=FORMAT, format_version=FORMAT_VERSION, checksum=checksum,
+                               kind="Planbuilder municipality backup", made="written")
+    if problem:
+        raise BackupRefused([f"{path}: {problem}"])
+    if not isinstance(document.get("tables"), dict) or not document["tables"].get(Municipality.__tablename__):
+        raise BackupRefused([f"{path} holds no municipality."])
+    return document
+
+
+def _taken_ids(model: type[db.Model], ids: list[int]) -> set[int]:
+    return set(db.session.scalars(select(model.id).where(model.id.in_(ids)))) if ids else set()
+
+
+def _check_users(rows: list[dict], problems: list[str]) -> set[int]:
+    """Ids of users the instance already has (the same account restored from another municipality's backup)."""
+    reused = set()
+    for row in rows:
+        existing = db.session.get(User, row["id"])
+        by_email = db.session.scalar(select(User).where(User.email == row["email"]))
+        if existing is not None and by_email is existing:
+            reused.add(row["id"])
+        elif existing is not None or by_email is not None:
+            problems.append(f"user {row['email']} (id {row['id']}): this instance has another account with that "
+                            "id or e-mail address")
+    return reused
+
+
+def check_restore(document: dict) -> set[int]:
+    """Every reason the backup cannot be restored here (BackupRefused), or the ids of users to reuse."""
+    problems = []
+    here = schema_revision()
+    if document.get("schema_revision") != here:
+        problems.append(f"The backup was written by database schema {document.get('schema_revision')!r}; this "
+                        f"instance has {here!r}. Restore it on the same Planbuilder release, then upgrade.")
+        raise BackupRefused(problems)
+    tables = document["tables"]
+    municipality = tables[Municipality.__tablename__][0]
+    if db.session.scalar(select(Municipality.id).where(Municipality.name == municipality["name"])):
+        problems.append(f"This instance already has a municipality named {municipality['name']!r}.")
+    for model in TABLES:
+        if model is User:
+            continue
+        taken = _taken_ids(model, [row["id"] for row in tables.get(model.__tablename__, [])])
+        if taken:
+            shown = ", ".join(map(str, sorted(taken)[:10])) + (" …" if len(taken) > 10 else "")
+            problems.append(f"{model.__tablename__}: rows with the ids {shown} already exist here; restore into an "
+                            "instance that does not hold this municipality's rows.")
+    reused = _check_users(tables.get(User.__tablename__, []), problems)
+    for template_id in sorted({row["template_id"] for row in tables.get(Plan.__tablename__, [])}):
+        try:
+            template_for(template_id)
+        except UnknownTemplateError:
+            problems.append(f"There is no plan template {template_id!r} here; add its file to plan_templates/.")
+    for row in tables.get(FrozenDocument.__tablename__, []):
+        try:
+            intact = hashlib.sha256(base64.b64decode(row["content"], validate=True)).hexdigest() == row["sha256"]
+        except (binascii.Error, TypeError, ValueError):
+            intact = False
+        if not intact:
+            problems.append(f"frozen document {row['id']}: its content does not match its sha256")
+    if problems:
+        raise BackupRefused(problems)
+    return reused
+
+
+# --- restore ----------------------------------------------------------------------------------------------------
+
+def _insert(model: type[db.Model], rows: Iterable[dict]) -> int:
+    table = model.__table__
+    values = [{column.name: _from_json(column, row.get(column.name)) for column in table.columns} for row in rows]
+    if values:
+        db.session.execute(insert(table), values)
+    return len(values)
+
+
+def _advance_sequences() -> None:
+    """PostgreSQL hands out ids from sequences; after rows came in with their own ids, move each past them."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    for model in TABLES:
+        name = model.__tablename__
+        db.session.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+            f"(SELECT COALESCE(MAX(id), 1) FROM {name}), (SELECT COUNT(*) > 0 FROM {name}))"))
+
+
+def restore(document: dict) -> Restored:
+    """Insert every row of the backup in one transaction, or nothing (BackupRefused names every reason)."""
+    reused = check_restore(document)
+    tables = document["tables"]
+    counts = {}
+    try:
+        for model in TABLES:
+            rows = tables.get(model.__tablename__, [])
+            if model is User:
+                rows = [row for row in rows if row["id"] not in reused]
+            counts[model.__tablename__] = _insert(model, rows)
+        _advance_sequences()
+        municipality = db.session.get(Municipality, tables[Municipality.__tablename__][0]["id"])
+        audit.record("backup.restore", user_id=None, municipality_id=municipality.id, obj=municipality,
+                     checksum=document["checksum"], rows=counts)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    emails = [row["email"] for row in tables.get(User.__tablename__, []) if row["id"] in reused]
+    return Restored(municipality, counts, emails)
+
+
+# --- verify -----------------------------------------------------------------------------------------------------
+
+def _is_own_event(table_name: str, row: dict, document: dict) -> bool:
+    if table_name != AuditEvent.__tablename__ or row["action"] not in OWN_ACTIONS:
+        return False
+    return (row.get("detail") or {}).get("checksum") == document["checksum"]
+
+
+def differences(document: dict) -> list[str]:
+    """How this instance's rows of the backed-up municipality differ from the backup; [] when equal."""
+    found = []
+    current = dump_municipality(document["municipality"]["id"])
+    for name, expected_rows in document["tables"].items():
+        expected = {row["id"]: row for row in expected_rows}
+        actual = {row["id"]: row for row in current.get(name, []) if not _is_own_event(name, row, document)}
+        for row_id in sorted(expected.keys() - actual.keys()):
+            found.append(f"{name} {row_id}: missing")
+        for row_id in sorted(actual.keys() - expected.keys()):
+            found.append(f"{name} {row_id}: not in the backup")
+        for row_id in sorted(expected.keys() & actual.keys()):
+            changed = [column for column in expected[row_id] if expected[row_id][column] != actual[row_id].get(column)]
+            if changed:
+                found.append(f"{name} {row_id}: {', '.join(changed)} differ")
+    return found

@@ -1,0 +1,241 @@
+"""The plan document as DOCX, built from the same document model as the PDF.
+
+Made to be brought into a municipality's own Word template: only built-in styles (Title, Heading 1/2,
+List Bullet, Table Grid), no fonts or colours of our own, so their template's styles take over. User text is
+only ever put into text runs, never interpreted.
+"""
+from __future__ import annotations
+
+import io
+import re
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.text import WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, RGBColor
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+
+from ...fields.blocks import Facts, Items, Table, Text
+from ...locales import word_language
+from .document_model import PlanDocument
+
+DRAFT_RED = RGBColor(0xA3, 0x2A, 0x1C)
+
+
+def docx_bytes(document: PlanDocument) -> bytes:
+    with force_locale(document.language):
+        docx = _new_docx(document)
+        _cover(docx, document)
+        _contents(docx)
+        for section in document.sections:
+            docx.add_heading(f"{section.number} {section.title}", level=1)
+            for block in section.blocks:
+                _block(docx, block)
+            if not section.blocks:
+                docx.add_paragraph().add_run(_("Not filled in")).italic = True
+        _header_and_footer(docx, document)
+    out = io.BytesIO()
+    docx.save(out)
+    return out.getvalue()
+
+
+def _new_docx(document: PlanDocument) -> DocxDocument:
+    docx = Document()
+    section = docx.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Mm(25)
+    section.top_margin = section.bottom_margin = Mm(25)
+    properties = docx.core_properties
+    properties.title = document.cover.title
+    properties.author = document.cover.municipality
+    properties.language = word_language(document.language, document.country)
+    properties.subject = _("Version %(label)s", label=document.cover.version_label)
+    _set_proofing_language(docx, properties.language)
+    _hyphenate_and_update_contents(docx)
+    return docx
+
+
+def _hyphenate_and_update_contents(docx: DocxDocument) -> None:
+    """Word hyphenates long compound words in narrow table columns (in the plan's language) and offers to fill
+    in the table of contents when the file is opened, instead of showing the field's placeholder text.
+
+    The settings part is schema-ordered: autoHyphenation follows defaultTabStop, updateFields precedes compat.
+    """
+    settings = docx.settings.element
+    tab_stop, compat = settings.find(qn("w:defaultTabStop")), settings.find(qn("w:compat"))
+    if tab_stop is None or compat is None:  # not the settings python-docx ships: leave them as they are
+        return
+    for name, place in (("w:autoHyphenation", tab_stop.addnext), ("w:updateFields", compat.addprevious)):
+        element = OxmlElement(name)
+        element.set(qn("w:val"), "true")
+        place(element)
+
+
+def _set_proofing_language(docx: DocxDocument, language: str) -> None:
+    """Spelling and hyphenation in Word follow the plan's language, not the reader's."""
+    run_properties = docx.styles["Normal"].element.get_or_add_rPr()
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), language)
+    run_properties.append(lang)
+
+
+def _cover(docx: DocxDocument, document: PlanDocument) -> None:
+    cover = document.cover
+    docx.add_paragraph(cover.municipality, style="Subtitle")
+    docx.add_paragraph(cover.title, style="Title")
+    if document.is_draft:
+        mark = docx.add_paragraph().add_run(_("DRAFT"))
+        mark.bold, mark.font.color.rgb = True, DRAFT_RED
+    facts = [(_("Version"), cover.version_label), (_("Status"), document.status_label)]
+    if cover.date and (document.is_draft or not cover.decision_date):
+        facts.append((_("Date"), format_date(cover.date, "long")))
+    if not document.is_draft:
+        facts += [(_("Adopted by"), cover.decision_body or ""),
+                  (_("Decision date"), format_date(cover.decision_date, "long") if cover.decision_date else ""),
+                  (_("Reference"), cover.decision_reference or "")]
+    for label, value in facts:
+        if value:
+            _labelled(docx, label, value)
+    edition_name = _("Public edition") if document.is_public else _("Internal edition")
+    edition_note = (_("This edition is for publication. Parts of the plan marked as sensitive are left out.")
+                    if document.is_public else _("This edition contains information that is not for publication."))
+    notice = docx.add_paragraph(style="Intense Quote")
+    notice.add_run(edition_name).bold = True
+    notice.add_run().add_break()
+    notice.add_run(edition_note)
+    docx.add_page_break()
+
+
+def _labelled(docx: DocxDocument, label: str, value: str) -> None:
+    paragraph = docx.add_paragraph()
+    paragraph.add_run(f"{label}: ").bold = True
+    paragraph.add_run(value)
+
+
+def _contents(docx: DocxDocument) -> None:
+    """A Word table-of-contents field over Heading 1; Word and LibreOffice fill in the pages when updated."""
+    title = docx.add_paragraph().add_run(_("Contents"))
+    title.bold = True
+    paragraph = docx.add_paragraph()
+    _complex_field(paragraph, 'TOC \\o "1-1" \\h \\z \\u', _("Update this field to show the table of contents."))
+    docx.add_page_break()
+
+
+def _complex_field(paragraph, instruction: str, placeholder: str) -> None:
+    def fld_char(kind: str):
+        run = paragraph.add_run()
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        run._r.append(element)
+
+    fld_char("begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = instruction
+    paragraph.add_run()._r.append(instr)
+    fld_char("separate")
+    paragraph.add_run(placeholder)
+    fld_char("end")
+
+
+def _simple_field(paragraph, instruction: str) -> None:
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def _text_with_breaks(paragraph, text: str) -> None:
+    for number, line in enumerate(text.split("\n")):
+        if number:
+            paragraph.add_run().add_break(WD_BREAK.LINE)
+        paragraph.add_run(line)
+
+
+def _block(docx: DocxDocument, block) -> None:
+    if isinstance(block, Facts):
+        for value in block.values:
+            _labelled(docx, value.label, value.value)
+        return
+    docx.add_heading(block.label, level=2)
+    if isinstance(block, Text):
+        for text in block.paragraphs:
+            _text_with_breaks(docx.add_paragraph(), text)
+    elif isinstance(block, Items):
+        _items(docx, block)
+    elif isinstance(block, Table):
+        _table(docx, block)
+
+
+def _items(docx: DocxDocument, block: Items) -> None:
+    for item in block.items:
+        # A checklist's items are ticked, so a tick replaces the bullet.
+        paragraph = docx.add_paragraph(style="List Paragraph" if block.ticked else "List Bullet")
+        paragraph.add_run(("✓ " if block.ticked else "") + item.text).bold = bool(item.note)
+        if item.detail:
+            paragraph.add_run(f" – {item.detail}")
+        if item.note:
+            paragraph.add_run().add_break(WD_BREAK.LINE)
+            paragraph.add_run(item.note).italic = True
+
+
+def _table(docx: DocxDocument, block: Table) -> None:
+    table = docx.add_table(rows=1, cols=len(block.columns), style="Table Grid")
+    table.autofit = False
+    header = table.rows[0]
+    _repeat_as_header(header)
+    for cell, column in zip(header.cells, block.columns):
+        cell.paragraphs[0].add_run(column).bold = True
+    for row in block.rows:
+        cells = table.add_row().cells
+        for cell, texts in zip(cells, row):
+            for number, text in enumerate(texts):
+                paragraph = cell.paragraphs[0] if number == 0 else cell.add_paragraph()
+                _text_with_breaks(paragraph, text)
+    _column_widths(table, block.widths)
+    docx.add_paragraph()
+
+
+def _column_widths(table, percents: tuple[int, ...]) -> None:
+    """The same proportions as the PDF: Word reads a column's width from its cells, LibreOffice from the grid."""
+    usable_mm = 160  # A4 less the 25 mm margins
+    widths = [Mm(usable_mm * percent / 100) for percent in percents]
+    for column, width in zip(table.columns, widths):
+        column.width = width
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = width
+
+
+def _repeat_as_header(row) -> None:
+    """The header row repeats on every page the table runs over."""
+    properties = row._tr.get_or_add_trPr()
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    properties.append(flag)
+
+
+def _header_and_footer(docx: DocxDocument, document: PlanDocument) -> None:
+    section = docx.sections[0]
+    section.different_first_page_header_footer = True  # the cover has neither
+    head = section.header.paragraphs[0]
+    head.add_run(f"{document.cover.title} · {_('Version %(label)s', label=document.cover.version_label)}")
+    if document.is_draft:
+        mark = head.add_run(f"  {_('DRAFT')}")
+        mark.bold, mark.font.color.rgb = True, DRAFT_RED
+    foot = section.footer.paragraphs[0]
+    # "Page %(page)s of %(pages)s" in the plan's language, with Word's PAGE and NUMPAGES fields put in.
+    for token in re.split(r"(%\(page\)s|%\(pages\)s)", _("Page %(page)s of %(pages)s")):
+        if token == "%(page)s":
+            _simple_field(foot, "PAGE")
+        elif token == "%(pages)s":
+            _simple_field(foot, "NUMPAGES")
+        elif token:
+            foot.add_run(token)

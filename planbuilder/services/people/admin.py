@@ -1,0 +1,255 @@
+"""Administration of one municipality: its users and their roles, one-time sign-in links, the audit log.
+
+An admin acts for one municipality. A person may belong to several (a police-district coordinator), so an
+action that reaches beyond this municipality — deactivating the whole account, issuing a sign-in link that
+sets its password — is only for an admin of every municipality that person belongs to; otherwise an admin
+can only end the person's membership here.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select
+
+from ...extensions import db
+from ...models import ROLES, AuditEvent, Membership, Municipality, Role, SignInLink, User, utcnow
+from ..tokens import new_token
+from . import accounts, audit
+
+SIGN_IN_LINK_DAYS = 7
+AUDIT_PAGE_SIZE = 50
+PASSWORD, LINK = "password", "link"
+
+
+class AdminError(ValueError):
+    """A refused administration step; field names the input the message belongs next to."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+# --- users and roles ------------------------------------------------------------------------------------------
+
+def members(municipality: Municipality) -> list[Membership]:
+    return list(db.session.scalars(
+        select(Membership).join(User).where(Membership.municipality_id == municipality.id)
+        .order_by(func.lower(User.display_name), User.email)))
+
+
+def membership_of(municipality_id: int, user_id: int) -> Membership | None:
+    return db.session.scalar(select(Membership).where(Membership.municipality_id == municipality_id,
+                                                      Membership.user_id == user_id))
+
+
+def active_admins(municipality_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Membership).join(User).where(
+        Membership.municipality_id == municipality_id, Membership.role == Role.ADMIN.value, User.active.is_(True)))
+
+
+def manages_fully(actor: User, user: User) -> bool:
+    """Whether the actor is an admin of every municipality the user belongs to."""
+    administered = set(db.session.scalars(select(Membership.municipality_id).where(
+        Membership.user_id == actor.id, Membership.role == Role.ADMIN.value)))
+    return all(m.municipality_id in administered for m in user.memberships)
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise AdminError("role", _("Choose one of the roles shown."))
+    return role
+
+
+def _leaves_no_admin(membership: Membership) -> bool:
+    return (membership.role == Role.ADMIN.value and membership.user.active
+            and active_admins(membership.municipality_id) <= 1)
+
+
+@dataclass(frozen=True)
+class Added:
+    user: User
+    created: bool  # False: an existing account got a membership here
+    token: str | None  # the one-time sign-in link's token, shown once
+
+
+def add_user(municipality: Municipality, actor: User | None, email: str, display_name: str, role: str, method: str,
+             password: str = "") -> Added:
+    """A new account with a role here, or a membership here for an existing account with that e-mail. The actor
+    is the signed-in admin; None on the command line."""
+    _check_role(role)
+    try:
+        email = accounts.check_email(email)
+    except accounts.AccountError as exc:
+        raise AdminError("email", str(exc)) from None
+    existing = accounts.find_user(email)
+    if existing is not None:
+        return _add_membership(municipality, actor, existing, role)
+    if method not in (PASSWORD, LINK):
+        raise AdminError("method", _("Choose how the person signs in the first time."))
+    try:
+        accounts.check_display_name(display_name)
+    except accounts.AccountError as exc:
+        raise AdminError("display_name", str(exc)) from None
+    if method == PASSWORD:
+        try:
+            accounts.check_new_password(password)
+        except accounts.AccountError as exc:
+            raise AdminError("password", str(exc)) from None
+    # With a sign-in link the person chooses a password; until then the account has one nobody knows.
+    initial = password if method == PASSWORD else secrets.token_urlsafe(32)
+    user = accounts.new_user(email, display_name, initial, municipality, role, actor_id=actor.id if actor else None)
+    token = _new_sign_in_link(user, actor, municipality) if method == LINK else None
+    db.session.commit()
+    return Added(user, True, token)
+
+
+def _add_membership(municipality: Municipality, actor: User | None, user: User, role: str) -> Added:
+    if membership_of(municipality.id, user.id) is not None:
+        raise AdminError("email", _("%(email)s is already a member of %(municipality)s.", email=user.email,
+                                    municipality=municipality.name))
+    membership = Membership(user_id=user.id, municipality_id=municipality.id, role=role)
+    db.session.add(membership)
+    db.session.flush()
+    audit.record("membership.create", user_id=actor.id if actor else None, municipality_id=municipality.id, obj=user,
+                 role=role)
+    db.session.commit()
+    return Added(user, False, None)
+
+
+def change_role(membership: Membership, role: str, actor: User) -> bool:
+    _check_role(role)
+    if role == membership.role:
+        return False
+    if role != Role.ADMIN.value and _leaves_no_admin(membership):
+        raise AdminError("role", _("%(municipality)s needs at least one admin; make someone else an admin first.",
+                                   municipality=membership.municipality.name))
+    old, membership.role = membership.role, role
+    audit.record("user.role_change", user_id=actor.id, municipality_id=membership.municipality_id,
+                 obj=membership.user, old=old, new=role)
+    db.session.commit()
+    return True
+
+
+def deactivate(membership: Membership, actor: User) -> str:
+    """Deactivate the account ("deactivated"), or, when the person also works elsewhere and the actor is not
+    an admin there, end the membership here ("removed"). Either way their sessions end now."""
+    user = membership.user
+    if user.id == actor.id:
+        raise AdminError("user", _("You cannot deactivate yourself; ask another admin."))
+    if not user.active:
+        raise AdminError("user", _("This account is already deactivated."))
+    if _leaves_no_admin(membership):
+        raise AdminError("user", _("%(municipality)s needs at least one admin; make someone else an admin first.",
+                                   municipality=membership.municipality.name))
+    accounts.end_sessions(user)
+    if manages_fully(actor, user):
+        user.active = False
+        db.session.execute(delete(SignInLink).where(SignInLink.user_id == user.id, SignInLink.used_at.is_(None)))
+        accounts.record_for_user("user.deactivate", user, actor.id)
+        outcome = "deactivated"
+    else:
+        audit.record("membership.remove", user_id=actor.id, municipality_id=membership.municipality_id, obj=user,
+                     role=membership.role)
+        db.session.delete(membership)
+        outcome = "removed"
+    db.session.commit()
+    return outcome
+
+
+def reactivate(membership: Membership, actor: User) -> None:
+    user = membership.user
+    if user.active:
+        raise AdminError("user", _("This account is active."))
+    if not manages_fully(actor, user):
+        raise AdminError("user", _("This person also belongs to a municipality you do not administer; an admin "
+                                   "of every one of them can reactivate the account."))
+    user.active = True
+    accounts.end_sessions(user)
+    accounts.record_for_user("user.reactivate", user, actor.id)
+    db.session.commit()
+
+
+def issue_sign_in_link(membership: Membership, actor: User) -> str:
+    """A new one-time link with which the person chooses a new password (earlier unused links stop working)."""
+    user = membership.user
+    if user.id == actor.id:
+        raise AdminError("user", _("Change your own password on your account page."))
+    if not user.active:
+        raise AdminError("user", _("Reactivate the account first."))
+    if not manages_fully(actor, user):
+        raise AdminError("user", _("This person also belongs to a municipality you do not administer, so only they "
+                                   "can change their password."))
+    token = _new_sign_in_link(user, actor, membership.municipality)
+    db.session.commit()
+    return token
+
+
+def _new_sign_in_link(user: User, actor: User, municipality: Municipality) -> str:
+    db.session.execute(delete(SignInLink).where(SignInLink.user_id == user.id, SignInLink.used_at.is_(None)))
+    token, token_hash = new_token()
+    link = SignInLink(user_id=user.id, token_hash=token_hash, created_by_id=actor.id,
+                      expires_at=utcnow() + timedelta(days=SIGN_IN_LINK_DAYS))
+    db.session.add(link)
+    db.session.flush()
+    audit.record("user.sign_in_link", user_id=actor.id, municipality_id=municipality.id, obj=user,
+                 expires=link.expires_at.isoformat(timespec="minutes"))
+    return token
+
+
+# --- the audit log --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AuditFilter:
+    action: str | None = None
+    user_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[AuditEvent]
+    page: int
+    pages: int
+    total: int
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight of that day on the reader's clock (the one the log's times are shown in), as UTC for the query."""
+    return datetime.combine(day, time.min, tzinfo=get_timezone()).astimezone(timezone.utc)
+
+
+def audit_page(municipality_id: int, filters: AuditFilter, page: int = 1,
+               per_page: int = AUDIT_PAGE_SIZE) -> AuditPage:
+    """One page of this municipality's events, newest first; never another municipality's."""
+    conditions = [AuditEvent.municipality_id == municipality_id]
+    if filters.action:
+        conditions.append(AuditEvent.action == filters.action)
+    if filters.user_id:
+        conditions.append(AuditEvent.user_id == filters.user_id)
+    if filters.date_from:
+        conditions.append(AuditEvent.at >= _day_start(filters.date_from))
+    if filters.date_to:
+        conditions.append(AuditEvent.at < _day_start(filters.date_to + timedelta(days=1)))
+    total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions))
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    events = list(db.session.scalars(select(AuditEvent).where(*conditions)
+                                     .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                                     .offset((page - 1) * per_page).limit(per_page)))
+    return AuditPage(events, page, pages, total)
+
+
+def audit_actions(municipality_id: int) -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.municipality_id == municipality_id)
+                                   .distinct().order_by(AuditEvent.action)))
+
+
+def audit_users(municipality_id: int) -> list[User]:
+    """Everyone who appears in this municipality's log (members past and present)."""
+    ids = select(AuditEvent.user_id).where(AuditEvent.municipality_id == municipality_id).distinct()
+    return list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(func.lower(User.display_name))))

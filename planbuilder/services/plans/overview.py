@@ -1,0 +1,61 @@
+"""Across plans: where each stands (adopted version, work in progress) and when its review is due.
+
+When a review is due is decided once, by versions.review_status(plan): overdue after the review-by date of the
+latest adopted version, due soon from DUE_SOON_DAYS before it (the day itself included), else ok.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ...clock import local_today
+from ...extensions import db
+from ...models import Municipality, Plan, PlanVersion
+from . import versions
+
+# A plan shows as due for review this many days before its review-by date.
+REVIEW_SOON_DAYS = versions.DUE_SOON_DAYS
+OVERDUE, DUE_SOON, OK = "overdue", "due_soon", "ok"
+
+
+@dataclass(frozen=True)
+class PlanStanding:
+    plan: Plan
+    adopted: PlanVersion | None  # the latest adopted version
+    working: PlanVersion | None  # the draft or the version in review, if any
+    state: str | None  # overdue | due_soon | ok; None before anything is adopted
+    review_by: date | None
+    today: date
+
+    @property
+    def days_left(self) -> int | None:
+        return (self.review_by - self.today).days if self.review_by else None
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.state in (OVERDUE, DUE_SOON)
+
+
+def standing_of(plan: Plan, today: date | None = None) -> PlanStanding:
+    today = today or local_today()
+    state, review_by = versions.review_status(plan, today)
+    return PlanStanding(plan, versions.adopted_version(plan), versions.working_version(plan), state, review_by,
+                        today)
+
+
+def standings(municipality_ids: list[int], today: date | None = None) -> list[PlanStanding]:
+    """Every plan of these municipalities, by municipality and title, with where it stands."""
+    if not municipality_ids:
+        return []
+    plans = db.session.scalars(
+        select(Plan).where(Plan.municipality_id.in_(municipality_ids)).options(selectinload(Plan.municipality))
+        .join(Municipality).order_by(Municipality.name, Plan.title, Plan.id))
+    return [standing_of(plan, today) for plan in plans]
+
+
+def due_for_review(found: list[PlanStanding]) -> list[PlanStanding]:
+    """Overdue and soon-due plans, the most urgent first."""
+    return sorted((s for s in found if s.needs_attention), key=lambda s: (s.review_by, s.plan.title))

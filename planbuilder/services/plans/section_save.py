@@ -1,0 +1,109 @@
+"""Saving a section page's form, as one call: which fields the post covers, validation, a row action, the
+"completed" mark and the write, with one outcome the page shows (saved, invalid, conflict, not editable)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any
+
+from flask_babel import gettext as _
+
+from ...models import PlanVersion, User
+from ...template_model import PlanTemplate, Section
+from . import wizard
+from .content import missing_required
+from .wizard import RowAction
+
+SAVED, INVALID, CONFLICT, NOT_EDITABLE = "saved", "invalid", "conflict", "not_editable"
+
+
+@dataclass(frozen=True)
+class SectionPost:
+    """What one post of a section form asks for, beyond the form's values."""
+    autosave: str | None = None       # the one field an autosave covers ("completed" for the mark alone)
+    action: RowAction | None = None   # add, pick, remove or move a row
+    fragment: bool = False            # an htmx request: the rest of the form was autosaved already
+    picked: str | None = None         # the catalogue entry a "pick" adds
+    editor_token: str | None = None   # identifies the page's own earlier saves
+
+    def fields_in_scope(self, section: Section) -> list[str]:
+        """What one save covers: the autosaved field, the group of a row action (htmx has saved the rest), or
+        every field of the section."""
+        if self.autosave is not None:
+            return [] if self.autosave == "completed" else [self.autosave]
+        if self.action is not None and self.fragment:
+            return [self.action.field_id]
+        return [f.id for f in section.fields]
+
+
+@dataclass
+class SectionPage:
+    """One section of one version, and the form posted for it."""
+    template: PlanTemplate
+    version: PlanVersion
+    section: Section
+    form: Any
+
+    def lock(self) -> int | None:
+        raw = self.form.lock.data or ""
+        return int(raw) if raw.isdigit() else None
+
+
+@dataclass
+class Outcome:
+    kind: str
+    field_ids: list[str] = dataclass_field(default_factory=list)
+
+
+def save_post(page: SectionPage, post: SectionPost, user: User) -> Outcome:
+    """Validate the post against the section form and, when it is valid, save it; messages for the person are
+    left on the form's fields."""
+    field_ids = post.fields_in_scope(page.section)
+    completed = _completed_answer(page.form, post)
+    # Validate every field in scope (not all(), which would stop at the first) so each gets its message.
+    valid = all([page.form[field_id].validate(page.form) for field_id in field_ids])
+    values = wizard.values_from_form(page.template, page.section, page.form, field_ids) if valid else {}
+    if valid and post.action is not None:
+        valid = _apply_row_action(page, values, post)
+    if valid and completed:
+        valid = _check_complete(page, values)
+    if not valid:
+        return Outcome(INVALID, field_ids)
+    try:
+        wizard.save_section(page.template, page.version, page.section, values, page.lock(), user, completed,
+                            editor_token=post.editor_token)
+    except wizard.SaveConflict:
+        return Outcome(CONFLICT, field_ids)
+    except wizard.NotEditable:
+        return Outcome(NOT_EDITABLE, field_ids)
+    return Outcome(SAVED, field_ids)
+
+
+def _completed_answer(form, post: SectionPost) -> bool | None:
+    if post.fragment and post.autosave != "completed":
+        return None
+    return {"yes": True, "no": False}.get(form.completed.data)
+
+
+def _apply_row_action(page: SectionPage, values: dict, post: SectionPost) -> bool:
+    field = page.section.field(post.action.field_id)
+    try:
+        values[field.id] = wizard.apply_row_action(page.template, field, values.get(field.id), post.action,
+                                                   post.picked) or None
+    except wizard.RowLimitReached:
+        page.form[field.id].errors = [_("There can be at most %(limit)s rows here; remove one to add another.",
+                                        limit=field.max_rows)]
+        return False
+    return True
+
+
+def _check_complete(page: SectionPage, values: dict) -> bool:
+    section, form = page.section, page.form
+    merged = {**(page.version.content or {}).get(section.id, {}), **values}
+    missing = missing_required(page.template, {section.id: merged}, section)
+    for unanswered in missing:
+        form[unanswered.id].errors = [*form[unanswered.id].errors,
+                                      _("Answer this before marking the section as completed.")]
+    if missing:
+        form.completed.errors = [_("Some answers are still missing; they are marked below.")]
+    return not missing

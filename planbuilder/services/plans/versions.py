@@ -1,0 +1,335 @@
+"""A plan's versions: labels, the lifecycle (withdraw, adopt, supersede), review-by dates, history and the
+changes annex.
+
+draft → in review → adopted → superseded. Submitting is wizard.submit_for_review, starting the next year's
+revision is revisions.start_revision; everything else is here.
+Adoption renders both PDF editions once and stores them (FrozenDocument) in the same transaction as the status
+change, so an adopted version always has exactly the documents the council saw, or was not adopted at all.
+"""
+from __future__ import annotations
+
+import calendar
+import hashlib
+import logging
+import re
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
+
+from ...clock import local_today
+from ...extensions import db
+from ...forms import DecisionForm
+from ...models import WORKING_STATUSES, FrozenDocument, Plan, PlanVersion, User, VersionStatus, utcnow
+from ...plan_templates import PlanTemplate
+from ..compare import diff, diff_text
+from ..documents import rendering as documents
+from ..documents.document_model import status_label
+from ..people import audit
+from .content import content_problems
+from .plans import template_for, versions_of
+from .wizard import everything_missing
+
+log = logging.getLogger(__name__)
+
+DRAFT, IN_REVIEW = VersionStatus.DRAFT.value, VersionStatus.IN_REVIEW.value
+ADOPTED, SUPERSEDED = VersionStatus.ADOPTED.value, VersionStatus.SUPERSEDED.value
+DUE_SOON_DAYS = 60
+DECISION_FIELDS = ("decision_body", "decision_date", "decision_reference", "review_by")
+
+
+class VersionError(ValueError):
+    """A refused version operation; the message is shown to the person who asked."""
+
+
+class MissingAnswers(VersionError):
+    """Adoption refused: required answers are missing (listed in .missing as (section, field) pairs)."""
+
+    def __init__(self, missing):
+        super().__init__(_("This version cannot be adopted: some required answers are missing."))
+        self.missing = missing
+
+
+class InvalidDecision(VersionError):
+    """The decision fields are missing or wrong; .problems maps each form field to its message."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(_("Check the decision details."))
+        self.problems = problems
+
+
+class RenderFailed(VersionError):
+    pass
+
+
+# --- labels ---------------------------------------------------------------------------------------------------
+
+_LABEL = re.compile(r"^(\d{4})(?: rev\. ([1-9]\d*))?$")
+
+
+def parse_label(label: str) -> tuple[int, int] | None:
+    """(year, revision) of a label such as "2026" (revision 1) or "2026 rev. 3"; None for other labels."""
+    found = _LABEL.match(label or "")
+    return (int(found.group(1)), int(found.group(2) or 1)) if found else None
+
+
+def label_sort_key(label: str) -> tuple:
+    """Sorts labels in the order they were made ("2026 rev. 10" after "2026 rev. 9"); unknown labels first."""
+    parsed = parse_label(label)
+    return (1, *parsed, "") if parsed else (0, 0, 0, label or "")
+
+
+def next_label(existing: Iterable[str], today: date) -> str:
+    """The first version of a year is "2026"; later ones that year "2026 rev. 2", "2026 rev. 3" …"""
+    revisions = [parsed[1] for parsed in map(parse_label, existing) if parsed and parsed[0] == today.year]
+    return f"{today.year} rev. {max(revisions) + 1}" if revisions else str(today.year)
+
+
+# --- review-by dates ------------------------------------------------------------------------------------------
+
+def add_months(day: date, months: int) -> date:
+    """The same day so many months later; the 31st becomes the last day of a shorter month."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def latest_review_by(template: PlanTemplate, decided_on: date) -> date | None:
+    """The latest review-by date the law allows, for templates that name a statutory maximum."""
+    if template.statutory_max_months is None:
+        return None
+    return add_months(decided_on, template.statutory_max_months)
+
+
+def default_review_by(template: PlanTemplate, decided_on: date) -> date:
+    """The template's revision interval after the decision, never later than the statutory maximum."""
+    default = add_months(decided_on, template.revision_interval_months)
+    latest = latest_review_by(template, decided_on)
+    return min(default, latest) if latest else default
+
+
+def adopted_version(plan: Plan) -> PlanVersion | None:
+    return db.session.scalar(select(PlanVersion).where(PlanVersion.plan_id == plan.id,
+                                                       PlanVersion.status == ADOPTED)
+                             .order_by(PlanVersion.id.desc()).limit(1))
+
+
+def working_version(plan: Plan) -> PlanVersion | None:
+    return db.session.scalar(select(PlanVersion).where(PlanVersion.plan_id == plan.id,
+                                                       PlanVersion.status.in_(WORKING_STATUSES)))
+
+
+def review_status(plan: Plan, today: date | None = None) -> tuple[str | None, date | None]:
+    """("overdue" | "due_soon" | "ok", review-by date) of the plan's adopted version; (None, None) without one.
+
+    due_soon: the review-by date is at most 60 days away (today included); overdue: it has passed.
+    """
+    adopted = adopted_version(plan)
+    if adopted is None or adopted.review_by is None:
+        return None, None
+    days_left = (adopted.review_by - (today or local_today())).days
+    status = "overdue" if days_left < 0 else "due_soon" if days_left <= DUE_SOON_DAYS else "ok"
+    return status, adopted.review_by
+
+
+# --- withdraw, adopt ------------------------------------------------------------------------------------------
+
+def withdraw(version: PlanVersion, user: User) -> None:
+    """Back from review to draft, so the editors can change it again."""
+    if version.status != IN_REVIEW:
+        raise VersionError(_("Only a version in review can be withdrawn; this one is %(status)s.",
+                             status=status_text(version.status)))
+    version.status = DRAFT
+    version.submitted_at = None
+    audit.record("version.withdraw", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version)
+    commit_version(version)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the council decided, as entered (text) and as understood (dates)."""
+    body: str = ""
+    decided_on: date | None = None
+    reference: str = ""
+    review_by: date | None = None
+    raw: dict[str, str] = field(default_factory=dict)
+
+
+def decision_form(form: Mapping[str, str] | DecisionForm) -> DecisionForm:
+    """The adoption form as the view has it; a plain dict of texts (a script, the demo, a test) is read through
+    the same form, so every caller's input is parsed and checked alike."""
+    if isinstance(form, DecisionForm):
+        return form
+    texts = MultiDict({key: value for key, value in form.items() if value is not None})
+    return DecisionForm(formdata=texts, meta={"csrf": False})
+
+
+def parse_decision(template: PlanTemplate, form: Mapping[str, str] | DecisionForm, today: date | None = None
+                   ) -> tuple[Decision, dict[str, str]]:
+    """The decision from the adoption form (or a dict of its texts), and a message per field that is missing or
+    wrong. The form checks what was typed; the rules for the dates are here."""
+    today = today or local_today()
+    form = decision_form(form)
+    form.validate()
+    problems = {name: str(errors[0]) for name, errors in form.errors.items() if errors}
+    decided_on, review_by = form.decision_date.data, form.review_by.data
+    if "decision_date" not in problems and decided_on > today:
+        problems["decision_date"] = _("The decision date cannot be in the future.")
+    if "decision_date" not in problems and "review_by" not in problems:
+        review_by = review_by or default_review_by(template, decided_on)
+        latest = latest_review_by(template, decided_on)
+        if review_by <= decided_on:
+            problems["review_by"] = _("The review-by date must be after the decision date.")
+        elif latest is not None and review_by > latest:
+            problems["review_by"] = _("The law allows at most %(months)s months between revisions: review the "
+                                      "plan by %(latest)s at the latest.", months=template.statutory_max_months,
+                                      latest=latest.isoformat())
+    raw = {name: " ".join(form[name].raw_data or ()).strip() for name in DECISION_FIELDS}
+    decision = Decision(form.decision_body.data or "", decided_on, form.decision_reference.data or "", review_by,
+                        raw)
+    return decision, problems
+
+
+Renderer = Callable[[PlanVersion, str], bytes]
+
+
+def adopt(version: PlanVersion, user: User, form: Mapping[str, str] | DecisionForm, today: date | None = None,
+          renderer: Renderer | None = None) -> PlanVersion:
+    """Record the council's decision: the version becomes adopted, the previously adopted one superseded, and
+    both PDF editions are rendered once and frozen. All in one transaction: on any failure nothing changes."""
+    if version.status != IN_REVIEW:
+        raise VersionError(_("Only a version in review can be adopted; this one is %(status)s.",
+                             status=status_text(version.status)))
+    template = template_for(version.template_id)
+    decision, problems = parse_decision(template, form, today)
+    if problems:
+        raise InvalidDecision(problems)
+    missing = everything_missing(template, version)
+    if missing or content_problems(template, version.content):
+        raise MissingAnswers(missing)
+    render = renderer or documents.render_pdf  # looked up now, so a test can replace documents.render_pdf
+    previous = [v for v in versions_of(version.plan) if v.status == ADOPTED and v.id != version.id]
+    municipality_id = version.plan.municipality_id
+    try:
+        version.status = ADOPTED
+        version.decision_body, version.decision_date = decision.body, decision.decided_on
+        version.decision_reference, version.review_by = decision.reference, decision.review_by
+        version.adopted_at, version.adopted_by_id = utcnow(), user.id
+        frozen = {edition: render(version, edition) for edition in documents.EDITIONS}
+    except Exception as exc:  # a broken render must not leave a half-adopted version behind
+        db.session.rollback()
+        log.exception("rendering the documents of version %s for adoption failed", version.id)
+        raise RenderFailed(_("The plan documents could not be created, so the plan was not adopted and nothing "
+                             "was changed. Try again; if it fails again, tell your administrator.")) from exc
+    hashes = {}
+    for edition, body in frozen.items():
+        hashes[edition] = hashlib.sha256(body).hexdigest()
+        db.session.add(FrozenDocument(version_id=version.id, edition=edition, content=body, sha256=hashes[edition]))
+    for older in previous:
+        older.status = SUPERSEDED
+        audit.record("version.supersede", user_id=user.id, municipality_id=municipality_id, obj=older,
+                     superseded_by=version.id)
+    audit.record("version.adopt", user_id=user.id, municipality_id=municipality_id, obj=version,
+                 decision_body=decision.body, decision_date=decision.decided_on.isoformat(),
+                 decision_reference=decision.reference, review_by=decision.review_by.isoformat(), sha256=hashes)
+    commit_version(version)
+    return version
+
+
+def commit_version(version: PlanVersion) -> None:
+    """Commit a change to a version; a colleague's change of the same version in the meantime refuses it."""
+    try:
+        db.session.commit()
+    except (StaleDataError, IntegrityError) as exc:
+        db.session.rollback()
+        raise VersionError(_("This version was changed by someone else in the meantime; nothing was saved. "
+                             "Reload the page and try again.")) from exc
+
+
+def status_text(status: str) -> str:
+    """A status as it reads inside a sentence ("this one is adopted")."""
+    return status_label(status).lower()
+
+
+# --- history and documents ------------------------------------------------------------------------------------
+
+def frozen_hashes(versions: list[PlanVersion]) -> dict[int, dict[str, str]]:
+    """{version id: {edition: sha256}} of the PDFs frozen at adoption."""
+    ids = [v.id for v in versions]
+    found: dict[int, dict[str, str]] = {}
+    if ids:
+        rows = db.session.execute(select(FrozenDocument.version_id, FrozenDocument.edition, FrozenDocument.sha256)
+                                  .where(FrozenDocument.version_id.in_(ids)))
+        for version_id, edition, sha256 in rows:
+            found.setdefault(version_id, {})[edition] = sha256
+    return found
+
+
+def history(plan: Plan) -> list[PlanVersion]:
+    """Every version of the plan, newest first."""
+    return sorted(versions_of(plan), key=lambda v: v.id, reverse=True)
+
+
+def previous_of(version: PlanVersion) -> PlanVersion | None:
+    """What a version is best compared with: the version it was based on, else the one made before it."""
+    if version.based_on_id:
+        return db.session.get(PlanVersion, version.based_on_id)
+    earlier = [v for v in versions_of(version.plan) if v.id < version.id]
+    return earlier[-1] if earlier else None
+
+
+# --- comparing ------------------------------------------------------------------------------------------------
+
+def comparison(version_a: PlanVersion, version_b: PlanVersion, edition: str = "internal") -> diff.Comparison:
+    """What changed from A to B (two versions of the same plan); the public edition leaves out what it omits."""
+    if version_a.plan_id != version_b.plan_id:
+        raise VersionError(_("Only two versions of the same plan can be compared."))
+    documents.check_edition(edition)
+    return diff.compare(template_for(version_a.template_id), version_a.content or {},
+                        template_for(version_b.template_id), version_b.content or {},
+                        include_sensitive=edition == "internal")
+
+
+def section_listing(version: PlanVersion, section_id: str, edition: str = "internal") -> tuple[diff.Change, ...]:
+    return diff.listing(template_for(version.template_id), version.content or {}, section_id,
+                        include_sensitive=edition == "internal")
+
+
+def changes_html(version_a: PlanVersion, version_b: PlanVersion, edition: str = "internal",
+                 inline_css: bool = True) -> str:
+    """The changes annex as one HTML file, in the plan's language; the PDF is printed from the same markup."""
+    template = template_for(version_b.template_id)
+    css = (documents.static_dir() / "print.css").read_text(encoding="utf-8") if inline_css else None
+    with force_locale(template.language):  # the comparison too: it writes yes/no, dates and numbers
+        result = comparison(version_a, version_b, edition)
+        return render_template("versions/changes_annex.html", comparison=result,
+                               summary_parts=diff_text.summary(result),
+                               version_a=version_a, version_b=version_b, plan=version_b.plan, edition=edition,
+                               language=template.language, inline_css=css, today=local_today())
+
+
+def changes_pdf(version_a: PlanVersion, version_b: PlanVersion, edition: str = "internal") -> bytes:
+    """The "changes since version X" annex as a tagged PDF, printed like the plan document itself: WeasyPrint
+    with our print.css and the same fetcher, which serves our static files and refuses everything else."""
+    from weasyprint import HTML
+
+    root = documents.static_dir()
+    html = HTML(string=changes_html(version_a, version_b, edition, inline_css=False),
+                base_url=f"{root.as_uri()}/", url_fetcher=documents.StaticOnlyFetcher(root))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        return html.write_pdf(pdf_variant="pdf/ua-1")
+
+
+def changes_download_name(version_a: PlanVersion, version_b: PlanVersion, edition: str) -> str:
+    plan = documents.slug(version_b.plan.title) or "plan"
+    return (f"{plan}-changes-{documents.slug(version_a.label) or version_a.id}-to-"
+            f"{documents.slug(version_b.label) or version_b.id}-{edition}.pdf")

@@ -1,0 +1,281 @@
+"""The wizard's logic: section statuses, turning forms into content and back, saving without lost updates."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from ...extensions import db
+from ...fields.group import new_row_id
+from ...models import PlanVersion, User, VersionStatus, utcnow
+from ...plan_templates import Field, PlanTemplate, Section
+from ..people import audit
+from .content import content_problems, is_empty, is_section_started, missing_required
+
+NOT_STARTED, IN_PROGRESS, COMPLETED, NEEDS_ATTENTION = "not_started", "in_progress", "completed", "needs_attention"
+# A section of a revision draft that nobody has yet confirmed as still valid or changed.
+TO_REVIEW = "to_review"
+REVIEW_PENDING, REVIEW_CONFIRMED, REVIEW_CHANGED = "pending", "confirmed", "changed"
+
+
+class SaveConflict(Exception):
+    """The version changed since the form was loaded (another tab, a colleague): nothing was written."""
+
+
+class NotEditable(Exception):
+    """The version is not a draft (it is in review, adopted or superseded)."""
+
+
+class InvalidContent(Exception):
+    """A save would store content that does not fit the template (a safety net behind form validation)."""
+
+
+class SectionsToReview(Exception):
+    """A revision cannot be submitted while sections still wait to be confirmed or changed (.sections)."""
+
+    def __init__(self, sections: list[Section]):
+        super().__init__(", ".join(s.id for s in sections))
+        self.sections = sections
+
+
+# --- statuses -------------------------------------------------------------------------------------------------
+
+def section_state(version: PlanVersion, section: Section) -> dict[str, Any]:
+    return (version.section_state or {}).get(section.id, {})
+
+
+def section_status(template: PlanTemplate, version: PlanVersion, section: Section) -> str:
+    if section_state(version, section).get("review") == REVIEW_PENDING:
+        return TO_REVIEW
+    if section_state(version, section).get("completed"):
+        return NEEDS_ATTENTION if missing_required(template, version.content, section) else COMPLETED
+    return IN_PROGRESS if is_section_started(version.content, section) else NOT_STARTED
+
+
+@dataclass(frozen=True)
+class TaskListItem:
+    section: Section
+    number: int
+    status: str
+    missing: list[Field]
+
+
+def task_list(template: PlanTemplate, version: PlanVersion) -> list[TaskListItem]:
+    return [TaskListItem(section, number, section_status(template, version, section),
+                         missing_required(template, version.content, section))
+            for number, section in enumerate(template.sections, start=1)]
+
+
+def completed_count(items: list[TaskListItem]) -> int:
+    return sum(1 for item in items if item.status == COMPLETED)
+
+
+def everything_missing(template: PlanTemplate, version: PlanVersion) -> list[tuple[Section, Field]]:
+    return [(section, field) for section in template.sections
+            for field in missing_required(template, version.content, section)]
+
+
+def review_mark(version: PlanVersion, section: Section) -> str | None:
+    """In a revision: "pending", "confirmed" (still valid) or "changed"; None for a first version."""
+    return section_state(version, section).get("review")
+
+
+def sections_to_review(template: PlanTemplate, version: PlanVersion) -> list[Section]:
+    return [section for section in template.sections if review_mark(version, section) == REVIEW_PENDING]
+
+
+# --- content <-> form data ------------------------------------------------------------------------------------
+
+def form_data(section: Section, values: dict[str, Any]) -> dict[str, Any]:
+    """Stored section values as the data a section form is built with."""
+    return {field.id: field.kind.to_form(field, values.get(field.id)) for field in section.fields}
+
+
+def values_from_form(template: PlanTemplate, section: Section, form, field_ids: list[str]) -> dict[str, Any]:
+    """The content values of the named fields, taken from a validated form."""
+    fields = [section.field(field_id) for field_id in field_ids]
+    return {field.id: field.kind.from_form(field, form[field.id].data, template) for field in fields if field}
+
+
+# --- repeating groups: add, pick from catalogue, remove, move -------------------------------------------------
+
+@dataclass(frozen=True)
+class RowAction:
+    verb: str  # add | pick | remove | up | down
+    field_id: str
+    row_id: str | None = None
+
+    @classmethod
+    def parse(cls, raw: str | None) -> RowAction | None:
+        parts = (raw or "").split(":")
+        if len(parts) == 2 and parts[0] in ("add", "pick"):
+            return cls(parts[0], parts[1])
+        if len(parts) == 3 and parts[0] in ("remove", "up", "down"):
+            return cls(parts[0], parts[1], parts[2])
+        return None
+
+
+class RowLimitReached(Exception):
+    pass
+
+
+def apply_row_action(template: PlanTemplate, field: Field, rows: list[dict] | None, action: RowAction,
+                     picked: str | None = None) -> list[dict]:
+    rows = list(rows or [])
+    if action.verb in ("add", "pick"):
+        if len(rows) >= field.max_rows:
+            raise RowLimitReached()
+        new_row: dict[str, Any] = {"_id": new_row_id()}
+        entry = template.catalogue_entry(field.catalogue or "", picked or "") if action.verb == "pick" else None
+        if entry is not None:
+            new_row["_ref"] = entry.id
+            new_row.update({k: v for k, v in entry.values().items() if field.subfield(k) and v})
+        rows.append(new_row)
+        return rows
+    index = next((i for i, row in enumerate(rows) if row["_id"] == action.row_id), None)
+    if index is None:
+        return rows  # already removed or moved in another tab: nothing to do
+    if action.verb == "remove":
+        del rows[index]
+    elif action.verb == "up" and index > 0:
+        rows[index - 1], rows[index] = rows[index], rows[index - 1]
+    elif action.verb == "down" and index < len(rows) - 1:
+        rows[index + 1], rows[index] = rows[index], rows[index + 1]
+    return rows
+
+
+# --- saving ---------------------------------------------------------------------------------------------------
+
+SAVE_LOG_LENGTH = 100
+
+
+def only_own_saves_since(version: PlanVersion, expected_lock: int | None, editor_token: str | None,
+                         section_id: str | None = None) -> bool:
+    """Whether nobody but this page changed the section since expected_lock.
+
+    Every save is logged as [lock counter after it, the saving page's editor token, the section it wrote].
+    A save naming an older counter is still safe when each change since then came from this same page (an
+    autosave still in flight when the person pressed "Save") or touched another section (a colleague working
+    on another part of the plan). Anything the log cannot account for is refused.
+    """
+    if expected_lock is None or expected_lock > version.lock_version:
+        return False
+    if expected_lock == version.lock_version:
+        return True
+    newer = [entry for entry in version.save_log or [] if entry[0] > expected_lock]
+    if len(newer) != version.lock_version - expected_lock:
+        return False  # older than the log, or changed by something that does not log (a status change)
+    return all((editor_token and entry[1] == editor_token)
+               or (section_id is not None and len(entry) > 2 and entry[2] != section_id) for entry in newer)
+
+
+def _log_save(version: PlanVersion, editor_token: str | None, section_id: str) -> None:
+    version.save_log = [*(version.save_log or [])[-(SAVE_LOG_LENGTH - 1):],
+                        [version.lock_version + 1, editor_token or "", section_id]]
+
+
+def save_section(template: PlanTemplate, version: PlanVersion, section: Section, values: dict[str, Any],
+                 expected_lock: int | None, user: User, completed: bool | None = None,
+                 editor_token: str | None = None) -> bool:
+    """Write the given field values (and the completed mark) if the version is still as the user saw it.
+
+    Returns whether anything changed. Raises SaveConflict when someone else changed the version since
+    expected_lock, NotEditable for a version that is not a draft; in both cases nothing is written.
+    """
+    for _attempt in range(3):
+        try:
+            return _save_once(template, version, section, values, expected_lock, user, completed, editor_token)
+        except StaleDataError:
+            # Another request committed between our read and our write. It may have been this same page's
+            # previous save (still in flight when this one left), so decide again on the fresh row.
+            db.session.rollback()
+    raise SaveConflict()
+
+
+def _save_once(template, version, section, values, expected_lock, user, completed, editor_token) -> bool:
+    if version.status != VersionStatus.DRAFT.value:
+        raise NotEditable()
+    if not only_own_saves_since(version, expected_lock, editor_token, section.id):
+        raise SaveConflict()
+    content = copy.deepcopy(version.content or {})
+    section_values = dict(content.get(section.id) or {})
+    for field_id, value in values.items():
+        if is_empty(value):
+            section_values.pop(field_id, None)
+        else:
+            section_values[field_id] = value
+    content[section.id] = section_values
+    if not section_values:
+        content.pop(section.id)
+    states = copy.deepcopy(version.section_state or {})
+    if completed is not None:
+        states.setdefault(section.id, {})["completed"] = completed
+    if states.get(section.id, {}).get("review") and content.get(section.id) != (version.content or {}).get(section.id):
+        states[section.id]["review"] = REVIEW_CHANGED  # a revision's section the editor has changed
+    if content == version.content and states == (version.section_state or {}):
+        return False
+    problems = content_problems(template, content)
+    if problems:
+        raise InvalidContent("; ".join(problems))
+    version.content = content
+    version.section_state = states
+    _log_save(version, editor_token, section.id)
+    version.updated_by_id = user.id
+    version.updated_at = utcnow()
+    audit.record("section.edit", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version,
+                 section=section.id, fields=sorted(values))
+    _commit_keeping_own_lock(version)
+    return True
+
+
+def _commit_keeping_own_lock(version: PlanVersion) -> None:
+    """Commit, and keep reporting the lock counter this save produced.
+
+    After a commit SQLAlchemy would read the row again on the next access and could return a newer counter from
+    someone else's save; a page handed that counter would believe it had seen their change.
+    """
+    db.session.flush()
+    own_lock, own_time = version.lock_version, version.updated_at
+    db.session.commit()
+    set_committed_value(version, "lock_version", own_lock)
+    set_committed_value(version, "updated_at", own_time)
+
+
+def confirm_still_valid(version: PlanVersion, section: Section, user: User) -> None:
+    """A revision's section is confirmed unchanged ("still valid"), so it no longer waits for review."""
+    if version.status != VersionStatus.DRAFT.value:
+        raise NotEditable()
+    states = copy.deepcopy(version.section_state or {})
+    state = states.setdefault(section.id, {})
+    if state.get("review") != REVIEW_PENDING:
+        return  # a first version, or already confirmed or changed: nothing to do
+    state["review"] = REVIEW_CONFIRMED
+    state["completed"] = True
+    version.section_state = states
+    _log_save(version, None, section.id)
+    version.updated_by_id = user.id
+    version.updated_at = utcnow()
+    audit.record("section.confirm", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version,
+                 section=section.id)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise SaveConflict() from None
+
+
+def submit_for_review(template: PlanTemplate, version: PlanVersion, user: User) -> None:
+    if version.status != VersionStatus.DRAFT.value:
+        raise NotEditable()
+    if everything_missing(template, version):
+        raise InvalidContent("required answers are missing")
+    pending = sections_to_review(template, version)
+    if pending:
+        raise SectionsToReview(pending)
+    version.status = VersionStatus.IN_REVIEW.value
+    version.submitted_at = utcnow()
+    audit.record("version.submit", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version)
+    db.session.commit()

@@ -1,0 +1,103 @@
+"""The plan template as typed, read-only objects: what plan_templates.py builds from a YAML file."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .fields.base import FieldType
+
+DEFAULT_MAX_ROWS = 50
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    id: str
+    name: str
+    description: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def values(self) -> dict[str, str]:
+        """The values a picked entry puts into a row: name, description and every extra key."""
+        return {"name": self.name, "description": self.description, **self.extra}
+
+
+@dataclass(frozen=True)
+class Field:
+    id: str
+    type: str
+    label: str
+    # The behaviour of the type named by `type` (planbuilder/fields/): ask it, do not test `type`.
+    kind: FieldType = field(compare=False, repr=False)
+    help: str = ""
+    example: str = ""
+    required: bool = False
+    sensitive: bool = False
+    max_length: int | None = None
+    options: tuple[Option, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    fields: tuple[Field, ...] = ()  # sub-fields of a group
+    max_rows: int = DEFAULT_MAX_ROWS
+    min_rows: int = 0
+    catalogue: str | None = None
+    row_label: str = ""
+    # Settings of a field type that the common attributes above do not cover.
+    settings: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def is_group(self) -> bool:
+        """Holds rows of sub-fields (a repeating group)."""
+        return bool(self.fields)
+
+    def option_label(self, value: str) -> str:
+        return next((o.label for o in self.options if o.value == value), value)
+
+    def subfield(self, field_id: str) -> Field | None:
+        return next((f for f in self.fields if f.id == field_id), None)
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    fields: tuple[Field, ...]
+    summary: str = ""
+    guidance: str = ""
+    sensitive: bool = False
+
+    def field(self, field_id: str) -> Field | None:
+        return next((f for f in self.fields if f.id == field_id), None)
+
+
+@dataclass(frozen=True)
+class PlanTemplate:
+    id: str
+    revision: int
+    country: str
+    language: str
+    title: str
+    sections: tuple[Section, ...]
+    description: str = ""
+    revision_interval_months: int = 12
+    statutory_max_months: int | None = None
+    # The country's clock, for a country the time zone database does not know (else derived from it).
+    timezone: str = ""
+    catalogues: dict[str, tuple[CatalogueEntry, ...]] = field(default_factory=dict)
+    source: str = ""
+
+    def section(self, section_id: str) -> Section | None:
+        return next((s for s in self.sections if s.id == section_id), None)
+
+    def section_index(self, section_id: str) -> int:
+        return next(i for i, s in enumerate(self.sections) if s.id == section_id)
+
+    def catalogue_entry(self, catalogue_id: str, entry_id: str) -> CatalogueEntry | None:
+        return next((e for e in self.catalogues.get(catalogue_id, ()) if e.id == entry_id), None)
