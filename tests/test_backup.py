@@ -91,8 +91,11 @@ def test_restore_into_an_empty_instance_gives_everything_back(app, client, runne
     download = client.get(f"/versions/{adopted_id}/document.pdf?edition=internal")
     assert download.status_code == 200 and download.data == frozen[(adopted_id, "internal")]
     assert client.get(f"/shared/{reviewed['token']}").data == frozen[(adopted_id, "public")]
-    thread = page_text(client.get(reviewed["comments_page"]))
-    assert "Nämn socialtjänstens kontaktperson &lt;b&gt;vid namn&lt;/b&gt;." in thread  # still inert text
+    comments = client.get(reviewed["comments_page"])
+    thread = page_text(comments)
+    # Still inert text: the reader sees the tags as typed, and the page holds them escaped.
+    assert "Nämn socialtjänstens kontaktperson <b>vid namn</b>." in thread
+    assert "&lt;b&gt;vid namn&lt;/b&gt;" in comments.get_data(as_text=True)
     assert "Tillagt – se listan." in thread
     # New rows after a restore get new ids (PostgreSQL's sequences were moved past the restored rows).
     made = runner.invoke(args=["municipalities", "create", "Norrby kommun", "--country", "SE"])
