@@ -179,13 +179,16 @@ class Filled:
         raise StopValidation(str(self.message))
 
 
-class DayField(DateField):
-    """A day as year-month-day (what a date input sends); spaces around it do not matter, and an empty box is
-    no date (None) rather than a wrong one. A wrong one gets invalid_message and is shown again as typed."""
+class _TypedText:
+    """A value typed into a text box and read by `parse`: spaces around it do not matter, an empty box is no
+    value (None) rather than a wrong one, and a wrong one gets invalid_message and is shown again as typed."""
 
     def __init__(self, label=None, validators=None, *, invalid_message, **kwargs):
-        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
+        super().__init__(label, validators, **kwargs)
         self.invalid_message = invalid_message
+
+    def parse(self, text: str):
+        raise NotImplementedError
 
     def process_formdata(self, valuelist):
         if not valuelist:
@@ -194,34 +197,30 @@ class DayField(DateField):
         text = str(valuelist[0]).strip()
         if text:
             try:
-                self.data = date.fromisoformat(text)
+                self.data = self.parse(text)
             except ValueError:
                 raise ValueError(str(self.invalid_message)) from None
 
 
-class WholeNumberField(IntegerField):
-    """A whole number typed in a text box (digits only; a box of type "number" would hide a mistyped "ten"). An
-    empty box is no number (None); anything else gets invalid_message."""
+class DayField(_TypedText, DateField):
+    """A day as year-month-day (what a date input sends)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
+
+    def parse(self, text: str) -> date:
+        return date.fromisoformat(text)
+
+
+class WholeNumberField(_TypedText, IntegerField):
+    """A whole number typed in a text box (digits only; a box of type "number" would hide a mistyped "ten")."""
 
     widget = TextInput()
 
-    def __init__(self, label=None, validators=None, *, invalid_message, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.invalid_message = invalid_message
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        self.data = None
-        text = str(valuelist[0]).strip()
-        if not text:
-            return
-        try:
-            if not text.isdigit():
-                raise ValueError(text)
-            self.data = int(text)  # also refuses digits int() does not read ("²") and absurdly long numbers
-        except ValueError:
-            raise ValueError(str(self.invalid_message)) from None
+    def parse(self, text: str) -> int:
+        if not text.isdigit():
+            raise ValueError(text)
+        return int(text)  # also refuses digits int() does not read ("²") and absurdly long numbers
 
 
 # --- adoption ---------------------------------------------------------------------------------------------------

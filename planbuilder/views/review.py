@@ -101,16 +101,9 @@ def section(version_id: int, section_id: str):
     if not review.may_comment(scoped.access, scoped.version):
         abort(403)  # before the text is looked at: no message about a comment that could not be made anyway
     form = CommentForm(box_id=_new_comment_box(found.id))
-    if form.validate():
-        try:
-            comment = review.add_comment(scoped.access, scoped.version, found.id, form.body.data, current_user)
-        except review.NotAllowed:
-            abort(403)
-        except review.ReviewError as exc:
-            form.body.errors.append(str(exc))
-        else:
-            return _after_change(scoped, found, f"comment-{comment.id}", form.back.data)
-    return _panel_reply(scoped, found, form.back.data, INVALID, refused=form)
+    return _post_text(scoped, found, form,
+                      lambda: review.add_comment(scoped.access, scoped.version, found.id, form.body.data,
+                                                 current_user))
 
 
 @bp.post("/comments/<int:comment_id>/replies")
@@ -121,15 +114,22 @@ def reply(comment_id: int):
     if not review.may_reply(scoped.access, scoped.version):
         abort(403)
     form = ReplyForm(box_id=_reply_box(scoped.comment.parent_id or scoped.comment.id))
+    return _post_text(scoped, found, form,
+                      lambda: review.reply(scoped.access, scoped.comment, form.body.data, current_user))
+
+
+def _post_text(scoped, found, form, write):
+    """A comment or reply: written when the form is valid and the service agrees, else shown again with the
+    message next to its box and the text kept."""
     if form.validate():
         try:
-            answer = review.reply(scoped.access, scoped.comment, form.body.data, current_user)
+            written = write()
         except review.NotAllowed:
             abort(403)
         except review.ReviewError as exc:
             form.body.errors.append(str(exc))
         else:
-            return _after_change(scoped, found, f"comment-{answer.id}", form.back.data)
+            return _after_change(scoped, found, f"comment-{written.id}", form.back.data)
     return _panel_reply(scoped, found, form.back.data, INVALID, refused=form)
 
 

@@ -219,15 +219,20 @@ def change_password(user: User, current: str, new: str, confirmation: str) -> No
     """Change the user's own password; every session of theirs ends (the caller signs the current one in again)."""
     if not password_matches(user.password_hash, current):
         raise PasswordError("current", _("The current password is not right."))
+    _check_chosen_password(new, confirmation)
+    set_password(user, new)
+    record_for_user("user.password_change", user, user.id)
+    db.session.commit()
+
+
+def _check_chosen_password(new: str, confirmation: str) -> None:
+    """A new password the person typed twice: long enough, not too long, the same both times."""
     try:
         check_new_password(new)
     except AccountError as exc:
         raise PasswordError("new", str(exc)) from None
     if new != confirmation:
         raise PasswordError("confirmation", _("The two new passwords are not the same."))
-    set_password(user, new)
-    record_for_user("user.password_change", user, user.id)
-    db.session.commit()
 
 
 def set_password(user: User, password: str) -> None:
@@ -294,12 +299,7 @@ def sign_in_link(token: str) -> SignInLink | None:
 
 def redeem_sign_in_link(link: SignInLink, password: str, confirmation: str) -> User:
     """The person chooses their password; the link is spent and any other session of theirs ends."""
-    try:
-        check_new_password(password)
-    except AccountError as exc:
-        raise PasswordError("new", str(exc)) from None
-    if password != confirmation:
-        raise PasswordError("confirmation", _("The two new passwords are not the same."))
+    _check_chosen_password(password, confirmation)
     user = link.user
     set_password(user, password)
     link.used_at = utcnow()
