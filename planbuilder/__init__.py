@@ -50,6 +50,8 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(app.instance_path)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(app.instance_path) / "translations"))
+    if app.config.get("AUTO_MIGRATE") is None:
+        app.config["AUTO_MIGRATE"] = str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite")
 
 
 def _init_extensions(app: Flask) -> None:

@@ -109,5 +109,7 @@ def defaults(instance_path: str) -> dict:
         # Opening share links and one-time sign-in links, per IP address.
         "LINK_LIMIT_PER_IP": "60 per minute",
         "RENDER_CACHE_DIR": os.environ.get("RENDER_CACHE_DIR", ""),
-        "AUTO_MIGRATE": os.environ.get("DATABASE_URL", "") == "",
+        # None: decided once every configuration layer is read (planbuilder.create_app): the embedded SQLite
+        # database migrates itself; a server database is migrated as a release step, never by every process.
+        "AUTO_MIGRATE": None,
     }

@@ -122,14 +122,6 @@ class AuditFilterForm(Form):
 
 # --- versions --------------------------------------------------------------------------------------------------
 
-class AdoptForm(Form):
-    """The council's decision. Only parsed here; the rules (dates, limits) are versions.parse_decision's."""
-    decision_body = StringField(_l("Decision-making body"))
-    decision_date = StringField(_l("Date of the decision"))
-    decision_reference = StringField(_l("Case number or minute paragraph"))
-    review_by = StringField(_l("Review the plan by"))
-
-
 # --- parsing and checking typed input, for the forms below -----------------------------------------------------
 
 def _stripped(value):

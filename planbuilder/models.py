@@ -384,10 +384,6 @@ def _refuse_changes_to_frozen_versions(session: Session, _context, _instances) -
             raise FrozenVersionError(f"version {obj.id} is {obj.status} and cannot be deleted")
 
 
-def memberships_of(user_id: int):
-    return select(Membership).where(Membership.user_id == user_id).order_by(Membership.municipality_id)
-
-
 def plans_of(municipality_id: int):
     return select(Plan).where(Plan.municipality_id == municipality_id).order_by(Plan.title, Plan.id)
 

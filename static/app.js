@@ -17,10 +17,6 @@
   document.addEventListener("htmx:sendError", function () {
     setStatus(document.body.dataset.notSaved, true);
   });
-  document.addEventListener("htmx:responseError", function (event) {
-    var code = event.detail.xhr ? event.detail.xhr.status : 0;
-    if (code >= 500 || code === 0) setStatus(document.body.dataset.notSaved, true);
-  });
 
   // Signed out while typing (the session ended, or the person signed out in another tab): the server refuses the
   // request in place (header X-Planbuilder-Session) instead of sending the page to sign-in. Say so and keep the
@@ -57,6 +53,20 @@
     box.appendChild(document.createTextNode(" "));
     box.appendChild(link);
   }
+
+  // Any other refusal (403 after a role change, 404, 429, 500, 503) says what the server said, where the person
+  // looks: the server answers an htmx request with a fragment holding one message (errors/_error.html).
+  function errorMessage(xhr) {
+    if (!xhr || !xhr.responseText) return "";
+    var found = new DOMParser().parseFromString(xhr.responseText, "text/html").querySelector("[data-error-message]");
+    return found ? found.textContent.trim() : "";
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.getResponseHeader("X-Planbuilder-Session")) return;  // signed out: handled below
+    setStatus(errorMessage(xhr) || document.body.dataset.notSaved, true, messageBox(event.detail.elt));
+  });
 
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;

@@ -5,7 +5,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from planbuilder.extensions import db
-from planbuilder.models import AuditEvent
+from planbuilder.models import AuditEvent, User
 from tests.conftest import DEMO_PASSWORD, page_text
 from tests.wizard_helpers import HTMX, demo_plan, section_url, working_version
 
@@ -87,6 +87,7 @@ def test_deactivated_user_cannot_sign_in(client, seeded):
 import uuid  # noqa: E402
 
 import pytest  # noqa: E402
+from argon2 import extract_parameters  # noqa: E402
 from flask import g  # noqa: E402
 
 from planbuilder.config import defaults  # noqa: E402
@@ -314,3 +315,23 @@ def test_the_session_state_gives_a_working_form_token_only_to_a_signed_in_browse
                         headers={**HTMX, "X-CSRFToken": state.get_json()["csrf_token"]})
     assert saved.status_code == 200
     assert working_version(plan.id).content["ansvar"]["samordnare"] == "Efter ny inloggning"
+
+
+def test_a_password_hashed_with_older_parameters_is_rehashed_at_sign_in(database_url, translations_dir, app,
+                                                                          seeded):
+    """Raising the Argon2 cost takes effect for each person at their next sign-in, the only moment the
+    password is at hand; the password itself keeps working."""
+    email = "editor@demo.example"
+    old_hash = db.session.scalar(select(User.password_hash).where(User.email == email))
+    stronger = make_app(database_url, translations_dir, ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=2048)
+    with stronger.app_context():
+        client = stronger.test_client()
+        assert client.post("/auth/sign-in", data={"email": email, "password": DEMO_PASSWORD}).status_code == 303
+    db.session.expire_all()
+    new_hash = db.session.scalar(select(User.password_hash).where(User.email == email))
+    assert new_hash != old_hash
+    assert (extract_parameters(new_hash).time_cost, extract_parameters(new_hash).memory_cost) == (2, 2048)
+    assert extract_parameters(old_hash).time_cost == 1
+    with stronger.app_context():
+        again = stronger.test_client()
+        assert again.post("/auth/sign-in", data={"email": email, "password": DEMO_PASSWORD}).status_code == 303

@@ -6,11 +6,11 @@ from flask import url_for
 from sqlalchemy import select
 
 from planbuilder.extensions import db
-from planbuilder.models import AuditEvent
+from planbuilder.models import AuditEvent, Membership, User
 from planbuilder.services.people import accounts
 from planbuilder.services.plans import plans
 from tests.conftest import page_text, sign_in_as
-from tests.wizard_helpers import HTMX, demo_plan, post_section, section_url, working_version
+from tests.wizard_helpers import HTMX, demo_plan, form_fields, post_section, section_url, working_version
 
 
 @pytest.fixture
@@ -223,6 +223,31 @@ def test_reviewer_reads_but_cannot_change(reviewer_client):
     assert response.status_code == 403
     assert working_version(plan.id).content == before
     assert reviewer_client.post(url_for("plans.create"), data={"title": "X", "template_id": "se-vbe"}).status_code == 403
+
+
+def test_an_autosave_after_the_role_was_taken_away_says_so_in_place(editor_client):
+    """The page was opened as an editor; an admin made the person a reviewer meanwhile. The autosave is refused
+    with a message the page shows where it says "Saved" (static/app.js), not with an error page swapped in."""
+    plan = demo_plan()
+    page = editor_client.get(section_url(plan.id, "ansvar")).get_data(as_text=True)
+    membership = db.session.scalars(select(Membership).join(User).where(User.email == "editor@demo.example")).one()
+    membership.role = "reviewer"
+    db.session.commit()
+    before = working_version(plan.id).content
+    response = editor_client.post(section_url(plan.id, "ansvar"), headers=HTMX,
+                                  data={**form_fields(page), "samordnare": "Ändrad", "_autosave": "samordnare"})
+    assert response.status_code == 403
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and "data-error-message" in body
+    assert "Not saved: you can no longer edit this plan." in page_text(response)
+    assert working_version(plan.id).content == before
+
+
+def test_a_missing_page_asked_by_htmx_gets_a_message_not_a_page(editor_client):
+    response = editor_client.get(section_url(demo_plan().id, "no-such-section"), headers=HTMX)
+    assert response.status_code == 404
+    assert "<html" not in response.get_data(as_text=True)
+    assert page_text(response).startswith("Not saved: Page not found.")
 
 
 def test_other_municipality_gets_404(client, seeded):

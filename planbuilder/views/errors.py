@@ -15,11 +15,18 @@ from ..htmx import is_fragment_request, session_problem
 log = logging.getLogger(__name__)
 
 
-def _page(status: int, title: str, message: str):
-    # Rendered without the context processors: Flask-Login's would load the signed-in user from the
-    # database, which is exactly what fails when the "database unavailable" page is needed.
-    body = current_app.jinja_env.get_template("errors/error.html").render(status=status, title=title,
-                                                                           message=message)
+def _page(status: int, title: str, message: str, fragment_message: str | None = None):
+    """The error page, or for an htmx request a fragment the sending page shows in place (static/app.js).
+
+    Rendered without the context processors: Flask-Login's would load the signed-in user from the database,
+    which is exactly what fails when the "database unavailable" page is needed.
+    """
+    if is_fragment_request():
+        text = fragment_message or _("Not saved: %(problem)s. %(explanation)s", problem=title, explanation=message)
+        body = current_app.jinja_env.get_template("errors/_error.html").render(message=text)
+    else:
+        body = current_app.jinja_env.get_template("errors/error.html").render(status=status, title=title,
+                                                                               message=message)
     return body, status
 
 
@@ -56,7 +63,11 @@ def register(app: Flask) -> None:
             404: _("The address may be mistyped, or the page is not available to you."),
             429: _("Please wait a minute before trying again."),
         }
-        return _page(exc.code or 500, titles.get(exc.code, exc.name), messages.get(exc.code, exc.description))
+        # Sent from a page (an autosave, a row, a comment) by someone whose role changed since it was opened.
+        in_place = {403: _("Not saved: you can no longer edit this plan. Ask your municipality's administrator "
+                           "if you need access.")}
+        return _page(exc.code or 500, titles.get(exc.code, exc.name), messages.get(exc.code, exc.description),
+                     in_place.get(exc.code))
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from flask import url_for
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from planbuilder.extensions import db
+from planbuilder.models import Membership, User
 from planbuilder.services.plans import plans
 from tests.e2e.conftest import screenshot
 from tests.e2e.helpers import (
@@ -178,3 +181,19 @@ def test_typing_after_being_signed_out_is_kept_and_saved_once_signed_in_again(li
     assert answer.value.status == 200
     expect(page.locator("#save-status")).to_contain_text("Saved")
     assert working_version(plan_id).content["ansvar"]["samordnare"] == "Skrivet efter utloggningen"
+
+
+def test_an_editor_made_reviewer_while_typing_is_told_in_place(live_server, new_page, seeded):
+    """The role changed after the page was opened: the autosave is refused (403) and the save status says so,
+    where the person is looking; the text stays on the screen."""
+    plan_id = demo_plan().id
+    page = new_page()
+    sign_in(page, live_server, "editor@demo.example")
+    page.goto(live_server + url_for("wizard.section", plan_id=plan_id, section_id="ansvar"))
+    membership = db.session.scalars(select(Membership).join(User).where(User.email == "editor@demo.example")).one()
+    membership.role = "reviewer"
+    db.session.commit()
+    assert autosaved(page, lambda: page.fill("#samordnare", "Skrivet efter rollbytet")) == 403
+    expect(page.locator("#save-status")).to_contain_text("Not saved: you can no longer edit this plan.")
+    expect(page.locator("#samordnare")).to_have_value("Skrivet efter rollbytet")
+    assert working_version(plan_id).content.get("ansvar", {}).get("samordnare") != "Skrivet efter rollbytet"

@@ -186,6 +186,9 @@ def authenticate(email: str, password: str) -> User | None:
                         reason="inactive" if user.active is False else "password")
         db.session.commit()
         return None
+    if _hasher().check_needs_rehash(user.password_hash):
+        # Stored with weaker (older) parameters than the configured ones: the password is at hand only now.
+        user.password_hash = hash_password(password)
     user.last_sign_in_at = utcnow()
     record_for_user("auth.sign_in", user, user.id)
     db.session.commit()
