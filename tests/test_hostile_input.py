@@ -4,6 +4,7 @@ a 500."""
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from docx import Document
@@ -68,8 +69,7 @@ def test_corpus_is_stored_literally_and_shown_escaped_everywhere(editor_client, 
             assert "<img src=x onerror" not in html
             assert "49 ja" not in html
         stored = working_version(plan_id).content
-        flat = repr(stored)
-        assert "<script>alert(\\'x\\')</script>" in flat or "<script>alert('x')</script>" in flat
+        assert "<script>alert('x')</script>" in json.dumps(stored, ensure_ascii=False)
         for url in (url_for("wizard.overview", plan_id=plan_id), url_for("wizard.check", plan_id=plan_id)):
             body = editor_client.get(url)
             assert body.status_code == 200
@@ -108,7 +108,8 @@ def test_null_bytes_and_huge_strings_are_refused_next_to_the_field(editor_client
         response = editor_client.post(section_url(plan_id, "ansvar"), data=data, headers=headers)
         assert response.status_code == 422
         assert message in response.get_data(as_text=True)
-        assert 'value="Kommunstyrelsen"' in response.get_data(as_text=True) or headers
+        if not headers:  # the whole page comes back, with the other answer kept (htmx gets the message only)
+            assert 'value="Kommunstyrelsen"' in response.get_data(as_text=True)
     assert working_version(plan_id).content == {}
 
 
@@ -119,11 +120,10 @@ def test_invalid_utf8_in_a_form_post_is_no_500(editor_client, plans_by_template)
     body = body.encode() + b"&samordnare=%FF%FE%C3%28&_autosave=samordnare"
     response = editor_client.post(section_url(plan_id, "ansvar"), data=body, headers={
         **HTMX, "Content-Type": "application/x-www-form-urlencoded"})
-    assert response.status_code in (200, 422)
+    assert response.status_code == 200
     saved = (working_version(plan_id).content.get("ansvar") or {}).get("samordnare", "")
     # Werkzeug keeps bytes that are not UTF-8 as their percent-escaped text: stored inert, as text.
-    assert saved.startswith("%FF%FE") or "\ufffd" in saved
-    saved.encode("utf-8")
+    assert saved == "%FF%FE%C3("
 
 
 def test_every_field_type_refuses_what_it_cannot_store(app):
@@ -166,8 +166,8 @@ def test_pdf_and_docx_show_the_corpus_literally(editor_client, plans_by_template
     pdf_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(documents.render_pdf(version, "internal"))).pages)
     docx = Document(io.BytesIO(documents.document_for_download(version, "internal", "docx")))
     docx_text = "\n".join(p.text for p in docx.paragraphs)
-    for value in answers.values():
-        assert value in pdf_text.replace("\n", " ") or value.split()[0] in pdf_text, value
+    for value in answers.values():  # the PDF may break a line anywhere, so spaces are not compared
+        assert "".join(value.split()) in "".join(pdf_text.split()), value
         assert value in docx_text, value
     assert "49" not in docx_text
     db.session.remove()
