@@ -153,6 +153,19 @@ def seeded(app):
     return True
 
 
+@pytest.fixture
+def shared_renders(monkeypatch):
+    """A PDF rendered once per test run for identical input, for tests that only read the document.
+
+    Remembered by the production cache key (content, template revision, edition, cover, renderer revision), so
+    a test that changes the content gets its own render. A test that changes how documents are made (static
+    files, fonts) must not use this fixture.
+    """
+    from planbuilder.services.documents import rendering
+
+    monkeypatch.setattr(rendering, "render_pdf", rendering.remembered(rendering.render_pdf))
+
+
 def sign_in_as(client, email: str, password: str = DEMO_PASSWORD):
     response = client.post("/auth/sign-in", data={"email": email, "password": password})
     assert response.status_code == 303, f"sign-in as {email} failed: {response.status_code}"

@@ -82,7 +82,12 @@ class _ClosingBody:
         self.body, self.done, self.closed = body, done, False
 
     def __iter__(self):
-        return iter(self.body)
+        # Done once the body is sent, even when the server never calls close(): werkzeug skips it when the
+        # browser drops the connection while the server drains what it sent (a reset during the final read).
+        try:
+            yield from self.body
+        finally:
+            self.close()
 
     def close(self) -> None:
         if self.closed:

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -103,7 +104,8 @@ def seed(password: str | None = None) -> SeedResult:
         editor = find_user(f"editor@{spec.email_domain}")
         if _find_plan(municipality, spec.template_id, spec.title) is None:
             plans.create_plan(municipality, spec.template_id, spec.title, editor,
-                              content=load_demo_content(spec.content_file))
+                              content=load_demo_content(spec.content_file,
+                                                        partial(fixed_row_id, spec.content_file)))
             created.append(f"plan {spec.title}")
     created += _seed_plan_under_revision()
     any_user_created = any(item.startswith("user ") for item in created)
@@ -123,19 +125,6 @@ REVISED = DEMO_PLANS[0]
 REVISED_TITLE = "Handlingsplan mot våldsbejakande extremism 2025–2026"
 REVISED_DECISION = {"decision_body": "Kommunfullmäktige", "decision_date": "2025-03-17",
                     "decision_reference": "KF 2025-03-17 § 42, dnr KS 2025/118"}
-# Rendering both editions takes seconds; the test suite seeds hundreds of times, always the same version.
-_renders: dict[tuple, bytes] = {}
-
-
-def _remembered_render(version: PlanVersion, edition: str) -> bytes:
-    """documents.render_pdf, remembered per process by everything that decides the bytes (its cache key)."""
-    renderer = documents.render_pdf
-    key = (renderer, documents.cache_key(version, edition, "pdf"))
-    if key not in _renders:
-        _renders[key] = renderer(version, edition)
-    return _renders[key]
-
-
 def _seed_plan_under_revision() -> list[str]:
     municipality = find_municipality(REVISED.municipality)
     editor = find_user(f"editor@{REVISED.email_domain}")
@@ -148,7 +137,8 @@ def _seed_plan_under_revision() -> list[str]:
     first.label = "2025"  # the year the council adopted it
     db.session.commit()
     wizard.submit_for_review(template, first, editor)
-    versions.adopt(first, editor, REVISED_DECISION, renderer=_remembered_render)
+    # Rendering both editions takes seconds, and the test suite seeds hundreds of times the same version.
+    versions.adopt(first, editor, REVISED_DECISION, renderer=documents.remembered(documents.render_pdf))
     draft = revisions.start_revision(plan, editor)
     _revise(template, draft, editor)
     return [f"plan {REVISED_TITLE} (adopted {first.label}, revision {draft.label} in progress)"]

@@ -14,7 +14,7 @@ import re
 import threading
 import unicodedata
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -276,6 +276,20 @@ def cache_key(version: PlanVersion, edition: str, fmt: str) -> str:
     }
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+_remembered: dict[tuple, bytes] = {}
+
+
+def remembered(render: Callable[[PlanVersion, str], bytes]) -> Callable[[PlanVersion, str], bytes]:
+    """`render`, remembered for this process by everything that decides the bytes (the cache key): for the
+    demo seed and the tests, which render the very same version over and over."""
+    def render_once(version: PlanVersion, edition: str) -> bytes:
+        key = (render, cache_key(version, edition, "pdf"))
+        if key not in _remembered:
+            _remembered[key] = render(version, edition)
+        return _remembered[key]
+    return render_once
 
 
 def render_docx(version: PlanVersion, edition: str) -> bytes:
