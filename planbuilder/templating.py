@@ -7,26 +7,30 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
+from .models import VersionStatus
+from .services.plans.wizard import SectionStatus
 from .template_model import Field, PlanTemplate
 
+# Lazy: read in the language of the moment, the reader's on a page and the plan's in its document.
 STATUS_LABELS = {
-    "draft": _l("Draft"),
-    "in_review": _l("In review"),
-    "adopted": _l("Adopted"),
-    "superseded": _l("Superseded"),
+    VersionStatus.DRAFT: _l("Draft"),
+    VersionStatus.IN_REVIEW: _l("In review"),
+    VersionStatus.ADOPTED: _l("Adopted"),
+    VersionStatus.SUPERSEDED: _l("Superseded"),
 }
 
 
 TASK_STATUS_LABELS = {
-    "not_started": _l("Not started"),
-    "in_progress": _l("In progress"),
-    "completed": _l("Completed"),
-    "needs_attention": _l("Needs attention"),
-    "to_review": _l("To review"),
+    SectionStatus.NOT_STARTED: _l("Not started"),
+    SectionStatus.IN_PROGRESS: _l("In progress"),
+    SectionStatus.COMPLETED: _l("Completed"),
+    SectionStatus.NEEDS_ATTENTION: _l("Needs attention"),
+    SectionStatus.TO_REVIEW: _l("To review"),
 }
 
 
 def status_label(status: str) -> str:
+    """A version's status as people read it: on a page, in the plan document, in a message."""
     return str(STATUS_LABELS.get(status, status))
 
 

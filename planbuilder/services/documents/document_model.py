@@ -10,15 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
-
 from ...fields import is_empty
 from ...fields.blocks import Block, Facts, Value, clean_text
 from ...fields.group import visible
+from ...models import FROZEN_STATUSES
 from ...template_model import Field, PlanTemplate, Section
+from ...templating import status_label
 
 EDITIONS = ("internal", "public")
-FROZEN_STATUSES = ("adopted", "superseded")
 
 
 @dataclass(frozen=True)
@@ -65,12 +64,6 @@ class PlanDocument:
     @property
     def is_public(self) -> bool:
         return self.edition == "public"
-
-
-def status_label(status: str) -> str:
-    labels = {"draft": _("Draft"), "in_review": _("In review"), "adopted": _("Adopted"),
-              "superseded": _("Superseded")}
-    return labels.get(status, status)
 
 
 def _block(template: PlanTemplate, field: Field, value: Any, edition: str) -> Block | None:

@@ -30,9 +30,9 @@ from ...extensions import db
 from ...forms import DecisionForm
 from ...models import WORKING_STATUSES, FrozenDocument, Plan, PlanVersion, User, VersionStatus, utcnow
 from ...plan_templates import PlanTemplate
+from ...templating import status_label
 from ..compare import diff, diff_text
 from ..documents import rendering as documents
-from ..documents.document_model import status_label
 from ..people import audit
 from .content import content_problems
 from .plans import template_for, versions_of

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm.attributes import set_committed_value
@@ -15,9 +16,18 @@ from ...plan_templates import Field, PlanTemplate, Section
 from ..people import audit
 from .content import content_problems, is_empty, is_section_started, missing_required
 
-NOT_STARTED, IN_PROGRESS, COMPLETED, NEEDS_ATTENTION = "not_started", "in_progress", "completed", "needs_attention"
-# A section of a revision draft that nobody has yet confirmed as still valid or changed.
-TO_REVIEW = "to_review"
+
+class SectionStatus(StrEnum):
+    """A section's place on the task list."""
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    NEEDS_ATTENTION = "needs_attention"  # marked completed, but a required answer has gone missing since
+    TO_REVIEW = "to_review"  # a revision's section nobody has yet confirmed as still valid or changed
+
+
+NOT_STARTED, IN_PROGRESS, COMPLETED = SectionStatus.NOT_STARTED, SectionStatus.IN_PROGRESS, SectionStatus.COMPLETED
+NEEDS_ATTENTION, TO_REVIEW = SectionStatus.NEEDS_ATTENTION, SectionStatus.TO_REVIEW
 REVIEW_PENDING, REVIEW_CONFIRMED, REVIEW_CHANGED = "pending", "confirmed", "changed"
 
 
