@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -31,7 +32,7 @@ def register(app: Flask) -> None:
         app.cli.add_command(group)
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
 
@@ -261,7 +262,7 @@ def plans_import(file: Path, municipality_ref: str) -> None:
     click.echo(f"imported plan {plan.id}: {plan.title} ({len(plan.versions)} versions) into {municipality.name}")
 
 
-def _refused(heading: str, problems: list[str]) -> None:
+def _refused(heading: str, problems: list[str]) -> NoReturn:
     click.echo(f"Error: {heading}:", err=True)
     for problem in problems:
         click.echo(f"  {problem}", err=True)

@@ -94,7 +94,8 @@ TOP_KEYS: dict[str, dict[str, Any]] = {
     "revision": _whole_number("Raise it whenever sections or fields change.", nullable=False),
     "country": {"type": "string", "pattern": "^[A-Z]{2}$",
                 "description": "ISO 3166 alpha-2 code such as SE; quote \"NO\", which YAML reads as false."},
-    "language": {"type": "string", "description": "The plan's language (sv, nb, da, fi, en …); document texts follow it."},
+    "language": {"type": "string",
+                 "description": "The plan's language (sv, nb, da, fi, en …); document texts follow it."},
     "timezone": _text("The country's clock (an IANA zone such as Europe/Helsinki); needed only for a country the "
                       "time zone database does not know."),
     "title": _text("The plan type's title.", required=True),

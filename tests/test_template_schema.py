@@ -48,7 +48,7 @@ def test_the_schema_knows_every_registered_type_and_its_settings():
         "group": {"fields", "max_rows", "min_rows", "catalogue", "row_label"},
     }
     assert "group" not in schema["$defs"]["row_field"]["properties"]["type"]["enum"]
-    assert set(schema["properties"]) == {"id", "revision", "country", "language", "title", "description",
+    assert set(schema["properties"]) == {"id", "revision", "country", "timezone", "language", "title", "description",
                                          "revision_interval_months", "statutory_max_months", "catalogues",
                                          "sections"}
 

@@ -195,5 +195,6 @@ def test_an_editor_made_reviewer_while_typing_is_told_in_place(live_server, new_
     db.session.commit()
     assert autosaved(page, lambda: page.fill("#samordnare", "Skrivet efter rollbytet")) == 403
     expect(page.locator("#save-status")).to_contain_text("Not saved: you can no longer edit this plan.")
+    screenshot(page, "role-changed-while-typing")
     expect(page.locator("#samordnare")).to_have_value("Skrivet efter rollbytet")
     assert working_version(plan_id).content.get("ansvar", {}).get("samordnare") != "Skrivet efter rollbytet"
