@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import wtforms
 from flask_babel import get_translations
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as wtforms_catalogue
+from wtforms import FieldList, FormField
+from wtforms.validators import ValidationError
 
 from .fields.base import N_
 
@@ -39,9 +42,28 @@ class FormTranslations:
 form_translations = FormTranslations()
 
 
+class StorableText:
+    """Text the database can store: PostgreSQL refuses the null character, so a pasted one would fail the save
+    with an error instead of a message next to the field."""
+
+    def __call__(self, form, field):
+        values = field.data if isinstance(field.data, list) else [field.data]
+        if any(isinstance(value, str) and "\x00" in value for value in values):
+            raise ValidationError(_("This contains a character that cannot be stored (a null byte)."))
+
+
 class TranslatedMeta:
+    """Every form's Meta: WTForms' messages in the reader's language, and every text field checked once, here,
+    for what cannot be stored (query arguments and rows included)."""
+
     def get_translations(self, form):
         return form_translations
+
+    def bind_field(self, form, unbound_field, options):
+        field = super().bind_field(form, unbound_field, options)
+        if not isinstance(field, (FieldList, FormField)):  # those check their own fields
+            field.validators = [*field.validators, StorableText()]
+        return field
 
 
 class Form(FlaskForm):

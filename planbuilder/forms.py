@@ -144,17 +144,6 @@ class AtMost:
             raise ValidationError(str(self.message) % {"limit": self.limit, "count": len(field.data)})
 
 
-class NoNullByte:
-    """PostgreSQL cannot store the null character in text."""
-
-    def __init__(self, message):
-        self.message = message
-
-    def __call__(self, form, field):
-        if field.data and "\x00" in field.data:
-            raise ValidationError(str(self.message))
-
-
 class Filled:
     """Something other than spaces was typed. Unlike DataRequired it looks at the text as typed, so a date that
     does not parse keeps its own message instead of being called missing."""
@@ -252,12 +241,11 @@ def _comment_body(label, rows: int) -> TextAreaField:
     return TextAreaField(label, filters=[_comment_text], render_kw={"rows": rows}, validators=[
         DataRequired(_l("Write your comment before sending it.")),
         AtMost(review_service.COMMENT_MAX_LENGTH,
-               _l("A comment can have at most %(limit)s characters; this one has %(count)s.")),
-        NoNullByte(_l("The comment contains a character that cannot be stored (a null byte)."))])
+               _l("A comment can have at most %(limit)s characters; this one has %(count)s."))])
 
 
 class CommentForm(CommentPanelForm):
-    """A new comment on a section: some text, at most review.COMMENT_MAX_LENGTH characters, no null byte.
+    """A new comment on a section: some text, at most review.COMMENT_MAX_LENGTH characters.
 
     A panel has several comment boxes that all post `body`; box_id is this one's id on the page."""
     body = _comment_body(_l("Comment on this section"), rows=4)

@@ -17,6 +17,7 @@ from planbuilder.plan_templates import parse_template
 from planbuilder.section_forms import section_form_class
 from planbuilder.services.documents import rendering as documents
 from planbuilder.services.plans import plans
+from tests.conftest import page_text, sign_in_as
 from tests.wizard_helpers import HTMX, form_fields, section_url, working_version
 
 HOSTILE = [
@@ -171,3 +172,23 @@ def test_pdf_and_docx_show_the_corpus_literally(editor_client, plans_by_template
         assert value in docx_text, value
     assert "49" not in docx_text
     db.session.remove()
+
+
+NULL = "\x00"
+
+
+def test_a_null_byte_is_refused_with_a_message_wherever_it_is_typed(client, seeded):
+    """Each of these gave a 500 on PostgreSQL; every form now checks it in one place (form_base.StorableText)."""
+    refused = "cannot be stored (a null byte)"
+    sign_in = client.post(url_for("auth.sign_in"), data={"email": f"nobody{NULL}@x.example", "password": "x" * 12})
+    assert sign_in.status_code == 422 and refused in page_text(sign_in)
+
+    sign_in_as(client, "admin@demo.example")
+    plan = client.post(url_for("plans.create"), data={"title": f"Plan{NULL}", "template_id": "se-vbe"})
+    assert plan.status_code == 422 and refused in page_text(plan)
+    user = client.post(url_for("admin.new_user"), data={"email": f"new{NULL}@x.example", "display_name": "New",
+                                                         "role": "editor", "method": "link"})
+    assert user.status_code == 422 and refused in page_text(user)
+    assert 'value="New"' in user.get_data(as_text=True)  # the other answers are kept
+    audit = client.get(url_for("admin.audit", action=f"auth.sign_in{NULL}"))
+    assert audit.status_code == 422 and refused in page_text(audit)

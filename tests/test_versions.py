@@ -609,3 +609,15 @@ def test_cli_diff_as_text_html_and_pdf(runner, seeded, tmp_path):
     assert runner.invoke(args=["plans", "diff", str(adopted.id), "99999"]).exit_code == 1
     needs_file = runner.invoke(args=["plans", "diff", str(adopted.id), str(draft.id), "--format", "pdf"])
     assert needs_file.exit_code == 1 and "-o FILE" in needs_file.output
+
+
+def test_a_null_byte_in_the_decision_is_refused_next_to_the_field(editor_client, fake_pdfs):
+    """PostgreSQL cannot store it: a message next to the field, what was typed kept, nothing frozen."""
+    version = submit(editor_client, demo_plan())
+    response = editor_client.post(url_for("versions.adopt", version_id=version.id),
+                                  data={**DECISION, "decision_body": "Kommun\x00fullmäktige"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="decision_body-error"' in html and "cannot be stored (a null byte)" in page_text(response)
+    assert 'value="KF § 42, KS 2026/118"' in html
+    assert working_version(version.plan_id).status == "in_review" and not fake_pdfs

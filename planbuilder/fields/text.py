@@ -5,7 +5,7 @@ from wtforms import StringField, TextAreaField
 
 from .base import N_, WORDS, FieldType, Problem, is_empty, register
 from .blocks import Text, paragraphs
-from .validators import LengthAtMost, NoNullCharacters
+from .validators import LengthAtMost
 
 
 def _strip(value):
@@ -25,7 +25,7 @@ class ShortText(FieldType):
         return {"max_length": declaration.whole_number("max_length", self.default_max_length)}
 
     def _validators(self, field):
-        return [LengthAtMost(field.max_length or self.default_max_length), NoNullCharacters()]
+        return [LengthAtMost(field.max_length or self.default_max_length)]
 
     def form_field(self, field, template):
         return StringField(field.label, description=field.help, validators=self._validators(field), filters=[_strip])

@@ -25,9 +25,3 @@ class LengthAtMost:
         if field.data and len(field.data) > self.limit:
             raise ValidationError(_("This can have at most %(limit)s characters; it has %(count)s.",
                                     limit=self.limit, count=len(field.data)))
-
-
-class NoNullCharacters:
-    def __call__(self, form, field):
-        if field.data and "\x00" in field.data:
-            raise ValidationError(_("This contains a character that cannot be stored (a null byte)."))
