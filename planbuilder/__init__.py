@@ -1,12 +1,17 @@
 """Planbuilder: write, adopt and revise a municipality's local action plan."""
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import text
 
 from . import extensions as ext
 from .config import REPO_ROOT, ConfigurationError, defaults, secret_key
@@ -20,6 +25,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
+        # Where the secret key, the embedded database and config.py live (default: instance/ in the checkout).
+        instance_path=os.environ.get("PLANBUILDER_INSTANCE_PATH") or None,
         template_folder=str(REPO_ROOT / "templates"),
         static_folder=str(REPO_ROOT / "static"),
     )
@@ -126,10 +133,31 @@ def _register_blueprints(app: Flask) -> None:
 def _migrate_embedded_database(app: Flask) -> None:
     """On the embedded SQLite default, bring the schema up to date at start so the Quick start just works.
 
-    PostgreSQL deployments run `flask --app app db upgrade` as a release step instead: several processes
-    starting at once must not race to migrate.
+    gunicorn starts its workers at once, so one process migrates at a time (a file lock in instance/; on
+    PostgreSQL, where auto-migration is only on when asked for, an advisory lock, which also holds across
+    machines); the others then find the schema up to date. PostgreSQL deployments normally run
+    `flask --app app db upgrade` as a release step instead.
     """
-    from flask_migrate import upgrade
-
-    with app.app_context():
+    with app.app_context(), _migration_lock(app):
         upgrade()
+
+
+MIGRATION_LOCK_KEY = 0x706C616E  # any fixed number; "plan" in ASCII
+
+
+@contextmanager
+def _migration_lock(app: Flask) -> Iterator[None]:
+    with open(Path(app.instance_path) / "migrate.lock", "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            if db.engine.dialect.name != "postgresql":
+                yield
+                return
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                try:
+                    yield
+                finally:
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -48,11 +49,24 @@ def secret_key(instance_path: str) -> str:
         return from_env
     key_file = Path(instance_path) / "secret_key"
     if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
+        _create_once(key_file, secrets.token_hex(32))
     return key_file.read_text().strip()
+
+
+def _create_once(path: Path, content: str) -> None:
+    """Write the file whole, unless another process (a sibling gunicorn worker) got there first: written
+    beside it and linked into place, so nobody reads it half-written and the first one wins."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as handle:  # mkstemp makes it 0600
+            handle.write(content)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(draft)
 
 
 def _proxy_hops() -> int:
