@@ -70,9 +70,13 @@ def _create_once(path: Path, content: str) -> None:
 
 
 def _proxy_hops() -> int:
-    raw = os.environ.get("PLANBUILDER_PROXY_HOPS", "0").strip() or "0"
+    return _whole_number_env("PLANBUILDER_PROXY_HOPS", 0, "proxies")
+
+
+def _whole_number_env(name: str, default: int, unit: str = "") -> int:
+    raw = os.environ.get(name, "").strip() or str(default)
     if not raw.isdigit():
-        raise ConfigurationError(f"PLANBUILDER_PROXY_HOPS must be a whole number of proxies, not '{raw}'")
+        raise ConfigurationError(f"{name} must be a whole number{' of ' + unit if unit else ''}, not '{raw}'")
     return int(raw)
 
 
@@ -100,6 +104,12 @@ def defaults(instance_path: str) -> dict:
         # Times are stored in UTC and shown on the clock of the reader's municipality (i18n.select_timezone).
         "BABEL_DEFAULT_TIMEZONE": _default_timezone(),
         "WTF_CSRF_TIME_LIMIT": None,  # a coordinator may keep a section open all afternoon
+        # A signed-in session ends after this long without a request (an autosave counts), and at the latest
+        # this long after signing in (ASVS L2: 30 minutes idle, 12 hours absolute).
+        "SESSION_IDLE_MINUTES": _whole_number_env("PLANBUILDER_SESSION_IDLE_MINUTES", 30),
+        "SESSION_MAX_HOURS": _whole_number_env("PLANBUILDER_SESSION_MAX_HOURS", 12),
+        # Under HTTPS the __Host- prefix tells the browser the cookie is this host's alone, sent over HTTPS only.
+        "SESSION_COOKIE_NAME": "__Host-session" if https else "session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,

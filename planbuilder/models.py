@@ -336,6 +336,19 @@ class ShareLink(db.Model):
         return f"<ShareLink {self.id} version={self.version_id} {self.edition}>"
 
 
+class SignInSession(db.Model):
+    """One signed-in browser. The cookie holds a random token, this row its hash: sign-out and the idle and
+    absolute time limits end the session here, so a copied cookie opens nothing afterwards."""
+
+    __tablename__ = "sign_in_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class SignInLink(db.Model):
     """A one-time link with which a new (or locked-out) user chooses their password; only its hash is kept."""
 

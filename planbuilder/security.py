@@ -5,7 +5,7 @@ The Content-Security-Policy allows scripts and styles only from our own origin: 
 """
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, g, request
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -31,7 +31,21 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config.get("HTTPS"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if _signed_in() and request.endpoint not in SHARED_ASSETS:
+        # A plan's internal edition or a colleague's comment must not stay in a shared computer's cache.
+        headers.setdefault("Cache-Control", "private, no-store")
     return response
+
+
+# Our own CSS, JS and images are the same for everyone: the browser may keep them.
+SHARED_ASSETS = ("static", "assets.packaged")
+
+
+def _signed_in() -> bool:
+    """Whether this request was made by a signed-in person, without loading them here (an error page for an
+    unreachable database must not query it)."""
+    user = g.get("_login_user")
+    return user is not None and user.is_authenticated
 
 
 def register(app: Flask) -> None:

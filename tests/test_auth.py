@@ -85,6 +85,7 @@ def test_deactivated_user_cannot_sign_in(client, seeded):
 # --- sessions, the account page, passwords ---------------------------------------------------------------------------
 
 import uuid  # noqa: E402
+from datetime import timedelta  # noqa: E402
 
 import pytest  # noqa: E402
 from argon2 import extract_parameters  # noqa: E402
@@ -335,3 +336,61 @@ def test_a_password_hashed_with_older_parameters_is_rehashed_at_sign_in(database
     with stronger.app_context():
         again = stronger.test_client()
         assert again.post("/auth/sign-in", data={"email": email, "password": DEMO_PASSWORD}).status_code == 303
+
+
+# ---- sessions that end -----------------------------------------------------------------------------------------
+
+def _session_cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def test_a_copied_session_cookie_opens_nothing_after_sign_out(app, seeded):
+    client = _client(app)
+    copied = _session_cookie(client)
+    assert client.post(url_for("auth.sign_out")).status_code == 303
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get(url_for("plans.dashboard")).status_code == 302  # to sign-in
+    autosave = thief.post(url_for("auth.account"), data={"display_name": "Taken over"}, headers=HTMX)
+    assert autosave.status_code == 401
+    assert accounts.find_user("editor@demo.example").display_name == "Demo editor"
+
+
+def _moved_clock(monkeypatch, **later):
+    """The sessions' clock, this long after now (the real now, however often it was moved before)."""
+    from planbuilder.models import utcnow
+    from planbuilder.services.people import sessions
+
+    start = utcnow()
+    monkeypatch.setattr(sessions, "utcnow", lambda: start + timedelta(**later))
+
+
+def test_a_session_left_idle_ends(app, seeded, monkeypatch):
+    client = _client(app)
+    assert client.get(url_for("plans.dashboard")).status_code == 200
+    _moved_clock(monkeypatch, minutes=31)
+    assert client.get(url_for("plans.dashboard")).status_code == 302
+    _moved_clock(monkeypatch, minutes=1)  # coming back does not revive it
+    assert client.get(url_for("plans.dashboard")).status_code == 302
+
+
+def test_requests_keep_a_session_alive_until_its_absolute_limit(app, seeded, monkeypatch):
+    client = _client(app)
+    for minutes in range(25, 12 * 60, 25):  # an autosave every 25 minutes, all day
+        _moved_clock(monkeypatch, minutes=minutes)
+        assert client.get(url_for("plans.dashboard")).status_code == 200, minutes
+    _moved_clock(monkeypatch, hours=12, minutes=1)
+    assert client.get(url_for("plans.dashboard")).status_code == 302
+
+
+def test_signed_in_pages_are_not_kept_in_caches_but_our_css_is(app, seeded):
+    client = _client(app)
+    assert client.get(url_for("plans.dashboard")).headers["Cache-Control"] == "private, no-store"
+    css = client.get(url_for("static", filename="screen.css"))
+    assert "no-store" not in css.headers.get("Cache-Control", "")
+    css.close()
+
+
+def test_the_session_cookie_has_the_host_prefix_over_https(monkeypatch, tmp_path):
+    monkeypatch.setenv("PLANBUILDER_HTTPS", "1")
+    assert defaults(str(tmp_path))["SESSION_COOKIE_NAME"] == "__Host-session"

@@ -8,9 +8,9 @@ from planbuilder.extensions import db
 
 EXPECTED_TABLES = {"municipality", "user_account", "membership", "plan", "plan_version", "audit_event",
                    "rendered_document", "frozen_document", "comment", "share_link", "sign_in_link",
-                   "alembic_version"}
-# What the latest migration (0002, review and sharing) adds; downgrading it must remove exactly these.
-LATEST_TABLES = {"comment", "share_link", "sign_in_link"}
+                   "sign_in_session", "alembic_version"}
+# What the latest migration (0003, sign-in sessions) adds; downgrading it must remove exactly these.
+LATEST_TABLES = {"sign_in_session"}
 
 
 def test_schema_is_at_head_after_migrating_an_empty_database(app):
@@ -23,7 +23,7 @@ def test_latest_migration_downgrades_and_upgrades_again(app):
     downgrade(revision="-1")
     with db.engine.connect() as connection:
         now_at = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    if now_at == "0001":  # while 0002 is the latest migration
+    if now_at == "0002":  # while 0003 is the latest migration
         assert not LATEST_TABLES & set(inspect(db.engine).get_table_names())
     upgrade()
     assert EXPECTED_TABLES <= set(inspect(db.engine).get_table_names())

@@ -11,7 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from ..extensions import limiter
 from ..forms import ChoosePasswordForm, PasswordForm, ProfileForm, SignInForm
 from ..htmx import INVALID, is_fragment_request, session_problem
-from ..services.people import accounts
+from ..services.people import accounts, sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -68,6 +68,7 @@ def sign_in():
 def _start_session(user, municipality_id: int | None = None) -> None:
     session.clear()  # a fresh session on sign-in: nothing from before carries over
     login_user(user)
+    session[accounts.SESSION_TOKEN] = sessions.start(user)
     if municipality_id is not None:
         session["municipality_id"] = municipality_id
 
@@ -96,6 +97,7 @@ def session_state():
 @bp.post("/sign-out")
 @login_required
 def sign_out():
+    sessions.end(session.get(accounts.SESSION_TOKEN))
     logout_user()
     session.clear()
     return redirect(url_for("auth.sign_in"), 303)

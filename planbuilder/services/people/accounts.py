@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, session
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -13,7 +13,7 @@ from ... import locales
 from ...extensions import db
 from ...models import ROLES, Membership, Municipality, SignInLink, User, utcnow
 from ..tokens import hash_token, well_formed
-from . import audit
+from . import audit, sessions
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1000
@@ -244,6 +244,9 @@ def set_password(user: User, password: str) -> None:
     end_sessions(user)
 
 
+SESSION_TOKEN = "sid"  # the key of this browser's session token in the signed session cookie
+
+
 def load_session_user(session_id: str) -> User | None:
     """The user for a session id 'user:generation'; an old generation means that session was ended."""
     user_part, _colon, generation = session_id.partition(":")
@@ -252,7 +255,8 @@ def load_session_user(session_id: str) -> User | None:
     user = db.session.get(User, int(user_part))
     if user is None or not user.active or user.session_generation != int(generation):
         return None
-    return user
+    # Signed out, idle too long or signed in too long ago: this browser's session has ended on the server.
+    return user if sessions.is_alive(user, session.get(SESSION_TOKEN)) else None
 
 
 @dataclass(frozen=True)

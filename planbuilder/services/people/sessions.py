@@ -1,0 +1,62 @@
+"""Sign-in sessions that end: on sign-out, after a time without any request (idle), and at the latest a fixed
+time after signing in (absolute). An autosave is a request, so typing keeps a session alive.
+
+The browser's cookie holds a random token; the database keeps only its hash and when it was last seen, so a
+copied cookie opens nothing once the session has ended, whatever its signature says.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import SignInSession, User, utcnow
+from ..tokens import hash_token, new_token
+
+# Writing "last seen" on every request would add a write to each autosave; once a minute is precise enough.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def start(user: User) -> str:
+    """A new session for the user; the token to keep in their (signed) session cookie."""
+    token, token_hash = new_token()
+    db.session.add(SignInSession(token_hash=token_hash, user_id=user.id))
+    db.session.commit()
+    return token
+
+
+def is_alive(user: User, token: str | None) -> bool:
+    """Whether this browser's session of this user is still open; one found past its limits is ended."""
+    if not token:
+        return False
+    found = db.session.get(SignInSession, hash_token(token))
+    if found is None or found.user_id != user.id or found.ended_at is not None:
+        return False
+    now = utcnow()
+    config = current_app.config
+    idle, absolute = timedelta(minutes=config["SESSION_IDLE_MINUTES"]), timedelta(hours=config["SESSION_MAX_HOURS"])
+    if now - found.last_seen_at > idle or now - found.created_at > absolute:
+        found.ended_at = now
+        db.session.commit()
+        return False
+    if now - found.last_seen_at > TOUCH_EVERY:
+        found.last_seen_at = now
+        db.session.commit()
+    return True
+
+
+def end(token: str | None) -> None:
+    """Sign-out: this browser's session ends on the server too."""
+    if not token:
+        return
+    found = db.session.get(SignInSession, hash_token(token))
+    if found is not None and found.ended_at is None:
+        found.ended_at = utcnow()
+        db.session.commit()
+
+
+def open_sessions(user: User) -> list[SignInSession]:
+    return list(db.session.scalars(select(SignInSession).where(SignInSession.user_id == user.id,
+                                                               SignInSession.ended_at.is_(None))))
