@@ -14,7 +14,7 @@ from .extensions import db
 from .models import ROLES, Municipality, Plan, PlanVersion
 from .plan_templates import TemplateError, load_template_file, load_templates
 from .services.compare import diff_text
-from .services.data import backup, demo, plan_export
+from .services.data import backup, demo, file_format, plan_export
 from .services.documents import rendering as documents
 from .services.people import accounts, admin
 from .services.plans import plans, versions
@@ -179,7 +179,7 @@ def plans_render(version_id: int, fmt: str, edition: str, output: Path) -> None:
         fail(f"there is no plan version with id {version_id}")
     try:
         body = documents.document_for_download(version, edition, fmt)
-        output.write_bytes(body)
+        file_format.write_private(output, body)
     except (plans.PlanError, OSError) as exc:
         fail(str(exc))
     click.echo(f"wrote {output} ({len(body)} bytes, {edition} edition)")
@@ -215,7 +215,7 @@ def plans_diff(version_a: int, version_b: int, fmt: str, edition: str, output: P
         click.echo(body.decode("utf-8"), nl=False)
         return
     try:
-        output.write_bytes(body)
+        file_format.write_private(output, body)
     except OSError as exc:
         fail(str(exc))
     click.echo(f"wrote {output} ({len(body)} bytes)")
@@ -236,7 +236,7 @@ def plans_export(plan_id: int, output: Path | None) -> None:
         click.echo(text, nl=False)
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        file_format.write_private(output, text.encode("utf-8"))
     except OSError as exc:
         fail(str(exc))
     click.echo(f"wrote {output} ({len(plan.versions)} versions)")

@@ -394,3 +394,17 @@ def test_signed_in_pages_are_not_kept_in_caches_but_our_css_is(app, seeded):
 def test_the_session_cookie_has_the_host_prefix_over_https(monkeypatch, tmp_path):
     monkeypatch.setenv("PLANBUILDER_HTTPS", "1")
     assert defaults(str(tmp_path))["SESSION_COOKIE_NAME"] == "__Host-session"
+
+
+def test_a_deactivated_account_is_refused_after_the_same_password_check(app, seeded, monkeypatch):
+    """The refusal must take as long as a wrong password's, or its timing would tell who was deactivated: the
+    password is checked (Argon2, the slow part) in each case."""
+    checked = []
+    real = accounts.password_matches
+    monkeypatch.setattr(accounts, "password_matches", lambda *args: checked.append(1) or real(*args))
+    user = accounts.find_user("reviewer@demo.example")
+    user.active = False
+    db.session.commit()
+    for email, password in (("reviewer@demo.example", DEMO_PASSWORD), ("editor@demo.example", "wrong-password")):
+        assert accounts.authenticate(email, password) is None
+    assert len(checked) == 2

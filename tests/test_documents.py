@@ -477,3 +477,16 @@ def test_model_leaves_out_sensitive_and_empty_fields(app):
     # The column goes, and so does the row that held nothing but sensitive values.
     assert public_table.columns == ("Navn", "Avklart") and public_table.rows == ((("Ola",), ("Ja",)),)
     assert internal.sections[1].blocks == ()
+
+
+def test_bidi_controls_are_left_out_of_what_is_printed_but_kept_as_stored(app):
+    """A right-to-left override in a decision reference would print the rest of the line reversed."""
+    template = plans.template_for("se-vbe")
+    content = {"ansvar": {"samordnare": "Trygghets\u202esamordnare"}}
+    cover = Cover(municipality="Ekdala kommun", title="Plan", version_label="2026", status="adopted",
+                  decision_reference="KS \u202e2026/118\u202c")
+    document = build_document(template, content, cover, "internal")
+    assert document.cover.decision_reference == "KS 2026/118"
+    printed = [value.value for block in document.sections[1].blocks for value in getattr(block, "values", ())]
+    assert "Trygghetssamordnare" in printed
+    assert content["ansvar"]["samordnare"] == "Trygghets\u202esamordnare"

@@ -1,8 +1,11 @@
 """Export a plan with all its versions as JSON, and import it again: round trips and refusals."""
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import json
+import stat
 
 import pytest
 from sqlalchemy import func, select
@@ -137,6 +140,12 @@ def _tampered_document(d):
     d["versions"][0]["documents"][0]["content_base64"] = "JVBERi0xLjcK"
 
 
+def _html_as_a_frozen_pdf(d):
+    body = b"<html><script>alert(1)</script></html>"
+    d["versions"][0]["documents"][0].update(content_base64=base64.b64encode(body).decode(),
+                                            sha256=hashlib.sha256(body).hexdigest())
+
+
 def _two_adopted(d):
     d["versions"][1].update(status="adopted", decision=d["versions"][0]["decision"],
                             adopted_at=d["versions"][0]["adopted_at"])
@@ -155,6 +164,7 @@ def _dangling_based_on(d):
     (_unknown_template, "there is no plan template 'se-okand'"),
     (_version_on_another_template, "is not the plan's template"),
     (_tampered_document, "does not match its sha256"),
+    (_html_as_a_frozen_pdf, "the content is not a PDF"),
     (_two_adopted, "more than one adopted version"),
     (_dangling_based_on, "'1999' is not an earlier version"),
 ])
@@ -212,3 +222,14 @@ def test_imported_people_are_matched_by_email_or_left_empty(exported, norrby):
     assert adopted.adopted_by_id is None and adopted.created_by.email == "editor@demo.example"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "plan.import"))
     assert event.detail["unknown_people"] == ["someone@elsewhere.example"]
+
+
+def test_an_export_file_is_readable_by_its_owner_only(runner, seeded, tmp_path):
+    """It holds the internal edition's frozen PDF."""
+    target = tmp_path / "plan.json"
+    target.write_text("an older file, readable by all", encoding="utf-8")
+    target.chmod(0o644)
+    result = runner.invoke(args=["plans", "export", str(revised_plan().id), "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert json.loads(target.read_text(encoding="utf-8"))["format"] == "planbuilder.plan"

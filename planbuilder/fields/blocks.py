@@ -13,9 +13,16 @@ _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 
 
+# Bidirectional embedding, override and isolate controls: one in a decision reference would print the rest of
+# the line reversed. Left out of what is printed; the stored text keeps them as typed.
+_BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
 def clean_text(value: Any) -> str:
+    """User text as it may be printed: line ends made plain, and characters left out that a document cannot
+    hold (XML 1.0) or that would rearrange what is printed (bidi controls)."""
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    return _NOT_XML.sub("", text).strip()
+    return _BIDI_CONTROLS.sub("", _NOT_XML.sub("", text)).strip()
 
 
 def paragraphs(value: Any) -> tuple[str, ...]:

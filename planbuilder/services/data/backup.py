@@ -37,7 +37,7 @@ from ...models import (
 )
 from ..people import audit
 from ..plans.plans import UnknownTemplateError, template_for
-from .file_format import envelope_problem
+from .file_format import envelope_problem, is_pdf, write_private
 
 FORMAT = "planbuilder.municipality-backup"
 FORMAT_VERSION = 1
@@ -177,9 +177,7 @@ def write_file(document: dict, path: Path) -> None:
     data = (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     if path.suffix == ".gz":
         data = gzip.compress(data, mtime=0)
-    path.touch(mode=0o600, exist_ok=True)
-    path.chmod(0o600)
-    path.write_bytes(data)
+    write_private(path, data)
 
 
 # --- reading and checking ---------------------------------------------------------------------------------------
@@ -247,11 +245,13 @@ def check_restore(document: dict) -> set[int]:
             problems.append(f"There is no plan template {template_id!r} here; add its file to plan_templates/.")
     for row in tables.get(FrozenDocument.__tablename__, []):
         try:
-            intact = hashlib.sha256(base64.b64decode(row["content"], validate=True)).hexdigest() == row["sha256"]
+            body = base64.b64decode(row["content"], validate=True)
         except (binascii.Error, TypeError, ValueError):
-            intact = False
-        if not intact:
+            body = b""
+        if hashlib.sha256(body).hexdigest() != row["sha256"]:
             problems.append(f"frozen document {row['id']}: its content does not match its sha256")
+        elif not is_pdf(body):
+            problems.append(f"frozen document {row['id']}: its content is not a PDF")
     if problems:
         raise BackupRefused(problems)
     return reused

@@ -3,7 +3,9 @@ version and carries a checksum of its own content, so a file of another kind, an
 is refused before anything is read from it."""
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -20,3 +22,17 @@ def envelope_problem(document: Any, *, format_name: str, format_version: int, ch
         return (f"The file was changed after it was {made}: its checksum does not match its content. "
                 f"Make a new one instead of editing the file.")
     return None
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file only its owner can read: plan exports, backups and rendered documents hold the internal
+    edition (and backups password hashes). Made 0600 before anything is written to it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def is_pdf(body: bytes) -> bool:
+    """A frozen document must be a PDF (it is served as one): not HTML or anything else under its name."""
+    return body.startswith(b"%PDF-")

@@ -31,7 +31,7 @@ from ..documents.document_model import EDITIONS
 from ..people import audit
 from ..plans.content import content_problems
 from ..plans.plans import TITLE_MAX_LENGTH, UnknownTemplateError, template_for, versions_of
-from .file_format import envelope_problem
+from .file_format import envelope_problem, is_pdf
 
 FORMAT = "planbuilder.plan"
 FORMAT_VERSION = 1
@@ -223,6 +223,9 @@ def _document_rows(check: _Check, where: str, status: str, raw: Any) -> list[tup
         digest = hashlib.sha256(body).hexdigest()
         if not body or digest != item.get("sha256"):
             check.add(f"{where} › documents › {edition}: the content does not match its sha256")
+            continue
+        if not is_pdf(body):
+            check.add(f"{where} › documents › {edition}: the content is not a PDF")
             continue
         found.append((edition, body, digest))
     return found

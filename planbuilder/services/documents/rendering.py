@@ -43,7 +43,7 @@ from .docx_export import docx_bytes
 
 # Part of every cache key: raise it whenever the layout changes (templates/documents/, static/print.css, the
 # DOCX layout, the document's fixed texts or their translations), so no stale document is served again.
-RENDERER_REVISION = 4
+RENDERER_REVISION = 5
 MIME_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

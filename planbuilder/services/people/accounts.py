@@ -181,7 +181,9 @@ def authenticate(email: str, password: str) -> User | None:
         audit.record("auth.sign_in_failed", user_id=None, municipality_id=None, email=normalise_email(email)[:320])
         db.session.commit()
         return None
-    if not user.active or not password_matches(user.password_hash, password):
+    # The password is checked first, whatever the account's state: a deactivated account must take as long to
+    # refuse as a wrong password, or the timing would tell who has been deactivated.
+    if not password_matches(user.password_hash, password) or not user.active:
         record_for_user("auth.sign_in_failed", user, user.id, email=user.email,
                         reason="inactive" if user.active is False else "password")
         db.session.commit()
