@@ -490,3 +490,12 @@ def test_bidi_controls_are_left_out_of_what_is_printed_but_kept_as_stored(app):
     printed = [value.value for block in document.sections[1].blocks for value in getattr(block, "values", ())]
     assert "Trygghetssamordnare" in printed
     assert content["ansvar"]["samordnare"] == "Trygghets\u202esamordnare"
+
+
+def test_the_preview_needs_no_inline_style_so_the_page_keeps_its_policy(editor_client, version):
+    """The app's Content-Security-Policy allows no inline styles: a table's column widths come as classes."""
+    body = editor_client.get(url_for("documents.preview", version_id=version.id)).get_data(as_text=True)
+    assert "style-src 'self'" in editor_client.get(url_for("documents.preview", version_id=version.id)) \
+        .headers["Content-Security-Policy"]
+    assert " style=" not in body and "<style" not in body
+    assert re.search(r'<col class="col-w-\d+">', body)

@@ -47,7 +47,7 @@ def visible(fields, edition: str):
 def column_widths(fields) -> tuple[int, ...]:
     """Percent of the table per column, by the sub-fields' types: long texts get the room, a date does not."""
     weights = [f.kind.column_weight for f in fields]
-    return tuple(round(100 * w / sum(weights)) for w in weights)
+    return tuple(min(100, max(1, round(100 * w / sum(weights)))) for w in weights)
 
 
 class Group(FieldType):
