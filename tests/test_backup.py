@@ -159,3 +159,48 @@ def test_an_export_that_cannot_be_written_says_why_and_is_not_logged(runner, rev
     assert f"cannot write {target}: No such file or directory" in result.output
     assert not db.session.scalar(select(func.count()).select_from(AuditEvent)
                                  .where(AuditEvent.action == "backup.export"))
+
+
+def _point_a_share_link_elsewhere(document, others):
+    document["tables"]["share_link"][0]["version_id"] = others["version"]
+
+
+def _add_a_membership_elsewhere(document, others):
+    row = dict(document["tables"]["membership"][0], id=90001, municipality_id=others["municipality"])
+    document["tables"]["membership"].append(row)
+
+
+def _forge_an_audit_line_elsewhere(document, others):
+    row = dict(document["tables"]["audit_event"][0], id=90002, municipality_id=others["municipality"],
+               action="plan.delete")
+    document["tables"]["audit_event"].append(row)
+
+
+def _comment_on_another_plan(document, others):
+    document["tables"]["comment"][0]["version_id"] = others["version"]
+
+
+@pytest.mark.parametrize("change, named", [
+    (_point_a_share_link_elsewhere, "share_link"),
+    (_add_a_membership_elsewhere, "membership 90001: municipality_id"),
+    (_forge_an_audit_line_elsewhere, "audit_event 90002: municipality_id"),
+    (_comment_on_another_plan, "comment"),
+])
+def test_a_resealed_backup_that_reaches_into_another_municipality_is_refused_whole(runner, backup_file, tmp_path,
+                                                                                  change, named):
+    """Edited by hand with its checksum recomputed, restored where the other municipalities live."""
+    document = json.loads(gzip.decompress(backup_file.read_bytes()))
+    danish = db.session.scalar(select(Municipality).where(Municipality.name == "Søndervig Kommune"))
+    their_version = db.session.scalar(select(PlanVersion.id).join(Plan).where(Plan.municipality_id == danish.id))
+    change(document, {"municipality": danish.id, "version": their_version})
+    document["checksum"] = backup.checksum(document)
+    resealed = tmp_path / "resealed.json"
+    resealed.write_text(json.dumps(document), encoding="utf-8")
+    # Make room for Ekdala's rows, keeping the other municipalities the file reaches into.
+    db.session.execute(db.delete(Municipality).where(Municipality.name == "Ekdala kommun"))
+    db.session.commit()
+    before = row_count()
+    result = runner.invoke(args=["backup", "restore", str(resealed)])
+    assert result.exit_code == 1, result.output
+    assert "points outside its own municipality" in result.output and named in result.output
+    assert row_count() == before

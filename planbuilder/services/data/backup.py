@@ -217,6 +217,29 @@ def _check_users(rows: list[dict], problems: list[str]) -> set[int]:
     return reused
 
 
+def _row_outside(tables: dict[str, list[dict]]) -> str | None:
+    """The first row that points at anything but a row of this same backup, or None.
+
+    A file edited by hand (a plain checksum is easily recomputed) could otherwise write into other
+    municipalities: a membership there, a share link to their plan, a line in their audit log.
+    """
+    if len(tables.get(Municipality.__tablename__, [])) != 1:
+        return "the file must hold exactly one municipality"
+    ids = {model.__tablename__: {row["id"] for row in tables.get(model.__tablename__, [])} for model in TABLES}
+    for model in TABLES:
+        for column in model.__table__.columns:
+            targets = {fk.column.table.name for fk in column.foreign_keys}
+            if column.name == "municipality_id":
+                targets = {Municipality.__tablename__}
+            for target in targets & ids.keys():
+                for row in tables.get(model.__tablename__, []):
+                    value = row.get(column.name)
+                    if value is not None and value not in ids[target]:
+                        return (f"{model.__tablename__} {row.get('id')}: {column.name} {value} is not a row of "
+                                "this backup")
+    return None
+
+
 def check_restore(document: dict) -> set[int]:
     """Every reason the backup cannot be restored here (BackupRefused), or the ids of users to reuse."""
     problems = []
@@ -226,6 +249,10 @@ def check_restore(document: dict) -> set[int]:
                         f"instance has {here!r}. Restore it on the same Planbuilder release, then upgrade.")
         raise BackupRefused(problems)
     tables = document["tables"]
+    outside = _row_outside(tables)
+    if outside:
+        raise BackupRefused([f"The file points outside its own municipality ({outside}). A backup restores "
+                             "one municipality and nothing else."])
     municipality = tables[Municipality.__tablename__][0]
     if db.session.scalar(select(Municipality.id).where(Municipality.name == municipality["name"])):
         problems.append(f"This instance already has a municipality named {municipality['name']!r}.")
