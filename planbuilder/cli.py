@@ -252,11 +252,11 @@ def plans_import(file: Path, municipality_ref: str) -> None:
     if municipality is None:
         fail(f"there is no municipality '{municipality_ref}'")
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {file}: {exc}")
+        data = file_format.read_limited(file)
+    except file_format.UnreadableFile as exc:
+        fail(str(exc))
     try:
-        plan = plan_export.import_plan(text, municipality)
+        plan = plan_export.import_plan(data, municipality)
     except plan_export.ImportRefused as exc:
         _refused("nothing was imported", exc.problems)
     click.echo(f"imported plan {plan.id}: {plan.title} ({len(plan.versions)} versions) into {municipality.name}")

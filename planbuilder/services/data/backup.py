@@ -37,7 +37,7 @@ from ...models import (
 )
 from ..people import audit
 from ..plans.plans import UnknownTemplateError, template_for
-from .file_format import envelope_problem, is_pdf, write_private
+from .file_format import UnreadableFile, envelope_problem, is_pdf, parse_json, read_limited, write_private
 
 FORMAT = "planbuilder.municipality-backup"
 FORMAT_VERSION = 1
@@ -184,11 +184,8 @@ def write_file(document: dict, path: Path) -> None:
 
 def read_file(path: Path) -> dict:
     try:
-        data = path.read_bytes()
-        if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-        document = json.loads(data.decode("utf-8"))
-    except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = parse_json(read_limited(path))
+    except UnreadableFile as exc:
         raise BackupRefused([f"{path} cannot be read as a backup: {exc}"]) from exc
     problem = envelope_problem(document, format_name=FORMAT, format_version=FORMAT_VERSION, checksum=checksum,
                                kind="Planbuilder municipality backup", made="written")

@@ -3,6 +3,8 @@ version and carries a checksum of its own content, so a file of another kind, an
 is refused before anything is read from it."""
 from __future__ import annotations
 
+import gzip
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -36,3 +38,69 @@ def write_private(path: Path, data: bytes) -> None:
 def is_pdf(body: bytes) -> bool:
     """A frozen document must be a PDF (it is served as one): not HTML or anything else under its name."""
     return body.startswith(b"%PDF-")
+
+
+# A file read whole into memory is held several times over as Python objects: refuse anything larger than this
+# (a municipality's backup with its frozen PDFs is a few megabytes), and anything nested deeper than any file of
+# ours, before it can exhaust the machine.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_DEPTH = 32
+
+
+class UnreadableFile(ValueError):
+    """The file cannot be read as one of our JSON files; the message says why, in one line."""
+
+
+def read_limited(path: Path, limit: int | None = None) -> bytes:
+    """The file's bytes, unpacked when gzipped, and never more than `limit` of them: a small gzip file can
+    unpack to gigabytes, so it is unpacked as a stream and refused as soon as it passes the limit."""
+    limit = limit or MAX_FILE_BYTES
+    try:
+        with path.open("rb") as raw:
+            gzipped = raw.read(2) == b"\x1f\x8b"
+            raw.seek(0)
+            stream = gzip.GzipFile(fileobj=raw) if gzipped else raw
+            data = stream.read(limit + 1)
+    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+        raise UnreadableFile(f"{path} cannot be read: {exc}") from exc
+    if len(data) > limit:
+        raise UnreadableFile(f"{path} is larger than {limit // (1024 * 1024)} MB{' unpacked' if gzipped else ''}; "
+                             "it is not a file Planbuilder wrote.")
+    return data
+
+
+def parse_json(data: bytes | str) -> Any:
+    """JSON that the database can store: strict UTF-8, at most MAX_DEPTH levels deep, and no text holding a
+    null character or half of a surrogate pair (neither can be stored, nor is ever written by us)."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        document = json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"The file is not UTF-8 text (byte {exc.start}).") from exc
+    except json.JSONDecodeError as exc:
+        raise UnreadableFile(f"The file is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") \
+            from exc
+    except RecursionError as exc:
+        raise UnreadableFile(f"The file is nested more than {MAX_DEPTH} levels deep.") from exc
+    _check_values(document)
+    return document
+
+
+def _check_values(document: Any) -> None:
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise UnreadableFile(f"The file is nested more than {MAX_DEPTH} levels deep.")
+        if isinstance(value, dict):
+            pending.extend((item, depth + 1) for pair in value.items() for item in pair)
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                raise UnreadableFile("The file holds text with a null character, which cannot be stored.")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise UnreadableFile("The file holds text with half of a surrogate pair, which cannot be "
+                                     "stored.") from exc

@@ -31,7 +31,7 @@ from ..documents.document_model import EDITIONS
 from ..people import audit
 from ..plans.content import content_problems
 from ..plans.plans import TITLE_MAX_LENGTH, UnknownTemplateError, template_for, versions_of
-from .file_format import envelope_problem, is_pdf
+from .file_format import UnreadableFile, envelope_problem, is_pdf, parse_json
 
 FORMAT = "planbuilder.plan"
 FORMAT_VERSION = 1
@@ -172,12 +172,11 @@ class _Check:
             return None
 
 
-def parse_file(text: str) -> dict:
+def parse_file(text: str | bytes) -> dict:
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportRefused([f"The file is not valid JSON: {exc.msg} at line {exc.lineno}, "
-                             f"column {exc.colno}."]) from exc
+        document = parse_json(text)
+    except UnreadableFile as exc:
+        raise ImportRefused([str(exc)]) from exc
     problem = envelope_problem(document, format_name=FORMAT, format_version=FORMAT_VERSION, checksum=checksum,
                                kind="Planbuilder plan export", made="exported")
     if problem:
@@ -329,7 +328,7 @@ def _user_id(email: Any, unknown: set[str]) -> int | None:
     return found
 
 
-def import_plan(text: str, municipality: Municipality) -> Plan:
+def import_plan(text: str | bytes, municipality: Municipality) -> Plan:
     """Recreate an exported plan in the municipality (new ids); ImportRefused if anything is wrong."""
     document = parse_file(text)
     template, fields, versions = check_import(document, municipality)
