@@ -304,3 +304,14 @@ def test_audit_filter_with_htmx_returns_the_results_only(admin):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html and 'id="audit-results"' in html
     assert "HX-Request" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize("password", ["password12", "qwertyuiop", "Ekdala2026"])  # the last: the name and a year
+def test_a_password_that_is_easy_to_guess_is_refused_with_the_reason(admin, password):
+    response = admin.post(url_for("admin.new_user"), data={
+        "email": "kim@ekdala.example", "display_name": "Kim Ekdala", "role": "editor", "method": "password",
+        "password": password})
+    assert response.status_code == 422
+    assert "This password is easy to guess" in page_text(response)
+    assert 'value="Kim Ekdala"' in response.get_data(as_text=True)
+    assert accounts.find_user("kim@ekdala.example") is None

@@ -1,6 +1,7 @@
 """Municipalities, users, memberships and signing in."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -8,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, session
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from zxcvbn import zxcvbn
 
 from ... import locales
 from ...extensions import db
@@ -102,11 +104,21 @@ def create_municipality(name: str, country: str, language: str | None = None) ->
     return municipality
 
 
-def check_new_password(password: str) -> None:
+# zxcvbn's own limit: past it the guess estimate takes too long, and such a password is long enough anyway.
+GUESSABILITY_CHECKED_LENGTH = 72
+
+
+def check_new_password(password: str, about_the_person: tuple[str, ...] = ()) -> None:
+    """Long enough, not too long, and not easy to guess: zxcvbn's lists of common passwords, names and words,
+    and what is known about the person (their e-mail address and name) count against it."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(_("The password must have at least %(count)s characters.", count=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError(_("The password can have at most %(count)s characters.", count=MAX_PASSWORD_LENGTH))
+    if len(password) <= GUESSABILITY_CHECKED_LENGTH and zxcvbn(password, list(about_the_person))["score"] < 2:
+        raise AccountError(_("This password is easy to guess: it is, or is close to, a commonly used password or "
+                             "something about you. Choose another, for example a few words that do not belong "
+                             "together."))
 
 
 def check_display_name(display_name: str) -> str:
@@ -132,8 +144,8 @@ def new_user(email: str, display_name: str, password: str, municipality: Municip
     email = check_email(email)
     if role not in ROLES:
         raise AccountError(_("Role must be one of %(choices)s.", choices=", ".join(ROLES)))
-    check_new_password(password)
     display_name = check_display_name(display_name)
+    check_new_password(password, about_person(email, display_name))
     if find_user(email):
         raise AccountError(_("A user with the e-mail %(email)s already exists.", email=email))
     user = User(email=email, display_name=display_name or email, password_hash=hash_password(password))
@@ -224,24 +236,33 @@ def change_password(user: User, current: str, new: str, confirmation: str) -> No
     """Change the user's own password; every session of theirs ends (the caller signs the current one in again)."""
     if not password_matches(user.password_hash, current):
         raise PasswordError("current", _("The current password is not right."))
-    _check_chosen_password(new, confirmation)
+    _check_chosen_password(user, new, confirmation)
     set_password(user, new)
     record_for_user("user.password_change", user, user.id)
     db.session.commit()
 
 
-def _check_chosen_password(new: str, confirmation: str) -> None:
-    """A new password the person typed twice: long enough, not too long, the same both times."""
+def _check_chosen_password(user: User, new: str, confirmation: str) -> None:
+    """A new password the person typed twice: long enough, not too long, not easy to guess, the same twice."""
     try:
-        check_new_password(new)
+        check_new_password(new, about(user))
     except AccountError as exc:
         raise PasswordError("new", str(exc)) from None
     if new != confirmation:
         raise PasswordError("confirmation", _("The two new passwords are not the same."))
 
 
+def about(user: User) -> tuple[str, ...]:
+    return about_person(user.email, user.display_name)
+
+
+def about_person(email: str, name: str) -> tuple[str, ...]:
+    """What a guesser tries first for a person's password: the address, its parts, the words of the name."""
+    return email, *re.split(r"[@.+_\-\s]+", email), *name.split()
+
+
 def set_password(user: User, password: str) -> None:
-    check_new_password(password)
+    check_new_password(password, about(user))
     user.password_hash = hash_password(password)
     end_sessions(user)
 
@@ -308,8 +329,8 @@ def sign_in_link(token: str) -> SignInLink | None:
 
 def redeem_sign_in_link(link: SignInLink, password: str, confirmation: str) -> User:
     """The person chooses their password; the link is spent and any other session of theirs ends."""
-    _check_chosen_password(password, confirmation)
     user = link.user
+    _check_chosen_password(user, password, confirmation)
     set_password(user, password)
     link.used_at = utcnow()
     user.last_sign_in_at = utcnow()

@@ -96,7 +96,7 @@ def add_user(municipality: Municipality, actor: User | None, email: str, display
         raise AdminError("display_name", str(exc)) from None
     if method == PASSWORD:
         try:
-            accounts.check_new_password(password)
+            accounts.check_new_password(password, accounts.about_person(email, display_name))
         except accounts.AccountError as exc:
             raise AdminError("password", str(exc)) from None
     # With a sign-in link the person chooses a password; until then the account has one nobody knows.
