@@ -136,4 +136,6 @@ def defaults(instance_path: str) -> dict:
         # None: decided once every configuration layer is read (planbuilder.create_app): the embedded SQLite
         # database migrates itself; a server database is migrated as a release step, never by every process.
         "AUTO_MIGRATE": None,
+        # /healthz answers 503 when the instance folder has less room than this.
+        "HEALTH_MIN_FREE_MB": _whole_number_env("PLANBUILDER_HEALTH_MIN_FREE_MB", 100),
     }

@@ -20,6 +20,8 @@ from conftest import page_text, require_tool, sign_in_as
 from flask import url_for
 from pypdf import PdfReader
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import OperationalError
+from wizard_helpers import form_fields
 
 from planbuilder.extensions import db
 from planbuilder.models import FrozenDocument, Plan, PlanVersion, RenderedDocument
@@ -499,3 +501,31 @@ def test_the_preview_needs_no_inline_style_so_the_page_keeps_its_policy(editor_c
         .headers["Content-Security-Policy"]
     assert " style=" not in body and "<style" not in body
     assert re.search(r'<col class="col-w-\d+">', body)
+
+
+def _disk_full(monkeypatch):
+    """Every commit from now on is refused the way SQLite refuses it when the disk is full."""
+    def refused(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("database or disk is full"))
+
+    monkeypatch.setattr(db.session, "commit", refused)
+
+
+def test_with_the_disk_full_a_download_still_comes_but_is_not_cached(editor_client, version, monkeypatch):
+    _disk_full(monkeypatch)
+    response = download(editor_client, version)
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+    monkeypatch.undo()
+    assert rendered_rows() == 0
+
+
+def test_with_the_disk_full_an_autosave_says_it_could_not_be_stored(editor_client, version, monkeypatch):
+    plan_id = version.plan_id
+    page = editor_client.get(url_for("wizard.section", plan_id=plan_id, section_id="ansvar"))
+    _disk_full(monkeypatch)
+    data = {**form_fields(page.get_data(as_text=True)), "samordnare": "Ny text", "_autosave": "samordnare"}
+    response = editor_client.post(url_for("wizard.section", plan_id=plan_id, section_id="ansvar"), data=data,
+                                  headers={"HX-Request": "true"})
+    assert response.status_code == 507
+    assert "Not saved: This could not be stored." in page_text(response)
+    assert "cannot reach the database" not in page_text(response)

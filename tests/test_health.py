@@ -10,7 +10,16 @@ from tests.conftest import make_app
 def test_healthz_up(client):
     response = client.get(url_for("health.healthz"))
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.json == {"status": "ok", "database": "ok", "storage": "ok"}
+
+
+def test_healthz_says_so_when_the_disk_is_nearly_full(client, monkeypatch):
+    from planbuilder.views import health
+
+    monkeypatch.setattr(health, "free_megabytes", lambda folder: 12)
+    response = client.get(url_for("health.healthz"))
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable", "database": "ok", "storage": "full", "free_mb": 12}
 
 
 def test_healthz_down_when_database_unreachable(translations_dir, tmp_path):

@@ -621,3 +621,22 @@ def test_a_null_byte_in_the_decision_is_refused_next_to_the_field(editor_client,
     assert 'id="decision_body-error"' in html and "cannot be stored (a null byte)" in page_text(response)
     assert 'value="KF § 42, KS 2026/118"' in html
     assert working_version(version.plan_id).status == "in_review" and not fake_pdfs
+
+
+def test_with_the_disk_full_adoption_says_nothing_could_be_stored_and_changes_nothing(editor_client, fake_pdfs,
+                                                                                       monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    version = submit(editor_client, demo_plan())
+
+    def refused(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("database or disk is full"))
+
+    monkeypatch.setattr(db.session, "commit", refused)
+    response = editor_client.post(url_for("versions.adopt", version_id=version.id), data=DECISION)
+    monkeypatch.undo()
+    assert response.status_code == 507
+    assert "the server's storage is full. Nothing was changed" in page_text(response)
+    assert 'value="KF § 42, KS 2026/118"' in response.get_data(as_text=True)  # kept, to send again
+    assert working_version(version.plan_id).status == "in_review"
+    assert count(FrozenDocument, FrozenDocument.version_id == version.id) == 0

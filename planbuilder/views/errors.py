@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
 from ..htmx import is_fragment_request, session_problem
+from ..storage import is_storage_full
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +73,13 @@ def register(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     def database_unavailable(exc):
-        log.error("database unavailable during %s %s: %s", request.method, request.path, exc.__class__.__name__)
         _rollback_quietly()
+        if is_storage_full(exc):
+            log.error("storage full during %s %s", request.method, request.path)
+            return _page(507, _("This could not be stored"),
+                         _("The server's storage is full, so what you sent was not saved. Keep it on your screen "
+                           "and tell your administrator; then try again."))
+        log.error("database unavailable during %s %s: %s", request.method, request.path, exc.__class__.__name__)
         return _page(503, _("Planbuilder is briefly unavailable"),
                      _("We cannot reach the database right now. Nothing you saved has been lost; please try "
                        "again in a minute."))

@@ -88,6 +88,8 @@ def adopt(version_id: int):
         return render_template("versions/show.html", **_version_context(scoped, form, failure=str(exc))), INVALID
     except versions.RenderFailed as exc:
         return render_template("versions/show.html", **_version_context(scoped, form, failure=str(exc))), UNAVAILABLE
+    except versions.StorageFull as exc:  # what was typed stays on the page, to send again
+        return render_template("versions/show.html", **_version_context(scoped, form, failure=str(exc))), 507
     except versions.VersionError as exc:
         flash(str(exc), "error")
         return redirect(url_for("versions.show", version_id=version_id), 303)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import logging
 import mimetypes
 import re
 import threading
@@ -27,7 +28,7 @@ from flask_babel import force_locale, format_date, gettext, ngettext
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -37,6 +38,7 @@ from ...config import REPO_ROOT
 from ...extensions import db
 from ...models import FrozenDocument, PlanVersion, RenderedDocument
 from ...plan_templates import PlanTemplate
+from ...storage import is_storage_full
 from ..plans.plans import template_for
 from .document_model import EDITIONS, Cover, PlanDocument, build_document
 from .docx_export import docx_bytes
@@ -44,6 +46,7 @@ from .docx_export import docx_bytes
 # Part of every cache key: raise it whenever the layout changes (templates/documents/, static/print.css, the
 # DOCX layout, the document's fixed texts or their translations), so no stale document is served again.
 RENDERER_REVISION = 5
+log = logging.getLogger(__name__)
 MIME_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -326,6 +329,12 @@ def _store(version_id: int, edition: str, fmt: str, key: str, body: bytes) -> by
         db.session.rollback()
         stored = db.session.scalar(select(RenderedDocument.content).where(RenderedDocument.cache_key == key))
         return stored if stored is not None else body
+    except OperationalError as exc:
+        if not is_storage_full(exc):
+            raise
+        # The cache is only a cache: with the disk full, the person still gets the document they asked for.
+        db.session.rollback()
+        log.warning("rendered %s %s of version %s not cached: storage full", edition, fmt, version_id)
     return body
 
 

@@ -21,7 +21,7 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
@@ -30,6 +30,7 @@ from ...extensions import db
 from ...forms import DecisionForm
 from ...models import WORKING_STATUSES, FrozenDocument, Plan, PlanVersion, User, VersionStatus, utcnow
 from ...plan_templates import PlanTemplate
+from ...storage import is_storage_full
 from ...templating import status_label
 from ..compare import diff, diff_text
 from ..documents import rendering as documents
@@ -48,6 +49,10 @@ DECISION_FIELDS = ("decision_body", "decision_date", "decision_reference", "revi
 
 class VersionError(ValueError):
     """A refused version operation; the message is shown to the person who asked."""
+
+
+class StorageFull(VersionError):
+    """The database refused the write because its disk is full; nothing was changed."""
 
 
 class MissingAnswers(VersionError):
@@ -252,6 +257,12 @@ def commit_version(version: PlanVersion) -> None:
         db.session.rollback()
         raise VersionError(_("This version was changed by someone else in the meantime; nothing was saved. "
                              "Reload the page and try again.")) from exc
+    except OperationalError as exc:
+        if not is_storage_full(exc):
+            raise
+        db.session.rollback()
+        raise StorageFull(_("This could not be stored: the server's storage is full. Nothing was changed; tell "
+                             "your administrator, then try again.")) from exc
 
 
 def status_text(status: str) -> str:
