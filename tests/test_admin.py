@@ -315,3 +315,13 @@ def test_a_password_that_is_easy_to_guess_is_refused_with_the_reason(admin, pass
     assert "This password is easy to guess" in page_text(response)
     assert 'value="Kim Ekdala"' in response.get_data(as_text=True)
     assert accounts.find_user("kim@ekdala.example") is None
+
+
+def test_an_admin_sees_nothing_of_the_other_municipalities_a_member_works_in(admin):
+    """The Danish municipality's name is theirs to know, not Ekdala's admin's."""
+    person = accounts.find_user("editor@demo.example")
+    danish = accounts.find_municipality("Søndervig Kommune")
+    db.session.add(Membership(user_id=person.id, municipality_id=danish.id, role="reviewer"))
+    db.session.commit()
+    page = page_text(admin.get(url_for("admin.member", user_id=person.id)))
+    assert "Søndervig" not in page and "Demo editor" in page

@@ -69,8 +69,6 @@ def _member_page(scoped, form=None, error=None, status: int = 200):
         "admin/member.html", access=scoped.access, membership=membership, person=membership.user,
         form=form or RoleForm(formdata=None, data={"role": membership.role}), error=error,
         role_labels=ROLE_LABELS, manages_fully=admin_service.manages_fully(current_user, membership.user),
-        other_municipalities=[m.municipality for m in membership.user.memberships
-                              if m.municipality_id != membership.municipality_id],
         sign_in_link=shown["url"] if shown and shown.get("user_id") == membership.user_id else None,
     ), status
 
