@@ -142,7 +142,7 @@ def users_create(email: str, municipality_ref: str, role: str, display_name: str
             fail(f"{user.email} already has the role {current.role} in {municipality.name}; nothing was changed")
         try:
             # The admin page's way to add a known e-mail; audited with no signed-in actor, as create_user is.
-            admin.add_user(municipality, None, email, display_name, role, admin.PASSWORD)
+            admin.add_membership(municipality, None, user, role)
         except admin.AdminError as exc:
             fail(str(exc))
         click.echo(f"added existing user {user.id}: {user.email} ({role} in {municipality.name})")

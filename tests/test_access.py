@@ -20,7 +20,7 @@ from sqlalchemy import select
 from planbuilder.extensions import db
 from planbuilder.models import AuditEvent, Plan, PlanVersion, User
 from planbuilder.services.data.demo import load_demo_content
-from planbuilder.services.people import accounts, sharing
+from planbuilder.services.people import accounts, invitations, sharing
 from planbuilder.services.plans import plans, review
 from tests.conftest import sign_in_as
 
@@ -38,7 +38,8 @@ NON_OBJECT_ARGUMENTS = {
 PLACEHOLDERS = {"filename": ["screen.css"], "name": ["htmx.min.js"], "token": [sharing.new_token()[0]]}
 # POST routes a reviewer may use: their own session and account, and commenting (tested in test_review.py).
 REVIEWER_MAY_POST = {"auth.sign_in", "auth.sign_out", "auth.account", "auth.change_password",
-                     "plans.switch_municipality", "review.section", "review.reply", "auth.welcome"}
+                     "plans.switch_municipality", "review.section", "review.reply", "auth.welcome",
+                     "plans.answer_invitation"}  # their own invitations, whatever their role
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +66,7 @@ class World:
     link: int
     editor: User
     token: str
+    invitation: int  # Ekdala's editor invited to Fjellvik: theirs alone to answer
 
 
 def adopt_directly(version: PlanVersion, review_by: date) -> None:
@@ -99,7 +101,10 @@ def build_world() -> World:
                                      content=load_demo_content("se_demo_content.yaml"))
     adopted = plans.latest_version(adopted_plan)
     adopt_directly(adopted, date.today() + timedelta(days=200))
-    return World(plan, in_review, adopted_plan, adopted, comment.id, answer.id, link.id, editor, token)
+    fjellvik = accounts.find_municipality("Fjellvik kommune")
+    invitation = invitations.invite(fjellvik, accounts.find_user("admin@fjellvik.example"), editor, "reviewer")
+    return World(plan, in_review, adopted_plan, adopted, comment.id, answer.id, link.id, editor, token,
+                 invitation.id)
 
 
 @pytest.fixture
@@ -119,6 +124,7 @@ def object_arguments(world: World) -> dict[str, list]:
         "comment_id": [world.comment, world.reply],
         "link_id": [world.link],
         "user_id": [world.editor.id],
+        "invitation_id": [world.invitation],
     }
 
 

@@ -9,7 +9,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from planbuilder.extensions import db
-from planbuilder.models import AuditEvent, Membership, SignInLink, utcnow
+from planbuilder.models import AuditEvent, Invitation, Membership, SignInLink, utcnow
 from planbuilder.services.people import accounts, audit
 from planbuilder.services.people import admin as admin_service
 from tests.conftest import DEMO_PASSWORD, page_text, sign_in_as
@@ -141,16 +141,41 @@ def test_bad_new_user_is_refused_next_to_the_field_and_input_kept(admin, changes
     assert user("anna.berg@ekdala.example") is None
 
 
-def test_adding_someone_from_another_municipality_gives_a_membership_here(app, admin):
+def test_adding_someone_from_another_municipality_invites_them_and_they_decide(app, admin):
+    """An account belongs to its person: Ekdala's admin cannot pull Fjellvik's editor in; the editor accepts."""
     response = admin.post(url_for("admin.new_user"), data={**NEW, "email": "editor@fjellvik.example",
-                                                          "role": "reviewer", "password": ""})
-    assert response.status_code == 303
+                                                          "role": "reviewer", "password": "not-their-password"})
+    assert response.status_code == 303 and response.headers["Location"] == url_for("admin.users")
     person = user("editor@fjellvik.example")
-    assert sorted((m.municipality.name, m.role) for m in person.memberships) == [
+    assert [(m.municipality.name, m.role) for m in person.memberships] == [("Fjellvik kommune", "editor")]
+    assert last_action().action == "membership.invite"
+    listing = page_text(admin.get(response.headers["Location"]))
+    assert "is invited to work here as Reviewer" in listing and "Invited, waiting for an answer" in listing
+    assert admin.get(url_for("admin.member", user_id=person.id)).status_code == 404  # not a member yet
+
+    invited = client_as(app, "editor@fjellvik.example")  # their password is unchanged
+    dashboard = invited.get(url_for("plans.dashboard"))
+    assert "Ekdala kommun invites you to work there as Reviewer." in page_text(dashboard)
+    invitation_id = db.session.scalar(select(Invitation.id))
+    accepted = invited.post(url_for("plans.answer_invitation", invitation_id=invitation_id), data={"answer": "accept"})
+    assert accepted.status_code == 303
+    assert sorted((m.municipality.name, m.role) for m in user("editor@fjellvik.example").memberships) == [
         ("Ekdala kommun", "reviewer"), ("Fjellvik kommune", "editor")]
-    assert last_action().action == "membership.create"
-    client_as(app, "editor@fjellvik.example")  # their password is unchanged
-    assert "already had an account" in page_text(admin.get(response.headers["Location"]))
+    assert "You now work in Ekdala kommun too." in page_text(invited.get(url_for("plans.dashboard")))
+
+
+def test_an_invitation_can_be_declined_and_is_nobody_elses_to_answer(app, admin):
+    admin.post(url_for("admin.new_user"), data={**NEW, "email": "editor@fjellvik.example", "role": "editor"})
+    invitation_id = db.session.scalar(select(Invitation.id))
+    stranger = client_as(app, "reviewer@fjellvik.example")
+    assert stranger.post(url_for("plans.answer_invitation", invitation_id=invitation_id),
+                         data={"answer": "accept"}).status_code == 404
+    invited = client_as(app, "editor@fjellvik.example")
+    assert invited.post(url_for("plans.answer_invitation", invitation_id=invitation_id),
+                        data={"answer": "decline"}).status_code == 303
+    assert [m.municipality.name for m in user("editor@fjellvik.example").memberships] == ["Fjellvik kommune"]
+    assert db.session.scalars(select(Invitation)).all() == []
+    assert last_action().action == "membership.decline"
 
 
 # --- roles ----------------------------------------------------------------------------------------------------------

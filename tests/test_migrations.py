@@ -8,9 +8,9 @@ from planbuilder.extensions import db
 
 EXPECTED_TABLES = {"municipality", "user_account", "membership", "plan", "plan_version", "audit_event",
                    "rendered_document", "frozen_document", "comment", "share_link", "sign_in_link",
-                   "sign_in_session", "alembic_version"}
-# What the latest migration (0003, sign-in sessions) adds; downgrading it must remove exactly these.
-LATEST_TABLES = {"sign_in_session"}
+                   "sign_in_session", "invitation", "alembic_version"}
+# What the latest migration (0003, sign-in sessions and invitations) adds; downgrading it must remove these.
+LATEST_TABLES = {"sign_in_session", "invitation"}
 
 
 def test_schema_is_at_head_after_migrating_an_empty_database(app):

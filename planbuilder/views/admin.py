@@ -11,6 +11,8 @@ from ..clock import local_today
 from ..forms import ROLE_LABELS, AuditFilterForm, NewUserForm, RoleForm
 from ..htmx import INVALID, render
 from ..services.people import admin as admin_service
+from ..services.people import invitations
+from .plans import role_label
 from .scope import admin_access, member_or_404
 
 bp = Blueprint("admin", __name__)
@@ -25,7 +27,8 @@ NEW_SIGN_IN_LINK = "new_sign_in_link"
 def users():
     access = admin_access()
     return render_template("admin/users.html", access=access,
-                           members=admin_service.members(access.municipality), role_labels=ROLE_LABELS)
+                           members=admin_service.members(access.municipality), role_labels=ROLE_LABELS,
+                           invited=invitations.invited_to(access.municipality.id))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -41,20 +44,23 @@ def new_user():
         except admin_service.AdminError as exc:
             form[exc.field].errors = [*form[exc.field].errors, str(exc)]
         else:
-            _flash_added(added)
+            _flash_added(added, form.role.data)
+            if not added.created:  # invited: a member only once they accept
+                return redirect(url_for("admin.users"), 303)
             return redirect(url_for("admin.member", user_id=added.user.id), 303)
     status = INVALID if request.method == "POST" else 200
     return render_template("admin/new_user.html", access=access, form=form), status
 
 
-def _flash_added(added) -> None:
+def _flash_added(added, role: str) -> None:
     if added.token:
         _keep_sign_in_link(added.user.id, added.token)
     if added.created:
         flash(_("%(name)s now has an account.", name=added.user.display_name), "success")
     else:
-        flash(_("%(name)s already had an account; they can now also work in this municipality.",
-                name=added.user.display_name), "success")
+        flash(_("%(email)s is invited to work here as %(role)s. The invitation waits for them when they sign in; "
+                "they become a member once they accept it.", email=added.user.email, role=role_label(role)),
+              "success")
 
 
 def _keep_sign_in_link(user_id: int, token: str) -> None:

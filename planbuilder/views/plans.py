@@ -2,12 +2,14 @@
 municipality a person works in, and switching between them."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..forms import NewPlanForm
 from ..htmx import INVALID
+from ..services.people import invitations
 from ..services.people.accounts import access_to, memberships
 from ..services.plans import overview as standing
 from ..services.plans import plans as plan_service
@@ -43,6 +45,7 @@ def _dashboard_context(access, form=None):
         "memberships": memberships(current_user),
         "form": form or NewPlanForm(templates),
         "templates": templates,
+        "invitations": invitations.open_invitations(current_user),
     }
 
 
@@ -51,8 +54,26 @@ def _dashboard_context(access, form=None):
 def dashboard():
     access = current_access()
     if access is None:
-        return render_template("plans/no_municipality.html"), 403
+        return render_template("plans/no_municipality.html",
+                               invitations=invitations.open_invitations(current_user)), 403
     return render_template("plans/dashboard.html", **_dashboard_context(access))
+
+
+@bp.post("/invitations/<int:invitation_id>")
+@login_required
+def answer_invitation(invitation_id: int):
+    """The person accepts (and works there from now on) or declines an invitation of theirs; others get 404."""
+    try:
+        if request.form.get("answer") == "accept":
+            membership = invitations.accept(current_user, invitation_id)
+            session["municipality_id"] = membership.municipality_id
+            flash(_("You now work in %(name)s too.", name=membership.municipality.name), "success")
+        else:
+            invitations.decline(current_user, invitation_id)
+            flash(_("The invitation is declined."), "success")
+    except invitations.NoSuchInvitation:
+        abort(404)
+    return redirect(url_for("plans.dashboard"), 303)
 
 
 @bp.get("/overview")

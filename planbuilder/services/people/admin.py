@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from ...extensions import db
 from ...models import ROLES, AuditEvent, Membership, Municipality, Role, SignInLink, User, utcnow
 from ..tokens import new_token
-from . import accounts, audit
+from . import accounts, audit, invitations
 
 SIGN_IN_LINK_DAYS = 7
 AUDIT_PAGE_SIZE = 50
@@ -72,14 +72,14 @@ def _leaves_no_admin(membership: Membership) -> bool:
 @dataclass(frozen=True)
 class Added:
     user: User
-    created: bool  # False: an existing account got a membership here
+    created: bool  # False: an existing account was invited here
     token: str | None  # the one-time sign-in link's token, shown once
 
 
 def add_user(municipality: Municipality, actor: User | None, email: str, display_name: str, role: str, method: str,
              password: str = "") -> Added:
-    """A new account with a role here, or a membership here for an existing account with that e-mail. The actor
-    is the signed-in admin; None on the command line."""
+    """A new account with a role here, or, for an existing account with that e-mail, an invitation its person
+    accepts (invitations.py). The actor is the signed-in admin."""
     _check_role(role)
     try:
         email = accounts.check_email(email)
@@ -87,7 +87,9 @@ def add_user(municipality: Municipality, actor: User | None, email: str, display
         raise AdminError("email", str(exc)) from None
     existing = accounts.find_user(email)
     if existing is not None:
-        return _add_membership(municipality, actor, existing, role)
+        _refuse_a_member(municipality, existing)
+        invitations.invite(municipality, actor, existing, role)
+        return Added(existing, False, None)
     if method not in (PASSWORD, LINK):
         raise AdminError("method", _("Choose how the person signs in the first time."))
     try:
@@ -107,10 +109,15 @@ def add_user(municipality: Municipality, actor: User | None, email: str, display
     return Added(user, True, token)
 
 
-def _add_membership(municipality: Municipality, actor: User | None, user: User, role: str) -> Added:
+def _refuse_a_member(municipality: Municipality, user: User) -> None:
     if membership_of(municipality.id, user.id) is not None:
         raise AdminError("email", _("%(email)s is already a member of %(municipality)s.", email=user.email,
                                     municipality=municipality.name))
+
+
+def add_membership(municipality: Municipality, actor: User | None, user: User, role: str) -> Added:
+    """A membership for an existing account at once: an operator's action on the command line (admins invite)."""
+    _refuse_a_member(municipality, user)
     membership = Membership(user_id=user.id, municipality_id=municipality.id, role=role)
     db.session.add(membership)
     db.session.flush()

@@ -1,4 +1,5 @@
-"""The data model. Plain typed SQLAlchemy models and small select() helpers; the logic lives in services/."""
+"""The data model's core: municipalities, people and their roles, plans, versions, documents, comments, share
+links and the audit trail. Plain typed SQLAlchemy models and small select() helpers; the logic lives in services/."""
 from __future__ import annotations
 
 import enum
@@ -26,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from .extensions import db
+from ..extensions import db
 
 
 def utcnow() -> datetime:
@@ -334,38 +335,6 @@ class ShareLink(db.Model):
 
     def __repr__(self) -> str:
         return f"<ShareLink {self.id} version={self.version_id} {self.edition}>"
-
-
-class SignInSession(db.Model):
-    """One signed-in browser. The cookie holds a random token, this row its hash: sign-out and the idle and
-    absolute time limits end the session here, so a copied cookie opens nothing afterwards."""
-
-    __tablename__ = "sign_in_session"
-
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class SignInLink(db.Model):
-    """A one-time link with which a new (or locked-out) user chooses their password; only its hash is kept."""
-
-    __tablename__ = "sign_in_link"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
-
-    def __repr__(self) -> str:
-        return f"<SignInLink {self.id} user={self.user_id}>"
 
 
 class FrozenVersionError(Exception):
