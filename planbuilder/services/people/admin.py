@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import contains_eager
 
 from ...extensions import db
 from ...models import ROLES, AuditEvent, Membership, Municipality, Role, SignInLink, User, utcnow
@@ -36,9 +37,10 @@ class AdminError(ValueError):
 # --- users and roles ------------------------------------------------------------------------------------------
 
 def members(municipality: Municipality) -> list[Membership]:
+    """The municipality's members with their accounts, in one query however many there are."""
     return list(db.session.scalars(
         select(Membership).join(User).where(Membership.municipality_id == municipality.id)
-        .order_by(func.lower(User.display_name), User.email)))
+        .options(contains_eager(Membership.user)).order_by(func.lower(User.display_name), User.email)))
 
 
 def membership_of(municipality_id: int, user_id: int) -> Membership | None:

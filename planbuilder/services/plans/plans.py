@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from ...clock import local_today
 from ...extensions import db
@@ -88,8 +89,14 @@ class PlanSummary:
 
 
 def dashboard(municipality: Municipality) -> list[PlanSummary]:
+    """The municipality's plans with each one's latest version, in two queries however many plans it has."""
     plans = db.session.scalars(plans_of(municipality.id)).all()
-    return [PlanSummary(plan, db.session.scalar(latest_version_of(plan.id))) for plan in plans]
+    latest_ids = select(func.max(PlanVersion.id)).where(PlanVersion.plan_id.in_([p.id for p in plans])) \
+        .group_by(PlanVersion.plan_id)
+    latest = {v.plan_id: v for v in db.session.scalars(
+        select(PlanVersion).where(PlanVersion.id.in_(latest_ids))
+        .options(defer(PlanVersion.content), defer(PlanVersion.section_state)))}
+    return [PlanSummary(plan, latest.get(plan.id)) for plan in plans]
 
 
 def latest_version(plan: Plan) -> PlanVersion | None:

@@ -137,7 +137,11 @@ def review_status(plan: Plan, today: date | None = None) -> tuple[str | None, da
 
     due_soon: the review-by date is at most 60 days away (today included); overdue: it has passed.
     """
-    adopted = adopted_version(plan)
+    return review_state(adopted_version(plan), today)
+
+
+def review_state(adopted: PlanVersion | None, today: date | None = None) -> tuple[str | None, date | None]:
+    """review_status for an adopted version already at hand (a list of plans loads them all at once)."""
     if adopted is None or adopted.review_by is None:
         return None, None
     days_left = (adopted.review_by - (today or local_today())).days
