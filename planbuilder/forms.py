@@ -207,25 +207,28 @@ class WholeNumberField(_TypedText, IntegerField):
 # --- adoption ---------------------------------------------------------------------------------------------------
 
 DECISION_TEXT_MAX = 200
+DECISION_PARAGRAPH_MAX = 100  # the paragraph and the case number: as long as their columns
 _DATE_FORMAT_MESSAGE = _l("Enter the date as year-month-day, for example 2027-03-15.")
 
 
-def _decision_text(label, required_message) -> StringField:
+def _decision_text(label, required_message, limit: int = DECISION_TEXT_MAX) -> StringField:
     return StringField(label, filters=[_stripped], validators=[
-        DataRequired(required_message),
-        AtMost(DECISION_TEXT_MAX, _l("This can have at most %(limit)s characters."))])
+        DataRequired(required_message), AtMost(limit, _l("This can have at most %(limit)s characters."))])
 
 
 class DecisionForm(Form):
-    """The council's decision as typed: the body and the reference filled in and not too long, the dates real
-    days. The rules that weigh the dates (not in the future, review-by after the decision and within the law)
-    are versions.parse_decision's, which reads a plain dict through this form too."""
+    """The council's decision as typed: the body, the paragraph and the case number filled in and not too long,
+    the dates real days. The rules that weigh the dates (not in the future, review-by after the decision and
+    within the law) are versions.parse_decision's, which reads a plain dict through this form too."""
     decision_body = _decision_text(_l("Decision-making body"),
                                    _l("Enter the body that adopted the plan, for example the municipal council."))
     decision_date = DayField(_l("Date of the decision"), validators=[Filled(_l("Enter the date of the decision."))],
                              invalid_message=_DATE_FORMAT_MESSAGE)
-    decision_reference = _decision_text(_l("Case number or minute paragraph"),
-                                        _l("Enter the case number or minute paragraph of the decision."))
+    decision_paragraph = _decision_text(_l("Minute paragraph"),
+                                        _l("Enter the paragraph of the minutes that records the decision."),
+                                        DECISION_PARAGRAPH_MAX)
+    case_number = _decision_text(_l("Case number"), _l("Enter the case number the decision was made under."),
+                                 DECISION_PARAGRAPH_MAX)
     review_by = DayField(_l("Review the plan by"), validators=[Optional()], invalid_message=_DATE_FORMAT_MESSAGE)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields as dataclass_fields
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,7 +19,7 @@ from babel.core import Locale, UnknownLocaleError
 from .clock import zone_of_country
 from .fields import field_type, type_names
 from .fields.declaration import Declaration, Problems, Reader, place_of
-from .template_model import CatalogueEntry, Field, Option, PlanTemplate, Section
+from .template_model import DECISION_ROLES, CatalogueEntry, DecisionFields, Field, Option, PlanTemplate, Section
 from .template_schema import TemplateProblems, schema_problems
 
 __all__ = ["CatalogueEntry", "Field", "Option", "PlanTemplate", "Section", "TemplateError", "load_template_file",
@@ -141,9 +142,38 @@ def _sections(raw: Any, problems: Problems, catalogues: dict) -> tuple[Section, 
             summary=reader.text("summary"),
             guidance=reader.text("guidance"),
             sensitive=reader.flag("sensitive"),
+            front_matter=reader.flag("front_matter"),
             fields=_fields(raw_section.get("fields"), place, problems, catalogues),
         ))
     return tuple(result)
+
+
+def _decision_fields(raw: Any, template: PlanTemplate, problems: Problems) -> DecisionFields:
+    """`decision`: which field holds which part of the council's decision, each named "section.field"."""
+    if raw is None:
+        return DecisionFields()
+    if not isinstance(raw, dict):
+        problems.add("decision", "'decision' must be a mapping of roles to fields")
+        return DecisionFields()
+    reader = Reader(raw, "decision", problems)
+    roles = {}
+    for role, target in raw.items():
+        if role == "body":
+            continue
+        if role not in DECISION_ROLES:
+            reader.problem(f"'{role}' is not a part of the decision ({', '.join(DECISION_ROLES)})")
+            continue
+        section_id, _, field_id = str(target).partition(".")
+        section = template.section(section_id)
+        found = section.field(field_id) if section else None
+        if found is None:
+            reader.problem(f"{role}: '{target}' is not a field (write it as section.field)")
+        elif found.type not in DECISION_ROLES[role]:
+            allowed = " or ".join(DECISION_ROLES[role])
+            reader.problem(f"{role}: '{target}' is a {found.type} field; it must be {allowed}")
+        else:
+            roles[role] = (section_id, field_id)
+    return DecisionFields(roles, body=reader.text("body"))
 
 
 def _language(raw: dict, problems: Problems) -> str:
@@ -205,6 +235,7 @@ def parse_template(raw: Any, source: str) -> PlanTemplate:
         sections=_sections(raw.get("sections"), problems, catalogues),
         source=source,
     )
+    template = replace(template, decision=_decision_fields(raw.get("decision"), template, problems))
     if problems.items or structure:
         raise TemplateError(problems.together_with(structure))
     return template

@@ -64,6 +64,40 @@ class Field:
         return next((f for f in self.fields if f.id == field_id), None)
 
 
+# The parts of the council's decision a template's fields can hold (its `decision` key), and the field types that
+# can hold each part.
+DECISION_ROLES: dict[str, tuple[str, ...]] = {
+    "proposed_body": ("single_choice", "short_text"),
+    "decision_date": ("date",),
+    "paragraph": ("short_text",),
+    "case_number": ("short_text",),
+    "review_by": ("date",),
+    "validity": ("short_text", "long_text"),
+    "valid_from": ("date",),
+    "valid_until": ("date",),
+    "reviser": ("short_text",),
+}
+# The parts the adoption records: an adopted plan prints the decision there, never what its draft proposed.
+RECORDED_ROLES = ("proposed_body", "decision_date", "paragraph", "case_number", "review_by")
+
+
+@dataclass(frozen=True)
+class DecisionFields:
+    """Which fields hold which part of the decision: role -> (section id, field id)."""
+    roles: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # The body the law names (Denmark: the municipal council) where no field proposes one.
+    body: str = ""
+
+    def role_of(self, section_id: str, field_id: str) -> str | None:
+        return next((role for role, place in self.roles.items() if place == (section_id, field_id)), None)
+
+    def raw_value(self, content: Mapping[str, Any], role: str) -> Any:
+        """What the plan's content holds for `role` (None when the template names no field for it)."""
+        place = self.roles.get(role)
+        values = content.get(place[0]) if place else None
+        return values.get(place[1]) if place and isinstance(values, Mapping) else None
+
+
 @dataclass(frozen=True)
 class Section:
     id: str
@@ -72,6 +106,8 @@ class Section:
     summary: str = ""
     guidance: str = ""
     sensitive: bool = False
+    # Printed after the cover, before the contents and unnumbered (a foreword or a summary).
+    front_matter: bool = False
 
     def field(self, field_id: str) -> Field | None:
         return next((f for f in self.fields if f.id == field_id), None)
@@ -91,10 +127,16 @@ class PlanTemplate:
     # The country's clock, for a country the time zone database does not know (else derived from it).
     timezone: str = ""
     catalogues: dict[str, tuple[CatalogueEntry, ...]] = field(default_factory=dict)
+    decision: DecisionFields = field(default_factory=DecisionFields)
     source: str = ""
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.id == section_id), None)
+
+    def decision_field(self, role: str) -> Field | None:
+        place = self.decision.roles.get(role)
+        section = self.section(place[0]) if place else None
+        return section.field(place[1]) if section and place else None
 
     def section_index(self, section_id: str) -> int:
         return next(i for i, s in enumerate(self.sections) if s.id == section_id)

@@ -23,6 +23,7 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from .fields import field_type, type_names
 from .fields.declaration import ID_PATTERN, Problems, place_of
+from .template_model import DECISION_ROLES
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "docs" / "plan-template.schema.json"
 REGENERATE = 'python -c "from planbuilder.template_schema import write_schema; write_schema()"'
@@ -73,6 +74,8 @@ SECTION = {
         "summary": _text("One line for the task list."),
         "guidance": _text("Shown beside the section; plain text, a blank line starts a new paragraph."),
         "sensitive": _flag("true: the whole section is left out of the public edition."),
+        "front_matter": _flag("true: printed after the cover and before the contents, without a number (a "
+                              "foreword or a summary)."),
         "fields": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/field"},
                    "description": "The section's fields, in order."},
     },
@@ -105,6 +108,13 @@ TOP_KEYS: dict[str, dict[str, Any]] = {
     "catalogues": {"type": ["object", "null"], "description": "Lists that fields pick from, by catalogue id.",
                    "additionalProperties": {"type": "array", "minItems": 1,
                                             "items": {"$ref": "#/$defs/catalogue_entry"}}},
+    "decision": {"type": "object", "additionalProperties": False,
+                 "description": "Optional: which fields hold the parts of the council's decision, each written "
+                                "as section.field; `body` names the deciding body where the law fixes it.",
+                 "properties": {"body": _text("The body that adopts every plan of this type, if the law says."),
+                                **{role: {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*\.[a-z0-9][a-z0-9_-]*$",
+                                          "description": f"The field holding the decision's {role.replace('_', ' ')}."}
+                                   for role in DECISION_ROLES}}},
     "sections": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/section"},
                  "description": "The plan's sections, in document order."},
 }

@@ -67,7 +67,7 @@ def _as_adopted(version) -> None:
     version.status = "adopted"
     version.decision_body = "Kommunfullmäktige"
     version.decision_date = date(2026, 3, 12)
-    version.decision_reference = "KS 2026/0142"
+    version.decision_paragraph, version.case_number = "KF § 42", "KS 2026/0142"
 
 
 def main() -> None:

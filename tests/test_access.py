@@ -74,7 +74,7 @@ def adopt_directly(version: PlanVersion, review_by: date) -> None:
     db.session.refresh(version)  # the frozen-version guard reads the stored status, so load it first
     version.status = "adopted"
     version.decision_body, version.decision_date = "Kommunfullmäktige", date.today() - timedelta(days=300)
-    version.decision_reference = "KF 2026 § 1"
+    version.decision_paragraph, version.case_number = "KF 2026 § 1", "KS 2026/1"
     version.adopted_at = accounts.utcnow()
     version.review_by = review_by
     db.session.commit()
@@ -165,7 +165,7 @@ def payload(world: World) -> dict[str, str]:
             "password": "long-enough-password", "current_password": "demo-password-1",
             "new_password": "another-long-password", "confirm_password": "another-long-password",
             "edition": "public", "days": "30", "decision_body": "Kommunfullmäktige", "decision_date": "2026-01-01",
-            "decision_reference": "KF 1", "review_by": "2027-01-01", "label": "2099", "completed": "yes",
+            "decision_paragraph": "KF 1", "case_number": "KS 1", "review_by": "2027-01-01", "label": "2099", "completed": "yes",
             "politiskt_ansvar": "Changed", "lock": str(world.in_review.lock_version), "_nav": "stay",
             "language": "en", "confirm": "yes"}
 

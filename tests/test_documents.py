@@ -18,6 +18,7 @@ import pytest
 import weasyprint.urls
 from conftest import page_text, require_tool, sign_in_as
 from flask import url_for
+from flask_babel import force_locale
 from pypdf import PdfReader
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import OperationalError
@@ -27,6 +28,7 @@ from planbuilder.extensions import db
 from planbuilder.models import FrozenDocument, Plan, PlanVersion, RenderedDocument
 from planbuilder.plan_templates import parse_template
 from planbuilder.services.documents import rendering as documents
+from planbuilder.services.documents.decision_record import DecisionRecord
 from planbuilder.services.documents.document_model import Cover, build_document
 from planbuilder.services.people import accounts
 from planbuilder.services.plans import plans
@@ -34,7 +36,7 @@ from planbuilder.services.plans import plans
 SECTION_TITLES = ["Bakgrund och inriktning", "Ansvar", "Samverkan", "Utbildning av medarbetare",
                   "Särskilda insatser", "Stöd till anhöriga", "Lokal lägesbild", "Åtgärder och uppföljning",
                   "Dokumentuppgifter"]
-PUBLIC_TITLES = [t for t in SECTION_TITLES if t != "Lokal lägesbild"]
+INTERNAL_ONLY_LINE = "Avsnittet finns bara i den interna utgåvan."
 HOSTILE = ('<img src="file:///etc/passwd"> <link rel="stylesheet" href="http://127.0.0.1:9/evil.css"> '
            '<script>alert(1)</script> http://127.0.0.1:9/tracker.png')
 
@@ -72,7 +74,8 @@ def adopted_version(label: str = "2025") -> PlanVersion:
     version = PlanVersion(
         plan_id=draft.plan_id, label=label, status="adopted", content=copy.deepcopy(draft.content),
         template_id=draft.template_id, template_revision=draft.template_revision,
-        decision_body="Kommunfullmäktige", decision_date=date(2026, 3, 12), decision_reference="KS 2026/0142",
+        decision_body="Kommunfullmäktige", decision_date=date(2026, 3, 12), decision_paragraph="KF § 42",
+        case_number="KS 2026/0142",
     )
     db.session.add(version)
     db.session.commit()
@@ -149,7 +152,7 @@ def test_adopted_version_has_no_draft_marking_and_shows_the_decision(editor_clie
 def test_public_edition_leaves_out_sensitive_sections_and_columns(editor_client, version, internal_pdf):
     public = download(editor_client, version, edition="public").data
     internal_text, public_text = pdf_text(internal_pdf), pdf_text(public)
-    sensitive = ["Lokal lägesbild", "Klistermärken och flygblad", "Kommunpolisen i lokalpolisområde Ekdala",
+    sensitive = ["Klistermärken och flygblad", "Kommunpolisen i lokalpolisområde Ekdala",
                  "Kontaktfunktion", "Kommunpolisen, via polisens växel", "Mottagningsenheten för barn och unga"]
     for text in sensitive:
         assert squash(text) in internal_text, text  # so the absence below means something
@@ -157,7 +160,10 @@ def test_public_edition_leaves_out_sensitive_sections_and_columns(editor_client,
     assert squash("Polisen, lokalpolisområde Ekdala") in public_text  # the rest of the table stays
     assert "OFFENTLIGVERSION" in pdf_pages(public)[0].upper()  # the cover prints it in capitals
     outline = [i.title for i in PdfReader(io.BytesIO(public)).outline if not isinstance(i, list)]
-    assert outline == ["Innehåll"] + [f"{n} {t}" for n, t in enumerate(PUBLIC_TITLES, start=1)]
+    # The section left out keeps its heading and number, so "section 7" is the same text in both editions.
+    assert outline == ["Innehåll"] + [f"{n} {t}" for n, t in enumerate(SECTION_TITLES, start=1)]
+    assert squash(f"7 Lokal lägesbild {INTERNAL_ONLY_LINE}") in public_text
+    assert squash(INTERNAL_ONLY_LINE) not in internal_text
 
 
 def test_pdf_metadata_names_title_author_and_language(internal_pdf):
@@ -203,7 +209,8 @@ def test_public_docx_drops_the_sensitive_column_and_section(editor_client, versi
     document = docx.Document(io.BytesIO(download(editor_client, version, "docx", "public").data))
     assert [c.text for c in document.tables[0].rows[0].cells] == ["Aktör", "Roll i arbetet", "Mötesfrekvens"]
     text = "\n".join(p.text for p in document.paragraphs)
-    assert "Lokal lägesbild" not in text and "Offentlig version" in text
+    assert "Klistermärken och flygblad" not in text and "Offentlig version" in text
+    assert "7 Lokal lägesbild" in text and INTERNAL_ONLY_LINE in text
 
 
 def test_docx_opens_in_libreoffice(editor_client, version, tmp_path):
@@ -389,7 +396,8 @@ def test_preview_page_shows_the_document_and_download_links(reviewer_client):
         for edition in ("internal", "public"):
             assert url_for(endpoint, version_id=version.id, edition=edition).replace("&", "&amp;") in body
     public = page_text(reviewer_client.get(url_for("documents.preview", version_id=version.id, edition="public")))
-    assert "Lokal lägesbild" not in public and "Offentlig version" in public
+    assert "Klistermärken och flygblad" not in public and "Offentlig version" in public
+    assert f"7 Lokal lägesbild {INTERNAL_ONLY_LINE}" in public
 
 
 def test_download_has_a_safe_file_name(editor_client, version, shared_renders):
@@ -486,9 +494,11 @@ def test_bidi_controls_are_left_out_of_what_is_printed_but_kept_as_stored(app):
     template = plans.template_for("se-vbe")
     content = {"ansvar": {"samordnare": "Trygghets\u202esamordnare"}}
     cover = Cover(municipality="Ekdala kommun", title="Plan", version_label="2026", status="adopted",
-                  decision_reference="KS \u202e2026/118\u202c")
-    document = build_document(template, content, cover, "internal")
-    assert document.cover.decision_reference == "KS 2026/118"
+                  decision=DecisionRecord(adopted=True, case_number="KS \u202e2026/118\u202c"))
+    with force_locale("sv"):
+        document = build_document(template, content, cover, "internal")
+    assert document.cover.decision.case_number == "KS 2026/118"
+    assert ("Diarienummer", "KS 2026/118") in document.cover_facts
     printed = [value.value for block in document.sections[1].blocks for value in getattr(block, "values", ())]
     assert "Trygghetssamordnare" in printed
     assert content["ansvar"]["samordnare"] == "Trygghets\u202esamordnare"

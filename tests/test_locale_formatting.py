@@ -25,7 +25,7 @@ from planbuilder.services.plans import plans, revisions, versions, wizard
 
 EDITOR = "editor@demo.example"
 DECISION = {"decision_body": "Kommunfullmäktige", "decision_date": "2026-03-02",
-            "decision_reference": "KF § 12"}
+            "decision_paragraph": "KF § 12", "case_number": "KS 2026/12"}
 
 
 def readable(response, status: int = 200) -> str:
@@ -236,7 +236,7 @@ def test_a_command_in_a_terminal_writes_english(database_url, translations_dir, 
             adopted, draft = plans.versions_of(plan)
             result = app.test_cli_runner().invoke(args=["plans", "diff", str(adopted.id), str(draft.id)])
             assert result.exit_code == 0, result.output
-            assert "4 sections changed · 1 aktör added" in result.output
+            assert "5 sections changed · 1 aktör added" in result.output
         finally:
             db.session.remove()
             _empty_all_tables()

@@ -60,8 +60,8 @@ def test_export_holds_every_version_its_status_adoption_data_and_document_hashes
     adopted, draft = exported["versions"]
     assert (adopted["label"], adopted["status"], draft["label"], draft["status"]) == ("2025", "adopted",
                                                                                     "2026", "draft")
-    assert adopted["decision"] == {"body": "Kommunfullmäktige", "date": "2025-03-17",
-                                   "reference": "KF 2025-03-17 § 42, dnr KS 2025/118"}
+    assert adopted["decision"] == {"body": "Kommunfullmäktige", "date": "2025-03-17", "paragraph": "KF § 42",
+                                   "case_number": "KS 2025/118", "reference": None}
     assert adopted["review_by"] == "2026-03-17" and adopted["adopted_by"] == "editor@demo.example"
     assert draft["based_on"] == "2025" and draft["decision"] is None and draft["documents"] == []
     stored = {f.edition: f.sha256 for f in db.session.scalars(select(FrozenDocument))}

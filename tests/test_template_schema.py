@@ -50,7 +50,7 @@ def test_the_schema_knows_every_registered_type_and_its_settings():
     assert "group" not in schema["$defs"]["row_field"]["properties"]["type"]["enum"]
     assert set(schema["properties"]) == {"id", "revision", "country", "timezone", "language", "title", "description",
                                          "revision_interval_months", "statutory_max_months", "catalogues",
-                                         "sections"}
+                                         "decision", "sections"}
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)

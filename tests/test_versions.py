@@ -23,7 +23,7 @@ from tests.wizard_helpers import HTMX, demo_plan, post_section, section_url, wor
 
 DECIDED_ON = date.today() - timedelta(days=7)
 DECISION = {"decision_body": "Kommunfullmäktige", "decision_date": DECIDED_ON.isoformat(),
-            "decision_reference": "KF § 42, KS 2026/118"}
+            "decision_paragraph": "KF § 42", "case_number": "KS 2026/118"}
 
 
 @pytest.fixture
@@ -145,8 +145,8 @@ def test_only_a_version_in_review_can_be_withdrawn(editor_client):
 def test_adoption_records_the_decision_and_freezes_both_editions(editor_client, fake_pdfs):
     plan, version = adopted_demo_plan(editor_client)
     assert version.status == "adopted"
-    assert (version.decision_body, version.decision_date, version.decision_reference) == (
-        "Kommunfullmäktige", DECIDED_ON, "KF § 42, KS 2026/118")
+    assert (version.decision_body, version.decision_date, version.decision_paragraph, version.case_number) == (
+        "Kommunfullmäktige", DECIDED_ON, "KF § 42", "KS 2026/118")
     assert version.adopted_by_id == editor().id and version.adopted_at is not None
     assert version.review_by == versions.add_months(DECIDED_ON, 12)
     # Rendered once per edition, as an adopted version (no draft marking), and stored with their hashes.
@@ -182,13 +182,15 @@ def test_adoption_without_the_decision_fields_names_each_and_changes_nothing(edi
     version = submit(editor_client, demo_plan())
     response = editor_client.post(url_for("versions.adopt", version_id=version.id),
                                   data={"decision_body": "Kommunstyrelsen", "decision_date": "",
-                                        "decision_reference": "", "review_by": ""})
+                                        "decision_paragraph": "", "case_number": "", "review_by": ""})
     assert response.status_code == 422
     html, text = response.get_data(as_text=True), page_text(response)
     assert "There is a problem" in text
     assert "Enter the date of the decision." in text
-    assert "Enter the case number or minute paragraph of the decision." in text
-    assert 'id="decision_date-error"' in html and 'id="decision_reference-error"' in html
+    assert "Enter the paragraph of the minutes that records the decision." in text
+    assert "Enter the case number the decision was made under." in text
+    for name in ("decision_date", "decision_paragraph", "case_number"):
+        assert f'id="{name}-error"' in html
     assert 'value="Kommunstyrelsen"' in html  # what was typed is kept
     assert working_version(version.plan_id).status == "in_review"
     assert count(FrozenDocument, FrozenDocument.version_id == version.id) == 0 and not fake_pdfs
@@ -199,7 +201,8 @@ def test_adoption_without_the_decision_fields_names_each_and_changes_nothing(edi
     ({"decision_date": "17/03/2026"}, "decision_date", "Enter the date as year-month-day"),
     ({"decision_date": (date.today() + timedelta(days=3)).isoformat()}, "decision_date", "cannot be in the future"),
     ({"review_by": (DECIDED_ON - timedelta(days=1)).isoformat()}, "review_by", "must be after the decision date"),
-    ({"decision_reference": "x" * 201}, "decision_reference", "at most 200 characters"),
+    ({"decision_body": "x" * 201}, "decision_body", "at most 200 characters"),
+    ({"case_number": "x" * 101}, "case_number", "at most 100 characters"),
 ])
 def test_wrong_decision_details_are_refused_next_to_the_field(editor_client, fake_pdfs, changes, field, message):
     version = submit(editor_client, demo_plan())
@@ -213,8 +216,8 @@ def test_a_wrong_date_is_refused_next_to_it_and_everything_typed_is_kept(editor_
     """DecisionForm: the message in the date's error slot, with the "Error:" prefix; every input kept as typed."""
     version = submit(editor_client, demo_plan())
     page = editor_client.get(url_for("versions.show", version_id=version.id)).get_data(as_text=True)
-    proposed = versions.default_review_by(plans.template_for("se-vbe"), date.today()).isoformat()
-    assert f'value="{proposed}"' in page  # the review-by date proposed for a decision today
+    # The form starts from the plan's own document details: the proposed body and the case number.
+    assert 'value="Kommunfullmäktige"' in page and 'value="KS 2026/0142"' in page
     review_by = (DECIDED_ON + timedelta(days=300)).isoformat()
     response = adopt(editor_client, version, decision_date="17/03/2026", review_by=review_by)
     assert response.status_code == 422
@@ -222,7 +225,7 @@ def test_a_wrong_date_is_refused_next_to_it_and_everything_typed_is_kept(editor_
     slot = html.split('id="decision_date-error"')[1].split("</p>")[0]
     assert "Error:" in slot and "Enter the date as year-month-day, for example 2027-03-15." in slot
     assert 'href="#decision_date"' in html
-    for typed in ("17/03/2026", review_by, "Kommunfullmäktige", "KF § 42, KS 2026/118"):
+    for typed in ("17/03/2026", review_by, "Kommunfullmäktige", "KF § 42", "KS 2026/118"):
         assert f'value="{typed}"' in html, typed
     assert working_version(version.plan_id).status == "in_review" and not fake_pdfs
 
@@ -231,14 +234,17 @@ def test_parse_decision_reads_a_dict_through_the_form(app):
     """Scripts and the demo pass a dict of texts: parsed and checked as the form's input is."""
     template, today = plans.template_for("se-vbe"), date(2026, 6, 1)
     decision, problems = versions.parse_decision(template, {"decision_body": "  KF ", "decision_date": " 2026-03-17 ",
-                                                            "decision_reference": "§ 42", "review_by": ""}, today)
+                                                            "decision_paragraph": "§ 42", "case_number": " 7 ",
+                                                            "review_by": ""}, today)
     assert not problems
-    assert (decision.body, decision.decided_on, decision.reference) == ("KF", date(2026, 3, 17), "§ 42")
+    assert (decision.body, decision.decided_on, decision.paragraph, decision.case_number) == (
+        "KF", date(2026, 3, 17), "§ 42", "7")
     assert decision.review_by == date(2027, 3, 17)
     _, problems = versions.parse_decision(template, {}, today)
     assert problems == {"decision_body": "Enter the body that adopted the plan, for example the municipal council.",
                         "decision_date": "Enter the date of the decision.",
-                        "decision_reference": "Enter the case number or minute paragraph of the decision."}
+                        "decision_paragraph": "Enter the paragraph of the minutes that records the decision.",
+                        "case_number": "Enter the case number the decision was made under."}
     _, problems = versions.parse_decision(template, {**DECISION, "decision_date": "2026-02-30",
                                                      "review_by": "soon"}, today)
     assert problems == {"decision_date": "Enter the date as year-month-day, for example 2027-03-15.",
@@ -301,7 +307,7 @@ def test_reviewers_cannot_change_the_lifecycle(client, seeded, fake_pdfs):
     assert client.post(url_for("versions.start_revision", plan_id=plan.id)).status_code == 403
     assert client.post(url_for("wizard.confirm_section", plan_id=plan.id, section_id="dokument")).status_code == 403
     page = page_text(client.get(url_for("versions.show", version_id=adopted.id)))
-    assert "Start revision" not in page and adopted.decision_reference in page
+    assert "Start revision" not in page and adopted.case_number in page
     assert client.get(url_for("versions.history", plan_id=plan.id)).status_code == 200
 
 
@@ -343,11 +349,11 @@ def test_an_adopted_version_cannot_be_changed_through_the_services(editor_client
     with pytest.raises(FrozenVersionError):
         db.session.commit()
     db.session.rollback()
-    version.decision_reference = "Ändrad"
+    version.case_number = "Ändrad"
     with pytest.raises(FrozenVersionError):
         db.session.flush()
     db.session.rollback()
-    assert db.session.get(PlanVersion, version.id).decision_reference == "KF § 42, KS 2026/118"
+    assert db.session.get(PlanVersion, version.id).case_number == "KS 2026/118"
 
 
 def test_frozen_pdfs_stay_byte_identical_after_the_template_and_renderer_change(editor_client, app, monkeypatch):
@@ -482,7 +488,7 @@ def test_history_lists_every_version_with_its_dates_and_links(editor_client):
     response = editor_client.get(url_for("versions.history", plan_id=plan.id))
     html, text = response.get_data(as_text=True), page_text(response)
     assert text.index("Version 2026") < text.index("Version 2025")  # newest first
-    assert "Kommunfullmäktige" in text and "KF 2025-03-17 § 42" in text and "Review by" in text
+    assert "Kommunfullmäktige" in text and "KF § 42, KS 2025/118" in text and "Review by" in text
     assert "Demo editor" in text and "Adoption recorded" in text
     assert "The adopted plan was due for review on" in text  # review-by 2026-03-17 has passed
     for sha256 in versions.frozen_hashes([adopted])[adopted.id].values():
@@ -496,7 +502,7 @@ def test_the_comparison_page_has_a_summary_word_changes_and_collapsed_sections(e
     adopted, draft = plans.versions_of(revised_plan())
     response = editor_client.get(url_for("versions.compare", a=adopted.id, b=draft.id))
     html, text = response.get_data(as_text=True), page_text(response)
-    assert ("4 sections changed · 1 aktör added · 1 aktör changed · 1 åtgärd removed · 1 åtgärd changed" in text)
+    assert ("5 sections changed · 1 aktör added · 1 aktör changed · 1 åtgärd removed · 1 åtgärd changed" in text)
     assert "<ins><span class=\"visually-hidden\">added: </span>och aktuell " in html
     assert "Ekdala församling" in text and "Månadsvis → Varannan vecka" in text.replace("before: ", "").replace(
         "now: ", "")
@@ -568,7 +574,7 @@ def test_the_public_comparison_leaves_out_the_sensitive_situational_picture(edit
     internal = page_text(editor_client.get(url_for("versions.compare", a=adopted.id, b=draft.id)))
     public = page_text(editor_client.get(url_for("versions.compare", a=adopted.id, b=draft.id, edition="public")))
     assert "Lokal lägesbild" in internal and "Lokal lägesbild" not in public
-    assert "3 sections changed" in public
+    assert "4 sections changed" in public
     assert editor_client.get(url_for("versions.compare", a=adopted.id, b=draft.id, edition="x")).status_code == 400
 
 
@@ -583,7 +589,7 @@ def test_the_changes_annex_is_a_pdf_the_council_can_read(editor_client):
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     with force_locale("sv"):  # the annex speaks the plan's language, like the plan document
         heading = gettext("Changes since version %(label)s", label="2025")
-        summary = ngettext("%(num)s section changed", "%(num)s sections changed", 4)
+        summary = ngettext("%(num)s section changed", "%(num)s sections changed", 5)
     assert heading in text and summary in text
     assert "aktuell" in text and "Ekdala församling" in text
 
@@ -593,7 +599,7 @@ def test_cli_diff_as_text_html_and_pdf(runner, seeded, tmp_path):
     text = runner.invoke(args=["plans", "diff", str(adopted.id), str(draft.id)])
     assert text.exit_code == 0, text.output
     assert "changes from version 2025 to version 2026" in text.output
-    assert "4 sections changed" in text.output and "{+och aktuell +}" in text.output
+    assert "5 sections changed" in text.output and "{+och aktuell +}" in text.output
     html_file = tmp_path / "changes.html"
     html = runner.invoke(args=["plans", "diff", str(adopted.id), str(draft.id), "--format", "html",
                                "-o", str(html_file)])
@@ -619,7 +625,7 @@ def test_a_null_byte_in_the_decision_is_refused_next_to_the_field(editor_client,
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'id="decision_body-error"' in html and "cannot be stored (a null byte)" in page_text(response)
-    assert 'value="KF § 42, KS 2026/118"' in html
+    assert 'value="KF § 42"' in html
     assert working_version(version.plan_id).status == "in_review" and not fake_pdfs
 
 
@@ -637,6 +643,6 @@ def test_with_the_disk_full_adoption_says_nothing_could_be_stored_and_changes_no
     monkeypatch.undo()
     assert response.status_code == 507
     assert "the server's storage is full. Nothing was changed" in page_text(response)
-    assert 'value="KF § 42, KS 2026/118"' in response.get_data(as_text=True)  # kept, to send again
+    assert 'value="KF § 42"' in response.get_data(as_text=True)  # kept, to send again
     assert working_version(version.plan_id).status == "in_review"
     assert count(FrozenDocument, FrozenDocument.version_id == version.id) == 0

@@ -193,7 +193,10 @@ class PlanVersion(db.Model):
 
     decision_body: Mapped[str | None] = mapped_column(String(200))
     decision_date: Mapped[date | None] = mapped_column(Date)
+    # Versions adopted before the paragraph and the case number were separate fields keep their one reference.
     decision_reference: Mapped[str | None] = mapped_column(String(200))
+    decision_paragraph: Mapped[str | None] = mapped_column(String(100))
+    case_number: Mapped[str | None] = mapped_column(String(100))
     adopted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     adopted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     review_by: Mapped[date | None] = mapped_column(Date)
@@ -223,6 +226,13 @@ class PlanVersion(db.Model):
     @property
     def is_editable(self) -> bool:
         return self.status == VersionStatus.DRAFT.value
+
+    @property
+    def decision_citation(self) -> str:
+        """How the decision is cited in one line: its minute paragraph and case number (or the one reference a
+        version adopted before they were separate fields has)."""
+        parts = [part for part in (self.decision_paragraph, self.case_number) if part]
+        return ", ".join(parts) or (self.decision_reference or "")
 
     def __repr__(self) -> str:
         return f"<PlanVersion {self.id} plan={self.plan_id} {self.label!r} {self.status}>"
@@ -342,7 +352,7 @@ class FrozenVersionError(Exception):
 
 
 _FROZEN_ATTRIBUTES = ("content", "label", "template_id", "template_revision", "decision_body",
-                      "decision_date", "decision_reference")
+                      "decision_date", "decision_reference", "decision_paragraph", "case_number")
 
 
 @event.listens_for(Session, "before_flush")

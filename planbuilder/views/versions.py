@@ -5,7 +5,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..clock import local_today
 from ..forms import DecisionForm
 from ..htmx import INVALID, is_fragment_request, render
 from ..services.compare import diff_text
@@ -29,10 +28,10 @@ def _edition() -> str:
 
 # --- the version page -----------------------------------------------------------------------------------------
 
-def _adopt_form(template) -> DecisionForm:
+def _adopt_form(template, version) -> DecisionForm:
     if request.method == "POST":
         return DecisionForm()
-    return DecisionForm(formdata=None, data={"review_by": versions.default_review_by(template, local_today())})
+    return DecisionForm(formdata=None, data=versions.decision_defaults(template, version))
 
 
 def _version_context(scoped, form=None, **extra) -> dict:
@@ -44,7 +43,7 @@ def _version_context(scoped, form=None, **extra) -> dict:
         "plan": plan, "access": scoped.access, "version": version, "template": template,
         "hashes": versions.frozen_hashes([version]).get(version.id, {}),
         "previous": versions.previous_of(version),
-        "form": form or _adopt_form(template),
+        "form": form or _adopt_form(template, version),
         "missing": everything_missing(template, version) if version.status == versions.IN_REVIEW else [],
         "can_edit": scoped.access.can_edit,
         "can_revise": scoped.access.can_edit and version.status == versions.ADOPTED and working is None,

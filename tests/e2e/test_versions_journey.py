@@ -31,7 +31,8 @@ def test_adopt_revise_and_compare(live_server, new_page, seeded):
     page.get_by_role("link", name="Record the adoption, or withdraw the version to draft").click()
     page.fill("#decision_body", "Kommunfullmäktige")
     page.fill("#decision_date", (date.today() - timedelta(days=7)).isoformat())
-    page.fill("#decision_reference", "KF § 42, KS 2026/118")
+    page.fill("#decision_paragraph", "KF § 42")
+    page.fill("#case_number", "KS 2026/118")
     with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/adopt"),
                               timeout=ADOPTION_TIMEOUT) as answer:
         page.get_by_role("button", name="Record the adoption").click(timeout=ADOPTION_TIMEOUT)

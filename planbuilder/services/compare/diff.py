@@ -59,6 +59,11 @@ class SectionChanges:
     def changed(self) -> bool:
         return self.kind != UNCHANGED
 
+    @property
+    def heading(self) -> str:
+        """"8. Åtgärder" as the plan document numbers it; a foreword (number 0) has no number."""
+        return f"{self.number}. {self.title}" if self.number else self.title
+
 
 @dataclass(frozen=True)
 class RowCounts:
@@ -288,9 +293,12 @@ def compare(template_a: PlanTemplate, content_a: dict | None, template_b: PlanTe
     """Everything that changed from A to B. include_sensitive=False leaves out what the public edition omits."""
     content_a = content_a if isinstance(content_a, dict) else {}
     content_b = content_b if isinstance(content_b, dict) else {}
-    sections = []
+    sections, number = [], 0
     for section_id in _section_ids(template_a, content_a, template_b, content_b):
         section_a, section_b = template_a.section(section_id), template_b.section(section_id)
+        front_matter = (section_b or section_a or Section(section_id, "", ())).front_matter
+        # Numbered as the plan document numbers them: a section the public edition leaves out keeps its number.
+        number += 0 if front_matter else 1
         if not include_sensitive and _is_sensitive(section_a, section_b):
             continue
         values_a, values_b = _values(content_a, section_id), _values(content_b, section_id)
@@ -303,7 +311,7 @@ def compare(template_a: PlanTemplate, content_a: dict | None, template_b: PlanTe
         kind = (UNCHANGED if not changes else ADDED if all(is_empty(v) for v in values_a.values())
                 else REMOVED if all(is_empty(v) for v in values_b.values()) else CHANGED)
         title = (section_b or section_a or unknown).title
-        sections.append(SectionChanges(section_id, len(sections) + 1, title, kind, changes))
+        sections.append(SectionChanges(section_id, 0 if front_matter else number, title, kind, changes))
     return Comparison(tuple(sections), _row_counts(sections))
 
 

@@ -74,9 +74,9 @@ def as_text(comparison: Comparison, heading: str) -> str:
     lines = [heading, " · ".join(summary(comparison)), ""]
     for section in comparison.sections:
         if not section.changed:
-            lines.append(f"{section.number}. {section.title}: no changes")
+            lines.append(f"{section.heading}: no changes")
             continue
-        lines.append(f"{section.number}. {section.title}: {section.kind}")
+        lines.append(f"{section.heading}: {section.kind}")
         for change in section.changes:
             lines += _text_change(change, "  ")
     return "\n".join(lines) + "\n"

@@ -124,13 +124,18 @@ def _find_plan(municipality: Municipality, template_id: str, title: str) -> Plan
 REVISED = DEMO_PLANS[0]
 REVISED_TITLE = "Handlingsplan mot våldsbejakande extremism 2025–2026"
 REVISED_DECISION = {"decision_body": "Kommunfullmäktige", "decision_date": "2025-03-17",
-                    "decision_reference": "KF 2025-03-17 § 42, dnr KS 2025/118"}
+                    "decision_paragraph": "KF § 42", "case_number": "KS 2025/118"}
+# What the plan said when the council adopted it in March 2025: its own case number and a situational picture
+# from before the decision (the demo content is this year's draft).
+AS_ADOPTED_IN_2025 = {("dokument", "diarienummer"): "KS 2025/118", ("lagesbild", "uppdaterad"): "2025-02-10"}
 def _seed_plan_under_revision() -> list[str]:
     municipality = find_municipality(REVISED.municipality)
     editor = find_user(f"editor@{REVISED.email_domain}")
     if municipality is None or editor is None or _find_plan(municipality, REVISED.template_id, REVISED_TITLE):
         return []
     content = load_demo_content(REVISED.content_file, lambda *where: fixed_row_id("revised", *where))
+    for (section_id, field_id), value in AS_ADOPTED_IN_2025.items():
+        content[section_id][field_id] = value
     plan = plans.create_plan(municipality, REVISED.template_id, REVISED_TITLE, editor, content=content)
     template = plans.template_for(REVISED.template_id)
     first = plans.latest_version(plan)
@@ -157,6 +162,7 @@ def _revise(template, draft: PlanVersion, editor: User) -> None:
         "en gemensam och aktuell bild av vad våldsbejakande extremism är, också på nätet,")
     save("bakgrund", {"syfte": syfte})
     save("lagesbild", {"uppdaterad": "2026-09-15"})
+    save("dokument", {"diarienummer": "KS 2026/0142"})  # the revision is a new case
     actors = [dict(row) for row in content["samverkan"]["aktorer"]]
     actors[0]["meeting_cadence"] = "varannan_vecka"
     actors[0]["description"] = (actors[0]["description"] +

@@ -85,6 +85,7 @@ def _version(version: PlanVersion, labels: dict[int, str]) -> dict[str, Any]:
         "updated_by": _email(version.updated_by),
         "submitted_at": _iso(version.submitted_at),
         "decision": {"body": version.decision_body, "date": _iso(version.decision_date),
+                     "paragraph": version.decision_paragraph, "case_number": version.case_number,
                      "reference": version.decision_reference} if decided else None,
         "adopted_at": _iso(version.adopted_at),
         "adopted_by": _email(version.adopted_by),
@@ -190,12 +191,12 @@ def _decision(check: _Check, where: str, status: str, raw: Any) -> dict | None:
             check.add(f"{where}: a {status} version cannot carry a decision")
         return None
     if not isinstance(raw, dict):
-        check.add(f"{where}: an {status} version needs its decision (body, date, reference)")
+        check.add(f"{where}: an {status} version needs its decision (body, date, paragraph, case number)")
         return None
     return {"body": check.text(f"{where} › decision › body", raw.get("body"), limit=DECISION_MAX_LENGTH),
             "date": check.day(f"{where} › decision › date", raw.get("date"), required=True),
-            "reference": check.text(f"{where} › decision › reference", raw.get("reference"),
-                                    limit=DECISION_MAX_LENGTH)}
+            **{key: check.text(f"{where} › decision › {key}", raw.get(key), required=False,
+                               limit=DECISION_MAX_LENGTH) for key in ("paragraph", "case_number", "reference")}}
 
 
 def _document_rows(check: _Check, where: str, status: str, raw: Any) -> list[tuple[str, bytes, str]]:
@@ -363,7 +364,8 @@ def _new_version(plan: Plan, item: dict, ids: dict[str, int], unknown: set[str])
         created_at=item["created_at"], updated_at=item["updated_at"] or item["created_at"],
         submitted_at=item["submitted_at"], adopted_at=item["adopted_at"], review_by=item["review_by"],
         decision_body=decision.get("body"), decision_date=decision.get("date"),
-        decision_reference=decision.get("reference"),
+        decision_reference=decision.get("reference"), decision_paragraph=decision.get("paragraph"),
+        case_number=decision.get("case_number"),
         created_by_id=_user_id(people["created_by"], unknown), updated_by_id=_user_id(people["updated_by"], unknown),
         adopted_by_id=_user_id(people["adopted_by"], unknown),
     )

@@ -15,7 +15,7 @@ from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, RGBColor
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ...fields.blocks import Facts, Items, Table, Text
@@ -89,16 +89,8 @@ def _cover(docx: DocxDocument, document: PlanDocument) -> None:
     if document.is_draft:
         mark = docx.add_paragraph().add_run(_("DRAFT"))
         mark.bold, mark.font.color.rgb = True, DRAFT_RED
-    facts = [(_("Version"), cover.version_label), (_("Status"), document.status_label)]
-    if cover.date and (document.is_draft or not cover.decision_date):
-        facts.append((_("Date"), format_date(cover.date, "long")))
-    if not document.is_draft:
-        facts += [(_("Adopted by"), cover.decision_body or ""),
-                  (_("Decision date"), format_date(cover.decision_date, "long") if cover.decision_date else ""),
-                  (_("Reference"), cover.decision_reference or "")]
-    for label, value in facts:
-        if value:
-            _labelled(docx, label, value)
+    for label, value in document.cover_facts:
+        _labelled(docx, label, value)
     edition_name = _("Public edition") if document.is_public else _("Internal edition")
     edition_note = (_("This edition is for publication. Parts of the plan marked as sensitive are left out.")
                     if document.is_public else _("This edition contains information that is not for publication."))

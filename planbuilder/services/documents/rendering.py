@@ -33,19 +33,19 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from ...clock import local_date, municipality_clock
 from ...config import REPO_ROOT
 from ...extensions import db
 from ...models import FrozenDocument, PlanVersion, RenderedDocument
 from ...plan_templates import PlanTemplate
 from ...storage import is_storage_full
 from ..plans.plans import template_for
-from .document_model import EDITIONS, Cover, PlanDocument, build_document
+from .cover import cover_of, revision_history
+from .document_model import EDITIONS, PlanDocument, build_document
 from .docx_export import docx_bytes
 
 # Part of every cache key: raise it whenever the layout changes (templates/documents/, static/print.css, the
 # DOCX layout, the document's fixed texts or their translations), so no stale document is served again.
-RENDERER_REVISION = 5
+RENDERER_REVISION = 6
 log = logging.getLogger(__name__)
 MIME_TYPES = {
     "pdf": "application/pdf",
@@ -90,24 +90,6 @@ def document_environment() -> Environment:
     return env
 
 
-def cover_of(version: PlanVersion) -> Cover:
-    """What the cover prints: the decision's date for an adopted version, else the date of the last change."""
-    printed_date = version.decision_date if version.is_frozen and version.decision_date else None
-    if printed_date is None:
-        when = version.adopted_at if version.is_frozen and version.adopted_at else version.updated_at
-        printed_date = local_date(when, municipality_clock(version.plan.municipality)) if when else None
-    return Cover(
-        municipality=version.plan.municipality.name,
-        title=version.plan.title,
-        version_label=version.label,
-        status=version.status,
-        date=printed_date,
-        decision_body=version.decision_body,
-        decision_date=version.decision_date,
-        decision_reference=version.decision_reference,
-    )
-
-
 def template_of(version: PlanVersion) -> PlanTemplate:
     return template_for(version.template_id)
 
@@ -115,7 +97,8 @@ def template_of(version: PlanVersion) -> PlanTemplate:
 def build(version: PlanVersion, edition: str) -> PlanDocument:
     template = template_of(version)
     with force_locale(template.language):
-        return build_document(template, version.content or {}, cover_of(version), check_edition(edition))
+        return build_document(template, version.content or {}, cover_of(version), check_edition(edition),
+                              history=revision_history(version, edition))
 
 
 def _render(document: PlanDocument, page: str, **context) -> str:
@@ -276,9 +259,15 @@ def cache_key(version: PlanVersion, edition: str, fmt: str) -> str:
         "format": fmt,
         "renderer": RENDERER_REVISION,
         "cover": asdict(cover_of(version)),
+        "history": _history_key(version, template, edition),
     }
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _history_key(version: PlanVersion, template: PlanTemplate, edition: str) -> list:
+    with force_locale(template.language):  # as printed, whatever the language of the person asking
+        return [asdict(entry) for entry in revision_history(version, edition)]
 
 
 _remembered: dict[tuple, bytes] = {}

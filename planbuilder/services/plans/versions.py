@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from flask import render_template
 from flask_babel import force_locale
@@ -33,6 +34,7 @@ from ...plan_templates import PlanTemplate
 from ...storage import is_storage_full
 from ...templating import status_label
 from ..compare import diff, diff_text
+from ..documents import decision_record
 from ..documents import rendering as documents
 from ..people import audit
 from .content import content_problems
@@ -44,7 +46,7 @@ log = logging.getLogger(__name__)
 DRAFT, IN_REVIEW = VersionStatus.DRAFT.value, VersionStatus.IN_REVIEW.value
 ADOPTED, SUPERSEDED = VersionStatus.ADOPTED.value, VersionStatus.SUPERSEDED.value
 DUE_SOON_DAYS = 60
-DECISION_FIELDS = ("decision_body", "decision_date", "decision_reference", "review_by")
+DECISION_FIELDS = ("decision_body", "decision_date", "decision_paragraph", "case_number", "review_by")
 
 
 class VersionError(ValueError):
@@ -167,9 +169,19 @@ class Decision:
     """What the council decided, as entered (text) and as understood (dates)."""
     body: str = ""
     decided_on: date | None = None
-    reference: str = ""
+    paragraph: str = ""
+    case_number: str = ""
     review_by: date | None = None
     raw: dict[str, str] = field(default_factory=dict)
+
+
+def decision_defaults(template: PlanTemplate, version: PlanVersion) -> dict[str, Any]:
+    """What the adoption form starts from: the draft's own decision fields (the proposed body, the case number,
+    the dates it names), and a review-by date counted from the decision date, never from today."""
+    values = decision_record.adoption_defaults(template, version.content or {})
+    if "review_by" not in values and values.get("decision_date"):
+        values["review_by"] = default_review_by(template, values["decision_date"])
+    return values
 
 
 def decision_form(form: Mapping[str, str] | DecisionForm) -> DecisionForm:
@@ -202,8 +214,8 @@ def parse_decision(template: PlanTemplate, form: Mapping[str, str] | DecisionFor
                                       "plan by %(latest)s at the latest.", months=template.statutory_max_months,
                                       latest=latest.isoformat())
     raw = {name: " ".join(form[name].raw_data or ()).strip() for name in DECISION_FIELDS}
-    decision = Decision(form.decision_body.data or "", decided_on, form.decision_reference.data or "", review_by,
-                        raw)
+    decision = Decision(form.decision_body.data or "", decided_on, form.decision_paragraph.data or "",
+                        form.case_number.data or "", review_by, raw)
     return decision, problems
 
 
@@ -230,7 +242,8 @@ def adopt(version: PlanVersion, user: User, form: Mapping[str, str] | DecisionFo
     try:
         version.status = ADOPTED
         version.decision_body, version.decision_date = decision.body, decision.decided_on
-        version.decision_reference, version.review_by = decision.reference, decision.review_by
+        version.decision_paragraph, version.case_number = decision.paragraph, decision.case_number
+        version.review_by = decision.review_by
         version.adopted_at, version.adopted_by_id = utcnow(), user.id
         frozen = {edition: render(version, edition) for edition in documents.EDITIONS}
     except Exception as exc:  # a broken render must not leave a half-adopted version behind
@@ -248,7 +261,8 @@ def adopt(version: PlanVersion, user: User, form: Mapping[str, str] | DecisionFo
                      superseded_by=version.id)
     audit.record("version.adopt", user_id=user.id, municipality_id=municipality_id, obj=version,
                  decision_body=decision.body, decision_date=decision.decided_on.isoformat(),
-                 decision_reference=decision.reference, review_by=decision.review_by.isoformat(), sha256=hashes)
+                 decision_paragraph=decision.paragraph, case_number=decision.case_number,
+                 review_by=decision.review_by.isoformat(), sha256=hashes)
     commit_version(version)
     return version
 
