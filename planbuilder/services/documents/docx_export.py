@@ -199,8 +199,10 @@ def _table(docx: DocxDocument, block: Table) -> None:
             for number, text in enumerate(texts):
                 paragraph = cell.paragraphs[0] if number == 0 else cell.add_paragraph()
                 _text_with_breaks(paragraph, text)
+    for row in table.rows:
+        _set_row_flag(row, "w:cantSplit")  # a row is read whole: it moves to the next page rather than split
     _column_widths(table, block.widths)
-    docx.add_paragraph()
+    docx.add_paragraph()  # Word needs a paragraph between a table and whatever follows; it also spaces them
 
 
 def _column_widths(table, percents: tuple[int, ...]) -> None:
@@ -216,10 +218,20 @@ def _column_widths(table, percents: tuple[int, ...]) -> None:
 
 def _repeat_as_header(row) -> None:
     """The header row repeats on every page the table runs over."""
+    _set_row_flag(row, "w:tblHeader")
+
+
+# The order the schema gives a row's properties (from cantSplit on); Word refuses a file that breaks it.
+_ROW_PROPERTY_ORDER = ("w:cantSplit", "w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc", "w:hidden",
+                       "w:ins", "w:del", "w:trPrChange")
+
+
+def _set_row_flag(row, name: str) -> None:
     properties = row._tr.get_or_add_trPr()
-    flag = OxmlElement("w:tblHeader")
+    flag = OxmlElement(name)
     flag.set(qn("w:val"), "true")
-    properties.append(flag)
+    later = _ROW_PROPERTY_ORDER[_ROW_PROPERTY_ORDER.index(name) + 1:]
+    properties.insert_element_before(flag, *later)
 
 
 def _header_and_footer(docx: DocxDocument, document: PlanDocument) -> None:
