@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from ...fields.blocks import Facts, Items, Table, Text
 from ...locales import word_language
 from .document_model import PlanDocument
+from .docx_properties import describe
 
 DRAFT_RED = RGBColor(0xA3, 0x2A, 0x1C)
 
@@ -48,12 +49,8 @@ def _new_docx(document: PlanDocument) -> DocxDocument:
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Mm(25)
     section.top_margin = section.bottom_margin = Mm(25)
-    properties = docx.core_properties
-    properties.title = document.cover.title
-    properties.author = document.cover.municipality
-    properties.language = word_language(document.language, document.country)
-    properties.subject = _("Version %(label)s", label=document.cover.version_label)
-    _set_proofing_language(docx, properties.language)
+    describe(docx, document)
+    _set_proofing_language(docx, word_language(document.language, document.country))
     _hyphenate_and_update_contents(docx)
     return docx
 
