@@ -3,10 +3,13 @@ file properties that say who made it and whose it is."""
 from __future__ import annotations
 
 import io
+import re
+import subprocess
 import zipfile
 
 import docx
 import pytest
+from conftest import require_tool
 from lxml import etree
 from sqlalchemy import select
 
@@ -26,9 +29,75 @@ def plan_document(seeded):
     return rendering.build(version, "internal")
 
 
+def numbered_titles(document) -> list[str]:
+    return [f"{s.number} {s.title}" for s in document.sections]
+
+
 def part(body: bytes, name: str) -> etree._Element:
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
         return etree.fromstring(archive.read(name))
+
+
+def field_sequence(body: etree._Element) -> list[str]:
+    """Field markers and instructions in document order, as Word reads them."""
+    found = []
+    for element in body.iter(f"{W}fldChar", f"{W}instrText"):
+        found.append(element.text.strip() if element.tag == f"{W}instrText" else element.get(f"{W}fldCharType"))
+    return found
+
+
+# ---- the table of contents ---------------------------------------------------------------------------------
+
+def test_libreoffice_shows_the_contents_with_the_pages_given(plan_document, tmp_path):
+    libreoffice = require_tool("libreoffice", "libreoffice-writer-nogui")
+    pdftotext = require_tool("pdftotext", "poppler-utils")
+    pages = {section.anchor: 2 + section.number for section in plan_document.sections}
+    source = tmp_path / "plan.docx"
+    source.write_bytes(docx_bytes(plan_document, pages))
+    subprocess.run([libreoffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    text = subprocess.run([pdftotext, "-layout", str(tmp_path / "plan.pdf"), "-"],
+                          check=True, capture_output=True, text=True).stdout
+    contents_page = text.split("\f")[1]
+    for section, title in zip(plan_document.sections, numbered_titles(plan_document)):
+        assert re.search(rf"^{re.escape(title)}\s*\.{{3,}}\s*{2 + section.number}$", contents_page, re.M), title
+
+
+def test_contents_are_a_field_word_can_update_with_links_to_the_headings(plan_document):
+    pages = {plan_document.sections[0].anchor: 3}
+    body = part(docx_bytes(plan_document, pages), "word/document.xml")
+    sequence = field_sequence(body)
+    entries = len(plan_document.sections)
+    # The TOC field holds one PAGEREF field per section between its separator and its end.
+    assert sequence[:3] == ["begin", 'TOC \\o "1-1" \\h \\z \\u', "separate"]
+    assert sequence[3 + 4 * entries] == "end"
+    assert [sequence[4 + 4 * n] for n in range(entries)] == [
+        f"PAGEREF _TocSection{n} \\h" for n in range(1, entries + 1)]
+    document = docx.Document(io.BytesIO(docx_bytes(plan_document, pages)))
+    lines = [p for p in document.paragraphs if p.style.name == "toc 1"]
+    assert [p.text for p in lines] == [numbered_titles(plan_document)[0] + "\t3"] + numbered_titles(plan_document)[1:]
+    # Each line links to a bookmark around its section's heading.
+    bookmarks = {b.get(f"{W}name"): "".join(b.getparent().itertext())
+                 for b in body.iter(f"{W}bookmarkStart")}
+    anchors = [link.get(f"{W}anchor") for link in body.iter(f"{W}hyperlink")]
+    assert [bookmarks[a] for a in anchors] == numbered_titles(plan_document)
+
+
+def test_without_known_pages_the_contents_leave_the_numbers_blank(plan_document):
+    document = docx.Document(io.BytesIO(docx_bytes(plan_document)))
+    lines = [p.text for p in document.paragraphs if p.style.name == "toc 1"]
+    assert lines == numbered_titles(plan_document)
+
+
+def test_the_first_section_starts_a_page_without_an_empty_line(plan_document):
+    document = docx.Document(io.BytesIO(docx_bytes(plan_document)))
+    paragraphs = document.paragraphs
+    first = next(n for n, p in enumerate(paragraphs) if p.style.name == "Heading 1")
+    assert paragraphs[first].paragraph_format.page_break_before
+    assert paragraphs[first - 1].style.name == "toc 1"
+    headings_after = [p for p in paragraphs[first + 1:] if p.style.name == "Heading 1"]
+    assert not any(p.paragraph_format.page_break_before for p in headings_after)  # left to their template
 
 
 # ---- tables ----------------------------------------------------------------------------------------------
