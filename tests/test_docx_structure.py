@@ -100,7 +100,7 @@ def test_the_first_section_starts_a_page_without_an_empty_line(plan_document):
     assert not any(p.paragraph_format.page_break_before for p in headings_after)  # left to their template
 
 
-# ---- tables ----------------------------------------------------------------------------------------------
+# ---- tables and lists ------------------------------------------------------------------------------------
 
 def test_table_rows_never_split_and_header_rows_repeat(plan_document):
     body = part(docx_bytes(plan_document), "word/document.xml")
@@ -111,6 +111,13 @@ def test_table_rows_never_split_and_header_rows_repeat(plan_document):
         flags = [[child.tag.removeprefix(W) for child in row.find(f"{W}trPr")] for row in rows]
         assert flags[0] == ["cantSplit", "tblHeader"]  # in the schema's order, which Word insists on
         assert all(row_flags == ["cantSplit"] for row_flags in flags[1:])
+
+
+def test_a_list_item_and_its_note_stay_on_one_page(plan_document):
+    document = docx.Document(io.BytesIO(docx_bytes(plan_document)))
+    items = [p for p in document.paragraphs if p.style.name in ("List Bullet", "List Paragraph")]
+    assert any("\n" in p.text for p in items)  # the demo has items with notes under them
+    assert all(p.paragraph_format.keep_together for p in items)
 
 
 # ---- what the file says about itself ----------------------------------------------------------------------
@@ -131,3 +138,4 @@ def test_file_properties_name_planbuilder_and_the_municipality(plan_document):
     assert not any("thumbnail" in name for name in names)  # the template's picture of another document
     settings = part(body, "word/settings.xml")
     assert settings.find(f"{W}proofState") is None  # Word checks the spelling instead of trusting a stale mark
+

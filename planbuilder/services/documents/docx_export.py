@@ -168,6 +168,7 @@ def _items(docx: DocxDocument, block: Items) -> None:
     for item in block.items:
         # A checklist's items are ticked, so a tick replaces the bullet.
         paragraph = docx.add_paragraph(style="List Paragraph" if block.ticked else "List Bullet")
+        paragraph.paragraph_format.keep_together = True  # an item and its note are read together, as in the PDF
         paragraph.add_run(("✓ " if block.ticked else "") + item.text).bold = bool(item.note)
         if item.detail:
             paragraph.add_run(f" – {item.detail}")
