@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -20,22 +21,23 @@ from flask_babel import gettext as _
 
 from ...fields.blocks import Facts, Items, Table, Text
 from ...locales import word_language
-from .document_model import PlanDocument
+from .document_model import DocSection, PlanDocument
+from .docx_fields import ContentsLine, add_bookmark, add_contents, add_field
+from .docx_properties import describe
 
 DRAFT_RED = RGBColor(0xA3, 0x2A, 0x1C)
+TEXT_WIDTH_MM = 160  # A4 less the 25 mm margins
 
 
-def docx_bytes(document: PlanDocument) -> bytes:
+def docx_bytes(document: PlanDocument, pages: Mapping[str, int] | None = None) -> bytes:
+    """The plan as DOCX. `pages` maps a section's anchor to the page it starts on (the PDF renderer knows);
+    without it the contents list the sections with their page numbers left for Word to fill in."""
     with force_locale(document.language):
         docx = _new_docx(document)
         _cover(docx, document)
-        _contents(docx)
-        for section in document.sections:
-            docx.add_heading(f"{section.number} {section.title}", level=1)
-            for block in section.blocks:
-                _block(docx, block)
-            if not section.blocks:
-                docx.add_paragraph().add_run(_("Not filled in")).italic = True
+        _contents(docx, document, pages or {})
+        for index, section in enumerate(document.sections):
+            _section(docx, section, after_contents=index == 0)
         _header_and_footer(docx, document)
     out = io.BytesIO()
     docx.save(out)
@@ -48,12 +50,8 @@ def _new_docx(document: PlanDocument) -> DocxDocument:
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Mm(25)
     section.top_margin = section.bottom_margin = Mm(25)
-    properties = docx.core_properties
-    properties.title = document.cover.title
-    properties.author = document.cover.municipality
-    properties.language = word_language(document.language, document.country)
-    properties.subject = _("Version %(label)s", label=document.cover.version_label)
-    _set_proofing_language(docx, properties.language)
+    describe(docx, document)
+    _set_proofing_language(docx, word_language(document.language, document.country))
     _hyphenate_and_update_contents(docx)
     return docx
 
@@ -107,41 +105,33 @@ def _labelled(docx: DocxDocument, label: str, value: str) -> None:
     paragraph.add_run(value)
 
 
-def _contents(docx: DocxDocument) -> None:
-    """A Word table-of-contents field over Heading 1; Word and LibreOffice fill in the pages when updated."""
-    title = docx.add_paragraph().add_run(_("Contents"))
-    title.bold = True
-    paragraph = docx.add_paragraph()
-    _complex_field(paragraph, 'TOC \\o "1-1" \\h \\z \\u', _("Update this field to show the table of contents."))
-    docx.add_page_break()
+def _contents(docx: DocxDocument, document: PlanDocument, pages: Mapping[str, int]) -> None:
+    """Word's table-of-contents field over Heading 1, already filled in: readers that never update fields
+    (LibreOffice, web previews) show the sections, and Word can still update it."""
+    docx.add_paragraph(_("Contents"), style="TOC Heading")
+    lines = [ContentsLine(_numbered_title(s), _bookmark(s), pages.get(s.anchor)) for s in document.sections]
+    add_contents(docx, lines, Mm(TEXT_WIDTH_MM), _("Update this field to show the table of contents."))
 
 
-def _complex_field(paragraph, instruction: str, placeholder: str) -> None:
-    def fld_char(kind: str):
-        run = paragraph.add_run()
-        element = OxmlElement("w:fldChar")
-        element.set(qn("w:fldCharType"), kind)
-        run._r.append(element)
-
-    fld_char("begin")
-    instr = OxmlElement("w:instrText")
-    instr.set(qn("xml:space"), "preserve")
-    instr.text = instruction
-    paragraph.add_run()._r.append(instr)
-    fld_char("separate")
-    paragraph.add_run(placeholder)
-    fld_char("end")
+def _numbered_title(section: DocSection) -> str:
+    return f"{section.number} {section.title}"
 
 
-def _simple_field(paragraph, instruction: str) -> None:
-    field = OxmlElement("w:fldSimple")
-    field.set(qn("w:instr"), instruction)
-    run = OxmlElement("w:r")
-    text = OxmlElement("w:t")
-    text.text = "1"
-    run.append(text)
-    field.append(run)
-    paragraph._p.append(field)
+def _bookmark(section: DocSection) -> str:
+    """A hidden bookmark (leading underscore, as Word names its own) from the number: template ids may hold
+    characters a bookmark name cannot."""
+    return f"_TocSection{section.number}"
+
+
+def _section(docx: DocxDocument, section: DocSection, after_contents: bool) -> None:
+    heading = docx.add_heading(_numbered_title(section), level=1)
+    if after_contents:  # a page break property, not a paragraph holding a break that leaves an empty line
+        heading.paragraph_format.page_break_before = True
+    add_bookmark(heading, _bookmark(section), section.number)
+    for block in section.blocks:
+        _block(docx, block)
+    if not section.blocks:
+        docx.add_paragraph().add_run(_("Not filled in")).italic = True
 
 
 def _text_with_breaks(paragraph, text: str) -> None:
@@ -170,6 +160,7 @@ def _items(docx: DocxDocument, block: Items) -> None:
     for item in block.items:
         # A checklist's items are ticked, so a tick replaces the bullet.
         paragraph = docx.add_paragraph(style="List Paragraph" if block.ticked else "List Bullet")
+        paragraph.paragraph_format.keep_together = True  # an item and its note are read together, as in the PDF
         paragraph.add_run(("✓ " if block.ticked else "") + item.text).bold = bool(item.note)
         if item.detail:
             paragraph.add_run(f" – {item.detail}")
@@ -191,14 +182,15 @@ def _table(docx: DocxDocument, block: Table) -> None:
             for number, text in enumerate(texts):
                 paragraph = cell.paragraphs[0] if number == 0 else cell.add_paragraph()
                 _text_with_breaks(paragraph, text)
+    for row in table.rows:
+        _set_row_flag(row, "w:cantSplit")  # a row is read whole: it moves to the next page rather than split
     _column_widths(table, block.widths)
-    docx.add_paragraph()
+    docx.add_paragraph()  # Word needs a paragraph between a table and whatever follows; it also spaces them
 
 
 def _column_widths(table, percents: tuple[int, ...]) -> None:
     """The same proportions as the PDF: Word reads a column's width from its cells, LibreOffice from the grid."""
-    usable_mm = 160  # A4 less the 25 mm margins
-    widths = [Mm(usable_mm * percent / 100) for percent in percents]
+    widths = [Mm(TEXT_WIDTH_MM * percent / 100) for percent in percents]
     for column, width in zip(table.columns, widths):
         column.width = width
     for row in table.rows:
@@ -208,10 +200,20 @@ def _column_widths(table, percents: tuple[int, ...]) -> None:
 
 def _repeat_as_header(row) -> None:
     """The header row repeats on every page the table runs over."""
+    _set_row_flag(row, "w:tblHeader")
+
+
+# The order the schema gives a row's properties (from cantSplit on); Word refuses a file that breaks it.
+_ROW_PROPERTY_ORDER = ("w:cantSplit", "w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc", "w:hidden",
+                       "w:ins", "w:del", "w:trPrChange")
+
+
+def _set_row_flag(row, name: str) -> None:
     properties = row._tr.get_or_add_trPr()
-    flag = OxmlElement("w:tblHeader")
+    flag = OxmlElement(name)
     flag.set(qn("w:val"), "true")
-    properties.append(flag)
+    later = _ROW_PROPERTY_ORDER[_ROW_PROPERTY_ORDER.index(name) + 1:]
+    properties.insert_element_before(flag, *later)
 
 
 def _header_and_footer(docx: DocxDocument, document: PlanDocument) -> None:
@@ -226,8 +228,8 @@ def _header_and_footer(docx: DocxDocument, document: PlanDocument) -> None:
     # "Page %(page)s of %(pages)s" in the plan's language, with Word's PAGE and NUMPAGES fields put in.
     for token in re.split(r"(%\(page\)s|%\(pages\)s)", _("Page %(page)s of %(pages)s")):
         if token == "%(page)s":
-            _simple_field(foot, "PAGE")
+            add_field(foot, "PAGE", "1")
         elif token == "%(pages)s":
-            _simple_field(foot, "NUMPAGES")
+            add_field(foot, "NUMPAGES", "1")
         elif token:
             foot.add_run(token)
