@@ -10,11 +10,11 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
 from ...fields import is_empty
-from ...fields.blocks import Block, Facts, Value, clean_text
+from ...fields.blocks import Block, Facts, Table, Value, clean_text
 from ...fields.group import visible
 from ...models import FROZEN_STATUSES
 from ...template_model import RECORDED_ROLES, Field, PlanTemplate, Section
@@ -75,6 +75,16 @@ class PlanDocument:
     history: tuple[HistoryEntry, ...] = ()
     # What the cover lists, as (label, text) in the plan's language: the same for the PDF and the DOCX.
     cover_facts: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def history_table(self) -> Table | None:
+        """The revision history as a table (version, decision, what it changed), or None for a first version."""
+        if not self.history:
+            return None
+        with force_locale(self.language):
+            columns = (_("Version"), _("Decision"), _("Changes"))
+            rows = tuple(((entry.label,), (_decision_line(entry),), (entry.summary,)) for entry in self.history)
+        return Table("", columns, (15, 40, 45), rows)
 
     @property
     def is_draft(self) -> bool:
@@ -152,6 +162,13 @@ def _clean_texts(record: DecisionRecord) -> DecisionRecord:
     """Every text of the decision as it may be printed (no bidi overrides, no characters PDF text cannot hold)."""
     return replace(record, **{f.name: clean_text(getattr(record, f.name)) for f in fields(record)
                               if isinstance(getattr(record, f.name), str)})
+
+
+def _decision_line(entry: HistoryEntry) -> str:
+    if entry.decided_on is None:
+        return _("Not adopted yet")
+    line = f"{entry.body}, {long_date(entry.decided_on)}"
+    return f"{line} ({entry.citation})" if entry.citation else line
 
 
 def _plan_period(decision: DecisionRecord) -> str:

@@ -35,9 +35,13 @@ def docx_bytes(document: PlanDocument, pages: Mapping[str, int] | None = None) -
     with force_locale(document.language):
         docx = _new_docx(document)
         _cover(docx, document)
+        for section in document.front_matter:
+            docx.add_heading(section.title, level=1)
+            _blocks(docx, section)
         _contents(docx, document, pages or {})
         for index, section in enumerate(document.sections):
             _section(docx, section, after_contents=index == 0)
+        _history(docx, document)
         _header_and_footer(docx, document)
     out = io.BytesIO()
     docx.save(out)
@@ -128,10 +132,24 @@ def _section(docx: DocxDocument, section: DocSection, after_contents: bool) -> N
     if after_contents:  # a page break property, not a paragraph holding a break that leaves an empty line
         heading.paragraph_format.page_break_before = True
     add_bookmark(heading, _bookmark(section), section.number)
+    if section.internal_only:
+        docx.add_paragraph(_("This section is in the internal edition only."))
+    else:
+        _blocks(docx, section)
+
+
+def _blocks(docx: DocxDocument, section: DocSection) -> None:
     for block in section.blocks:
         _block(docx, block)
     if not section.blocks:
         docx.add_paragraph().add_run(_("Not filled in")).italic = True
+
+
+def _history(docx: DocxDocument, document: PlanDocument) -> None:
+    table = document.history_table
+    if table is not None:
+        docx.add_heading(_("Revision history"), level=1)
+        _table(docx, table)
 
 
 def _text_with_breaks(paragraph, text: str) -> None:
