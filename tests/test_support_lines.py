@@ -224,3 +224,14 @@ def test_a_list_of_entry_ids_still_reads_as_rows(app):
     comparison = compare(template, legacy, template, carried)
     row_kinds = [row.kind for section in comparison.sections for change in section.changes for row in change.rows]
     assert CHANGED in row_kinds and ADDED not in row_kinds and REMOVED not in row_kinds
+
+
+def test_a_revision_checks_its_numbers_again(app, seeded):
+    from planbuilder.services.data.demo import REVISED_TITLE
+
+    plan = db.session.scalars(select(Plan).where(Plan.title == REVISED_TITLE)).one()
+    template = plans.template_for(plan.template_id)
+    adopted = next(v for v in plan.versions if v.status == "adopted")
+    assert unverified_entries(template, adopted.content) == []
+    assert unverified_entries(template, plans.latest_version(plan).content) == [
+        "Stöd till anhöriga › Stödlinjer och kontaktvägar › Orosanmälan till socialtjänstens mottagning"]
