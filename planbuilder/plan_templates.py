@@ -62,6 +62,7 @@ def _field(raw: Any, place: str, problems: Problems, catalogues: dict, in_group:
         label=declaration.text("label", required=True),
         help=declaration.text("help"),
         example=declaration.text("example"),
+        note=declaration.text("note"),
         required=declaration.flag("required"),
         sensitive=declaration.flag("sensitive"),
         settings=settings,
@@ -89,6 +90,10 @@ def _fields(raw: Any, place: str, problems: Problems, catalogues: dict, in_group
     return tuple(result)
 
 
+# An entry's own keys; any other key (number, hours, operator …) fills the sub-field of that id in a picked row.
+_ENTRY_KEYS = ("id", "name", "description", "note", "verify")
+
+
 def _catalogues(raw: Any, problems: Problems) -> dict[str, tuple[CatalogueEntry, ...]]:
     if raw is None:
         return {}
@@ -108,12 +113,14 @@ def _catalogues(raw: Any, problems: Problems) -> dict[str, tuple[CatalogueEntry,
             if not isinstance(entry, dict):
                 reader.problem("an entry must be a mapping with 'id' and 'name'")
                 continue
-            extra = {str(k): str(v) for k, v in entry.items() if k not in ("id", "name", "description")}
+            extra = {str(k): str(v) for k, v in entry.items() if k not in _ENTRY_KEYS}
             parsed.append(CatalogueEntry(
                 id=reader.unique_id(str(entry.get("id", "")), "entry id", seen),
                 name=reader.text("name", required=True),
                 description=reader.text("description"),
                 extra=extra,
+                note=reader.text("note"),
+                verify=reader.flag("verify"),
             ))
         result[catalogue_id] = tuple(parsed)
     return result

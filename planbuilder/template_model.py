@@ -23,9 +23,13 @@ class CatalogueEntry:
     name: str
     description: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    # For the editor only (the wizard shows it beside the row; no document prints it).
+    note: str = ""
+    # Its number or opening hours are unconfirmed: a row picked from it is "to verify" until the editor ticks it.
+    verify: bool = False
 
     def values(self) -> dict[str, str]:
-        """The values a picked entry puts into a row: name, description and every extra key."""
+        """The values a picked entry puts into a row: name, description and every extra key (number, hours …)."""
         return {"name": self.name, "description": self.description, **self.extra}
 
 
@@ -38,6 +42,7 @@ class Field:
     kind: FieldType = field(compare=False, repr=False)
     help: str = ""
     example: str = ""
+    note: str = ""  # for the editor only: shown in the wizard, never printed
     required: bool = False
     sensitive: bool = False
     max_length: int | None = None

@@ -60,6 +60,8 @@ FIELD_KEYS: dict[str, dict[str, Any]] = {
     "label": _text("The question or heading the user sees.", required=True),
     "help": _text("A short hint under the label."),
     "example": _text("An example answer, shown on request."),
+    "note": _text("A note for the editor, shown beside the field in the wizard and never printed (\"check the "
+                  "number locally before adoption\")."),
     "required": _flag("true: the section is not complete without an answer."),
     "sensitive": _flag("true: left out of the public edition."),
 }
@@ -84,11 +86,16 @@ SECTION = {
 CATALOGUE_ENTRY = {
     "type": "object",
     "required": ["id", "name"],
-    "additionalProperties": True,  # extra columns (contact …) are free keys
+    "additionalProperties": True,  # extra columns (number, hours, operator …) are free keys
     "properties": {
         "id": _id("Unique within the catalogue; lowercase letters, digits, '_' or '-'."),
-        "name": _text("The entry's name.", required=True),
-        "description": _text("Copied into the row when a user picks the entry; they can edit it."),
+        "name": _text("The entry's name, without its number (the number has a key of its own).", required=True),
+        "description": _text("Copied into the row when a user picks the entry; they can edit it. Printed: write "
+                             "it for the plan's readers, not for the editor (see 'note')."),
+        "note": _text("A note for the editor, shown beside a row picked from the entry and never printed."),
+        "verify": _flag("true: the entry's number or opening hours are unconfirmed; a row picked from it shows "
+                        "as 'to verify', and the plan cannot be adopted, until the editor ticks that they have "
+                        "checked it."),
     },
 }
 

@@ -136,6 +136,11 @@ class FieldType:
         return data or None
 
     # -- stored values
+    def read(self, field: Field, value: Any, template: PlanTemplate | None) -> Any:
+        """A stored value in the shape this type works with: a value stored in an earlier shape (by an older
+        release of the template) read as the current one. The stored value itself is left as it is."""
+        return value
+
     def problem(self, field: Field, value: Any, template: PlanTemplate) -> Problem | None:
         """Why a (non-empty) stored value does not fit the field, or None when it does."""
         return None

@@ -1,13 +1,15 @@
-"""`group`: repeating rows of sub-fields (actors, trainings, measures), each row with a stable `_id` so a
-comparison can follow it; rows may be picked from a catalogue (`_ref` names the entry)."""
+"""`group`: repeating rows of sub-fields (actors, trainings, measures, support lines), each row with a stable
+`_id` so a comparison can follow it; rows may be picked from a catalogue (`_ref` names the entry), and a row
+picked from an entry marked `verify` keeps `_verified: true` once the editor has checked its number."""
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from typing import Any
 
 from flask_babel import gettext as _
-from wtforms import FieldList, FormField, HiddenField
+from wtforms import BooleanField, FieldList, FormField, HiddenField
 from wtforms.validators import ValidationError
 
 from ..form_base import RowForm
@@ -26,8 +28,30 @@ ROW_MESSAGES = {
 }
 
 
+# Keys of a stored row that are not sub-fields: its identity, the entry it was picked from, the editor's check.
+ROW_KEYS = ("_id", "_ref", "_verified")
+
+
 def new_row_id() -> str:
     return uuid.uuid4().hex
+
+
+def legacy_row_id(field, entry_id: str) -> str:
+    """The same `_id` each time an old entry id is read, so that a comparison of an adopted version holding ids
+    with a draft holding the rows they became follows each row."""
+    return hashlib.sha256(f"{field.id}:{entry_id}".encode()).hexdigest()[:32]
+
+
+def rows_from_entry_ids(field, value: list, template) -> list[dict[str, Any]]:
+    """Rows for a list of catalogue entry ids, filled from the entries as picking them would fill them."""
+    rows = []
+    for entry_id in value:
+        row: dict[str, Any] = {"_id": legacy_row_id(field, entry_id), "_ref": entry_id}
+        entry = template.catalogue_entry(field.catalogue or "", entry_id) if template is not None else None
+        if entry is not None:
+            row.update({k: v for k, v in entry.values().items() if field.subfield(k) and v})
+        rows.append(row)
+    return rows
 
 
 class RowsAtMost:
@@ -80,7 +104,7 @@ class Group(FieldType):
 
     # -- the form: a list of row forms; rows are part of the section form, which carries the one CSRF token
     def form_field(self, field, template):
-        attributes = {"row_id": HiddenField(), "row_ref": HiddenField()}
+        attributes = {"row_id": HiddenField(), "row_ref": HiddenField(), "row_verified": BooleanField()}
         for sub in field.fields:
             attributes[sub.id] = sub.kind.form_field(sub, template)
         row_form = type(f"Row_{field.id}", (RowForm,), attributes)
@@ -89,6 +113,7 @@ class Group(FieldType):
 
     def to_form(self, field, value):
         return [{"row_id": row.get("_id"), "row_ref": row.get("_ref") or "",
+                 "row_verified": row.get("_verified") is True,
                  **{sub.id: sub.kind.to_form(sub, row.get(sub.id)) for sub in field.fields}}
                 for row in value or []]
 
@@ -105,8 +130,11 @@ class Group(FieldType):
         row_id = row.get("row_id") or ""
         ref = row.get("row_ref") or None
         stored: dict[str, Any] = {"_id": row_id if ROW_ID.match(row_id) else new_row_id()}
-        if ref and template.catalogue_entry(field.catalogue or "", ref):
+        entry = template.catalogue_entry(field.catalogue or "", ref) if ref else None
+        if entry is not None:
             stored["_ref"] = ref
+            if entry.verify and row.get("row_verified"):
+                stored["_verified"] = True
         for sub in field.fields:
             value = sub.kind.from_form(sub, row.get(sub.id), template)
             if not is_empty(value):
@@ -114,7 +142,20 @@ class Group(FieldType):
         return stored
 
     # -- stored values
+    def read(self, field, value, template):
+        """Support lines were once a `catalogue` field, stored as a list of entry ids; such a value reads as
+        the rows picking those entries gives (name, number, description from the catalogue).
+
+        Read, not migrated: an adopted version is the council's decision and keeps the content it was adopted
+        with; a draft's value becomes rows the first time its section is saved. Each row's `_id` is derived
+        from the entry id (legacy_row_id), so comparing an adopted list of ids with the draft's rows shows the
+        edits made to each line rather than every line removed and added again."""
+        if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+            return rows_from_entry_ids(field, value, template)
+        return value
+
     def problem(self, field, value, template):
+        value = self.read(field, value, template)
         if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
             return Problem("not_rows")
         if len(value) > field.max_rows:
@@ -135,7 +176,7 @@ class Group(FieldType):
 
     def _cell_problem(self, field, row: dict, template) -> Problem | None:
         for key, cell in row.items():
-            if key in ("_id", "_ref") or is_empty(cell):
+            if key in ROW_KEYS or is_empty(cell):
                 continue
             sub = field.subfield(key)
             if sub is None:
@@ -161,12 +202,14 @@ class Group(FieldType):
                 for sub in (fields if fields is not None else field.fields)]
 
     def texts(self, field, value, template, compact=False):
+        value = self.read(field, value, template)
         rows = value if isinstance(value, list) else []
         return tuple(" · ".join(cell for cell in self.row_cells(field, row, template) if cell)
                      for row in rows if isinstance(row, dict))
 
     def document_block(self, field, value, template, edition):
         columns = visible(field.fields, edition)
+        value = self.read(field, value, template)
         printed = []
         for row in value if isinstance(value, list) else []:
             if not isinstance(row, dict):

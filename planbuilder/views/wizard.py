@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from ..htmx import INVALID, is_fragment_request, render
 from ..section_forms import section_form_class
 from ..services.plans import plans as plan_service
-from ..services.plans import revisions, section_save, versions, wizard
+from ..services.plans import revisions, section_save, verification, versions, wizard
 from ..services.plans.section_save import SectionPage, SectionPost
 from ..services.plans.wizard import RowAction
 from .scope import plan_or_404
@@ -96,14 +96,14 @@ def _error_slots(form, field_ids):
         slots.append(field)
         if field.type == "FieldList":
             slots += [sub for row in field.entries for sub in row.form if sub.name.split("-")[-1] not in
-                      ("row_id", "row_ref")]
+                      ("row_id", "row_ref", "row_verified")]
     return slots
 
 
 def _fresh_form(template, section, version):
     form_class = section_form_class(template, section)
     completed = wizard.section_state(version, section).get("completed")
-    data = wizard.form_data(section, (version.content or {}).get(section.id) or {})
+    data = wizard.form_data(template, section, (version.content or {}).get(section.id) or {})
     data.update(lock=version.lock_version, completed={True: "yes", False: "no"}.get(completed))
     return form_class(formdata=None, data=data)
 
@@ -222,6 +222,7 @@ def check(plan_id: int):
     return render_template("wizard/check.html", plan=scoped.plan, access=scoped.access, version=version,
                            template=template, missing=wizard.everything_missing(template, version),
                            to_review=wizard.sections_to_review(template, version),
+                           to_verify=verification.unverified_rows(template, version.content),
                            editable=scoped.access.can_edit and version.is_editable)
 
 

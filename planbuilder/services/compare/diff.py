@@ -142,7 +142,10 @@ def _unknown(field_id: str) -> Field:
     return Field(id=field_id, type=SHORT_TEXT.name, kind=SHORT_TEXT, label=field_id)
 
 
-def _rows(value: Any) -> list[dict]:
+def _rows(template: PlanTemplate | None, field: Field | None, value: Any) -> list[dict]:
+    """A group's rows; a value of an earlier shape (entry ids) read as the rows it stands for."""
+    if field is not None:
+        value = field.kind.read(field, value, template)
     return [row for row in value if isinstance(row, dict)] if isinstance(value, list) else []
 
 
@@ -207,7 +210,7 @@ def _moved(order_a: list[str], order_b: list[str]) -> set[str]:
 
 def _group_change(template_a, field_a, value_a, template_b, field_b, value_b, include_sensitive) -> Change | None:
     field = field_b or field_a
-    rows_a, rows_b = _rows(value_a), _rows(value_b)
+    rows_a, rows_b = _rows(template_a, field_a, value_a), _rows(template_b, field_b, value_b)
     by_id_a = {row.get("_id"): row for row in rows_a}
     by_id_b = {row.get("_id"): row for row in rows_b}
     common_a = [r.get("_id") for r in rows_a if r.get("_id") in by_id_b]
@@ -348,7 +351,7 @@ def listing(template: PlanTemplate, content: dict | None, section_id: str,
             rows = tuple(RowChange(str(row.get("_id")), UNCHANGED, _row_title(template, field, row),
                                    cells=tuple(Change(s.id, s.label, UNCHANGED, new=shown(template, s, row.get(s.id)))
                                                for s in subs if not is_empty(row.get(s.id))))
-                         for row in _rows(value))
+                         for row in _rows(template, field, value))
             entries.append(Change(field.id, field.label, UNCHANGED, rows=rows, row_label=field.row_label or "",
                                   is_group=True))
         else:

@@ -74,7 +74,7 @@ def _carry_rows(template: PlanTemplate, field: Field, rows) -> tuple[list, list[
         seen.add(new_row["_id"])
         if row.get("_ref") and template.catalogue_entry(field.catalogue or "", row["_ref"]):
             new_row["_ref"] = row["_ref"]
-        for key, value in row.items():
+        for key, value in row.items():  # `_verified` is not carried: a revision checks its numbers again
             if key.startswith("_") or is_empty(value):
                 continue
             sub = field.subfield(key)
@@ -112,7 +112,8 @@ def carry_over(template: PlanTemplate, content: dict) -> tuple[dict, dict[str, l
             if field_def is None:
                 notes.setdefault(section_id, []).append(_note("field_gone", field=field_id))
             elif field_def.is_group:
-                rows, row_notes = _carry_rows(template, field_def, value)
+                # an earlier shape (support lines stored as entry ids) becomes rows in the new draft
+                rows, row_notes = _carry_rows(template, field_def, field_def.kind.read(field_def, value, template))
                 notes.setdefault(section_id, []).extend(row_notes)
                 if rows:
                     kept.setdefault(section_id, {})[field_id] = rows

@@ -99,9 +99,11 @@ def sections_to_review(template: PlanTemplate, version: PlanVersion) -> list[Sec
 
 # --- content <-> form data ------------------------------------------------------------------------------------
 
-def form_data(section: Section, values: dict[str, Any]) -> dict[str, Any]:
-    """Stored section values as the data a section form is built with."""
-    return {field.id: field.kind.to_form(field, values.get(field.id)) for field in section.fields}
+def form_data(template: PlanTemplate, section: Section, values: dict[str, Any]) -> dict[str, Any]:
+    """Stored section values as the data a section form is built with (a value of an earlier shape read as
+    the field's type reads it now)."""
+    return {field.id: field.kind.to_form(field, field.kind.read(field, values.get(field.id), template))
+            for field in section.fields}
 
 
 def values_from_form(template: PlanTemplate, section: Section, form, field_ids: list[str]) -> dict[str, Any]:
