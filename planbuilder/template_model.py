@@ -143,6 +143,15 @@ class PlanTemplate:
         section = self.section(place[0]) if place else None
         return section.field(place[1]) if section and place else None
 
+    @property
+    def numbered_sections(self) -> tuple[Section, ...]:
+        return tuple(s for s in self.sections if not s.front_matter)
+
+    def section_number(self, section_id: str) -> int | None:
+        """The section's number in the document (and so in the wizard); None for front matter, which has none."""
+        numbered = [s.id for s in self.numbered_sections]
+        return numbered.index(section_id) + 1 if section_id in numbered else None
+
     def section_index(self, section_id: str) -> int:
         return next(i for i, s in enumerate(self.sections) if s.id == section_id)
 

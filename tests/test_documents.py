@@ -107,14 +107,15 @@ def internal_pdf(editor_client, version, shared_renders) -> bytes:
 
 def test_pdf_has_every_section_in_template_order_with_contents_and_bookmarks(internal_pdf):
     pages = pdf_pages(internal_pdf)
-    body = "".join(pages[2:])
+    body = "".join(pages[3:])
     positions = [body.find(squash(f"{n} {title}")) for n, title in enumerate(SECTION_TITLES, start=1)]
     assert -1 not in positions and positions == sorted(positions)
-    assert pages[1].startswith(squash("Innehåll"))
+    assert pages[1].startswith(squash("Förord Den här planen beskriver"))  # the foreword, unnumbered, first
+    assert pages[2].startswith(squash("Innehåll"))
     for title in SECTION_TITLES:
-        assert squash(title) in pages[1]
+        assert squash(title) in pages[2]
     outline = [item.title for item in PdfReader(io.BytesIO(internal_pdf)).outline if not isinstance(item, list)]
-    assert outline == ["Innehåll"] + [f"{n} {t}" for n, t in enumerate(SECTION_TITLES, start=1)]
+    assert outline == ["Förord", "Innehåll"] + [f"{n} {t}" for n, t in enumerate(SECTION_TITLES, start=1)]
 
 
 def test_group_tables_print_their_rows_with_option_labels(internal_pdf):
@@ -158,10 +159,10 @@ def test_public_edition_leaves_out_sensitive_sections_and_columns(editor_client,
         assert squash(text) in internal_text, text  # so the absence below means something
         assert squash(text) not in public_text, text
     assert squash("Polisen, lokalpolisområde Ekdala") in public_text  # the rest of the table stays
-    assert "OFFENTLIGVERSION" in pdf_pages(public)[0].upper()  # the cover prints it in capitals
+    assert "OFFENTLIGUTGÅVA" in pdf_pages(public)[0].upper()  # the cover prints it in capitals
     outline = [i.title for i in PdfReader(io.BytesIO(public)).outline if not isinstance(i, list)]
     # The section left out keeps its heading and number, so "section 7" is the same text in both editions.
-    assert outline == ["Innehåll"] + [f"{n} {t}" for n, t in enumerate(SECTION_TITLES, start=1)]
+    assert outline == ["Förord", "Innehåll"] + [f"{n} {t}" for n, t in enumerate(SECTION_TITLES, start=1)]
     assert squash(f"7 Lokal lägesbild {INTERNAL_ONLY_LINE}") in public_text
     assert squash(INTERNAL_ONLY_LINE) not in internal_text
 
@@ -209,7 +210,7 @@ def test_public_docx_drops_the_sensitive_column_and_section(editor_client, versi
     document = docx.Document(io.BytesIO(download(editor_client, version, "docx", "public").data))
     assert [c.text for c in document.tables[0].rows[0].cells] == ["Aktör", "Roll i arbetet", "Mötesfrekvens"]
     text = "\n".join(p.text for p in document.paragraphs)
-    assert "Klistermärken och flygblad" not in text and "Offentlig version" in text
+    assert "Klistermärken och flygblad" not in text and "Offentlig utgåva" in text
     assert "7 Lokal lägesbild" in text and INTERNAL_ONLY_LINE in text
 
 
@@ -396,7 +397,7 @@ def test_preview_page_shows_the_document_and_download_links(reviewer_client):
         for edition in ("internal", "public"):
             assert url_for(endpoint, version_id=version.id, edition=edition).replace("&", "&amp;") in body
     public = page_text(reviewer_client.get(url_for("documents.preview", version_id=version.id, edition="public")))
-    assert "Klistermärken och flygblad" not in public and "Offentlig version" in public
+    assert "Klistermärken och flygblad" not in public and "Offentlig utgåva" in public
     assert f"7 Lokal lägesbild {INTERNAL_ONLY_LINE}" in public
 
 
@@ -404,7 +405,7 @@ def test_download_has_a_safe_file_name(editor_client, version, shared_renders):
     response = download(editor_client, version, edition="public")
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == (
-        'attachment; filename="handlingsplan-mot-valdsbejakande-extremism-2026-public.pdf"')
+        'attachment; filename="handlingsplan-mot-valdsbejakande-extremism-2026-offentlig-utgava.pdf"')  # the plan's words
     assert "no-store" in response.headers["Cache-Control"]
 
 
@@ -432,7 +433,7 @@ def test_cli_render_writes_a_valid_file(runner, version, tmp_path):
     result = runner.invoke(args=["plans", "render", str(version.id), "--format", "pdf", "--edition", "public",
                                  "-o", str(pdf)])
     assert result.exit_code == 0, result.output
-    assert "OFFENTLIGVERSION" in pdf_pages(pdf.read_bytes())[0].upper()
+    assert "OFFENTLIGUTGÅVA" in pdf_pages(pdf.read_bytes())[0].upper()
     assert runner.invoke(args=["plans", "render", str(version.id), "--format", "docx", "-o", str(docx_file)]
                          ).exit_code == 0
     assert docx.Document(str(docx_file)).core_properties.title == "Handlingsplan mot våldsbejakande extremism"

@@ -593,7 +593,7 @@ def test_the_changes_annex_is_a_pdf_the_council_can_read(editor_client):
     assert response.headers["Cache-Control"] == "private, no-store"
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith('attachment; filename="handlingsplan-mot-valdsbejakande-extremism-')
-    assert disposition.endswith('-changes-2025-to-2026-internal.pdf"')
+    assert disposition.endswith('-2026-andringar-sedan-version-2025-intern-utgava.pdf"')
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     with force_locale("sv"):  # the annex speaks the plan's language, like the plan document
         heading = gettext("Changes since version %(label)s", label="2025")

@@ -11,6 +11,7 @@ from ..services.compare import diff_text
 from ..services.documents import rendering as documents
 from ..services.plans import plans as plan_service
 from ..services.plans import revisions, versions
+from ..services.plans.verification import unverified_entries
 from ..services.plans.wizard import everything_missing
 from .scope import plan_or_404, version_or_404
 
@@ -45,6 +46,8 @@ def _version_context(scoped, form=None, **extra) -> dict:
         "previous": versions.previous_of(version),
         "form": form or _adopt_form(template, version),
         "missing": everything_missing(template, version) if version.status == versions.IN_REVIEW else [],
+        "unverified": (unverified_entries(template, version.content) if version.status == versions.IN_REVIEW
+                       else []),
         "can_edit": scoped.access.can_edit,
         "can_revise": scoped.access.can_edit and version.status == versions.ADOPTED and working is None,
         "interval": template.revision_interval_months, "statutory": template.statutory_max_months,
@@ -83,7 +86,7 @@ def adopt(version_id: int):
         for name, message in exc.problems.items():
             form[name].errors = [message]
         return render_template("versions/show.html", **_version_context(scoped, form)), INVALID
-    except versions.MissingAnswers as exc:
+    except (versions.MissingAnswers, versions.UnverifiedNumbers) as exc:
         return render_template("versions/show.html", **_version_context(scoped, form, failure=str(exc))), INVALID
     except versions.RenderFailed as exc:
         return render_template("versions/show.html", **_version_context(scoped, form, failure=str(exc))), UNAVAILABLE

@@ -59,7 +59,7 @@ def _section_context(scoped, version, template, section, form, **extra):
     index = template.section_index(section.id)
     return {
         "plan": scoped.plan, "access": scoped.access, "version": version, "template": template,
-        "section": section, "form": form, "number": index + 1,
+        "section": section, "form": form, "number": template.section_number(section.id),
         "previous": template.sections[index - 1] if index > 0 else None,
         "next": template.sections[index + 1] if index + 1 < len(template.sections) else None,
         "editable": scoped.access.can_edit and version.is_editable,

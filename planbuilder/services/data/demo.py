@@ -128,14 +128,22 @@ REVISED_DECISION = {"decision_body": "Kommunfullmäktige", "decision_date": "202
 # What the plan said when the council adopted it in March 2025: its own case number and a situational picture
 # from before the decision (the demo content is this year's draft).
 AS_ADOPTED_IN_2025 = {("dokument", "diarienummer"): "KS 2025/118", ("lagesbild", "uppdaterad"): "2025-02-10"}
+
+
+def _as_adopted_in_2025(content: dict) -> None:
+    for (section_id, field_id), value in AS_ADOPTED_IN_2025.items():
+        content[section_id][field_id] = value
+    for row in content["dokument"]["remiss"]:  # the bodies consulted before that decision
+        row["received"] = row["received"].replace("2026-", "2025-")
+
+
 def _seed_plan_under_revision() -> list[str]:
     municipality = find_municipality(REVISED.municipality)
     editor = find_user(f"editor@{REVISED.email_domain}")
     if municipality is None or editor is None or _find_plan(municipality, REVISED.template_id, REVISED_TITLE):
         return []
     content = load_demo_content(REVISED.content_file, lambda *where: fixed_row_id("revised", *where))
-    for (section_id, field_id), value in AS_ADOPTED_IN_2025.items():
-        content[section_id][field_id] = value
+    _as_adopted_in_2025(content)
     plan = plans.create_plan(municipality, REVISED.template_id, REVISED_TITLE, editor, content=content)
     template = plans.template_for(REVISED.template_id)
     first = plans.latest_version(plan)

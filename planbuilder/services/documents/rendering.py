@@ -355,5 +355,12 @@ def slug(text: str, limit: int = 80) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].strip("-")
 
 
+def edition_slug(version: PlanVersion, edition: str) -> str:
+    """The edition's name in the plan's language, for file names ("intern-utgava" for a Swedish plan)."""
+    with force_locale(template_of(version).language):
+        return slug(gettext("Public edition") if edition == "public" else gettext("Internal edition")) or edition
+
+
 def download_name(version: PlanVersion, edition: str, fmt: str) -> str:
-    return f"{slug(version.plan.title) or 'plan'}-{slug(version.label) or version.id}-{edition}.{fmt}"
+    return (f"{slug(version.plan.title) or 'plan'}-{slug(version.label) or version.id}-"
+            f"{edition_slug(version, edition)}.{fmt}")

@@ -39,6 +39,7 @@ from ..documents import rendering as documents
 from ..people import audit
 from .content import content_problems
 from .plans import template_for, versions_of
+from .verification import unverified_entries
 from .wizard import everything_missing
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,15 @@ class MissingAnswers(VersionError):
     def __init__(self, missing):
         super().__init__(_("This version cannot be adopted: some required answers are missing."))
         self.missing = missing
+
+
+class UnverifiedNumbers(VersionError):
+    """Adoption refused: numbers the template marks to verify are not checked yet (one line each in .lines)."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__(_("This version cannot be adopted until every number marked to verify is checked: "
+                           "%(lines)s.", lines="; ".join(lines)))
+        self.lines = lines
 
 
 class InvalidDecision(VersionError):
@@ -236,6 +246,9 @@ def adopt(version: PlanVersion, user: User, form: Mapping[str, str] | DecisionFo
     missing = everything_missing(template, version)
     if missing or content_problems(template, version.content):
         raise MissingAnswers(missing)
+    unverified = unverified_entries(template, version.content)
+    if unverified:
+        raise UnverifiedNumbers(unverified)
     render = renderer or documents.render_pdf  # looked up now, so a test can replace documents.render_pdf
     previous = [v for v in versions_of(version.plan) if v.status == ADOPTED and v.id != version.id]
     municipality_id = version.plan.municipality_id
@@ -359,6 +372,9 @@ def changes_pdf(version_a: PlanVersion, version_b: PlanVersion, edition: str = "
 
 
 def changes_download_name(version_a: PlanVersion, version_b: PlanVersion, edition: str) -> str:
+    """In the plan's language: "<plan>-2026-andringar-sedan-version-2025-intern-utgava.pdf"."""
     plan = documents.slug(version_b.plan.title) or "plan"
-    return (f"{plan}-changes-{documents.slug(version_a.label) or version_a.id}-to-"
-            f"{documents.slug(version_b.label) or version_b.id}-{edition}.pdf")
+    with force_locale(template_for(version_b.template_id).language):
+        changes = documents.slug(_("Changes since version %(label)s", label=version_a.label))
+    return (f"{plan}-{documents.slug(version_b.label) or version_b.id}-{changes}-"
+            f"{documents.edition_slug(version_b, edition)}.pdf")

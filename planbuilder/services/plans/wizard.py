@@ -68,15 +68,15 @@ def section_status(template: PlanTemplate, version: PlanVersion, section: Sectio
 @dataclass(frozen=True)
 class TaskListItem:
     section: Section
-    number: int
+    number: int | None  # as the document numbers it; None for a foreword
     status: str
     missing: list[Field]
 
 
 def task_list(template: PlanTemplate, version: PlanVersion) -> list[TaskListItem]:
-    return [TaskListItem(section, number, section_status(template, version, section),
+    return [TaskListItem(section, template.section_number(section.id), section_status(template, version, section),
                          missing_required(template, version.content, section))
-            for number, section in enumerate(template.sections, start=1)]
+            for section in template.sections]
 
 
 def completed_count(items: list[TaskListItem]) -> int:
