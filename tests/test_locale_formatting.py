@@ -292,7 +292,7 @@ def test_an_autosave_reports_the_time_on_the_coordinators_clock(client, seeded):
     set_language("editor@fjellvik.example", "nb")
     sign_in_as(client, "editor@fjellvik.example")
     plan = db.session.scalar(select(Plan).join(Municipality).where(Municipality.country == "NO").order_by(Plan.id))
-    section = plans.template_for(plans.latest_version(plan).template_id).sections[0]
+    section = plans.template_for(plans.latest_version(plan).template_id).numbered_sections[0]
     field = next(f for f in section.fields if f.type == "short_text")
     reply = readable(post_section(client, plan.id, section.id, {field.id: "Kommunedirektøren"}, headers=HTMX,
                                   _autosave=field.id))

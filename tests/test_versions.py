@@ -164,10 +164,20 @@ def test_adoption_records_the_decision_and_freezes_both_editions(editor_client, 
 def test_adopting_supersedes_the_previously_adopted_version(editor_client, fake_pdfs):
     plan = revised_plan()
     first, draft = plans.versions_of(plan)
-    for section in wizard.sections_to_review(plans.template_for("se-vbe"), draft):
+    template = plans.template_for("se-vbe")
+    for section in wizard.sections_to_review(template, draft):
         editor_client.post(url_for("wizard.confirm_section", plan_id=plan.id, section_id=section.id))
     draft = submit(editor_client, plan)
     assert draft.status == "in_review"
+    # A revision checks its support-line numbers again before the council adopts it.
+    assert adopt(editor_client, draft).status_code == 422
+    assert "cannot be adopted until every number marked to verify is checked" in page_text(adopt(editor_client,
+                                                                                                  draft))
+    editor_client.post(url_for("versions.withdraw", version_id=draft.id))
+    lines = [dict(row, _verified=True) for row in draft.content["anhoriga"]["stodlinjer"]]
+    wizard.save_section(template, draft, template.section("anhoriga"), {"stodlinjer": lines}, draft.lock_version,
+                        editor())
+    draft = submit(editor_client, plan)
     assert adopt(editor_client, draft).status_code == 303
     db.session.expire_all()
     assert [(v.label, v.status) for v in plans.versions_of(plan)] == [("2025", "superseded"),

@@ -37,7 +37,7 @@ def docx_bytes(document: PlanDocument, pages: Mapping[str, int] | None = None) -
         _cover(docx, document)
         for section in document.front_matter:
             docx.add_heading(section.title, level=1)
-            _blocks(docx, section)
+            _front_matter(docx, section)
         _contents(docx, document, pages or {})
         for index, section in enumerate(document.sections):
             _section(docx, section, after_contents=index == 0)
@@ -112,7 +112,8 @@ def _labelled(docx: DocxDocument, label: str, value: str) -> None:
 def _contents(docx: DocxDocument, document: PlanDocument, pages: Mapping[str, int]) -> None:
     """Word's table-of-contents field over Heading 1, already filled in: readers that never update fields
     (LibreOffice, web previews) show the sections, and Word can still update it."""
-    docx.add_paragraph(_("Contents"), style="TOC Heading")
+    heading = docx.add_paragraph(_("Contents"), style="TOC Heading")
+    heading.paragraph_format.page_break_before = bool(document.front_matter)  # after a foreword's page
     lines = [ContentsLine(_numbered_title(s), _bookmark(s), pages.get(s.anchor)) for s in document.sections]
     add_contents(docx, lines, Mm(TEXT_WIDTH_MM), _("Update this field to show the table of contents."))
 
@@ -143,6 +144,16 @@ def _blocks(docx: DocxDocument, section: DocSection) -> None:
         _block(docx, block)
     if not section.blocks:
         docx.add_paragraph().add_run(_("Not filled in")).italic = True
+
+
+def _front_matter(docx: DocxDocument, section: DocSection) -> None:
+    """A foreword's text under its own heading: the field's label would only repeat the heading."""
+    for block in section.blocks:
+        if isinstance(block, Text):
+            for text in block.paragraphs:
+                _text_with_breaks(docx.add_paragraph(), text)
+        else:
+            _block(docx, block)
 
 
 def _history(docx: DocxDocument, document: PlanDocument) -> None:

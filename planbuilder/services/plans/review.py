@@ -159,7 +159,7 @@ def counts(version: PlanVersion) -> CommentCounts:
 @dataclass(frozen=True)
 class SectionThreads:
     section: Section
-    number: int
+    number: int | None  # as the document numbers it; None for a foreword
     threads: list[Comment]
     open: int
 
@@ -171,8 +171,8 @@ def summary(version: PlanVersion, *, open_only: bool) -> list[SectionThreads]:
     for thread in threads(version):
         by_section.setdefault(thread.section_id, []).append(thread)
     result = []
-    for number, section in enumerate(template.sections, start=1):
-        found = by_section.get(section.id, [])
+    for section in template.sections:
+        found, number = by_section.get(section.id, []), template.section_number(section.id)
         shown = [t for t in found if not t.is_resolved] if open_only else found
         if shown:
             result.append(SectionThreads(section, number, shown, sum(1 for t in found if not t.is_resolved)))
