@@ -42,6 +42,8 @@ from ...storage import is_storage_full
 from ..plans.plans import template_for
 from .document_model import EDITIONS, Cover, PlanDocument, build_document
 from .docx_export import docx_bytes
+from .tables import table_layout
+from .typography import printed
 
 # Part of every cache key: raise it whenever the layout changes (templates/documents/, static/print.css, the
 # DOCX layout, the document's fixed texts or their translations), so no stale document is served again.
@@ -87,6 +89,8 @@ def document_environment() -> Environment:
     env.globals["page_number"] = Markup('<span class="page-number"></span>')
     env.globals["page_count"] = Markup('<span class="page-count"></span>')
     env.filters["long_date"] = lambda value: format_date(value, "long") if value else ""
+    env.filters["printed"] = printed
+    env.filters["table_layout"] = table_layout
     return env
 
 
