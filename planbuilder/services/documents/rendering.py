@@ -42,6 +42,9 @@ from ..plans.plans import template_for
 from .cover import cover_of, revision_history
 from .document_model import EDITIONS, PlanDocument, build_document
 from .docx_export import docx_bytes
+from .pdf_metadata import PlanMetadata, describe_links, w3c_datetime
+from .tables import table_layout
+from .typography import printed
 
 # Part of every cache key: raise it whenever the layout changes (templates/documents/, static/print.css, the
 # DOCX layout, the document's fixed texts or their translations), so no stale document is served again.
@@ -87,6 +90,8 @@ def document_environment() -> Environment:
     env.globals["page_number"] = Markup('<span class="page-number"></span>')
     env.globals["page_count"] = Markup('<span class="page-count"></span>')
     env.filters["long_date"] = lambda value: format_date(value, "long") if value else ""
+    env.filters["printed"] = printed
+    env.filters["table_layout"] = table_layout
     return env
 
 
@@ -106,6 +111,12 @@ def _render(document: PlanDocument, page: str, **context) -> str:
         return document_environment().get_template(page).render(doc=document, **context)
 
 
+def document_dates(version: PlanVersion) -> dict[str, str | None]:
+    """When the version was made and last changed (adopted, for an adopted one): the PDF's metadata dates."""
+    modified = version.adopted_at if version.is_frozen and version.adopted_at else version.updated_at
+    return {"created": w3c_datetime(version.created_at), "modified": w3c_datetime(modified or version.created_at)}
+
+
 def preview_html(version: PlanVersion, edition: str) -> Markup:
     """The document's body for the preview page; the very markup the PDF is printed from."""
     return Markup(_render(build(version, edition), "_document.html"))
@@ -114,7 +125,7 @@ def preview_html(version: PlanVersion, edition: str) -> Markup:
 def standalone_html(version: PlanVersion, edition: str) -> str:
     """A self-contained HTML file (our print CSS inlined), for the html export and the Chromium benchmark."""
     css = (static_dir() / "print.css").read_text(encoding="utf-8")
-    return _render(build(version, edition), "plan.html", inline_css=Markup(css))
+    return _render(build(version, edition), "plan.html", inline_css=Markup(css), **document_dates(version))
 
 
 def static_dir() -> Path:
@@ -237,13 +248,16 @@ def render_pdf(version: PlanVersion, edition: str) -> bytes:
     with gc_spares_older_objects():
         document = build(version, edition)
         root = static_dir()
-        html = HTML(string=_render(document, "plan.html", inline_css=None), base_url=f"{root.as_uri()}/",
-                    url_fetcher=StaticOnlyFetcher(root))
+        html = HTML(string=_render(document, "plan.html", inline_css=None, **document_dates(version)),
+                    base_url=f"{root.as_uri()}/", url_fetcher=StaticOnlyFetcher(root))
+        options = pdf_options(document)
         with print_setup(root) as setup, warnings.catch_warnings():
             # WeasyPrint 70 opens its sRGB profile for PDF/A and never closes it: a harmless ResourceWarning.
             warnings.simplefilter("ignore", ResourceWarning)
-            return html.write_pdf(stylesheets=[setup.stylesheet], font_config=setup.font_config,
-                                  **pdf_options(document))
+            printed_document = html.render(font_config=setup.font_config, stylesheets=[setup.stylesheet], **options)
+            printed_document.metadata = PlanMetadata(printed_document.metadata, document)
+            titles = {section.anchor: section.title for section in document.sections}
+            return printed_document.write_pdf(finisher=describe_links(titles), **options)
 
 
 # ---- Downloads: frozen at adoption, else cached in the database, else rendered now --------------------------
