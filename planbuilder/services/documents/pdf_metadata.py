@@ -23,9 +23,10 @@ DC = "http://purl.org/dc/elements/1.1/"
 
 
 def case_number(document: PlanDocument) -> str | None:
-    """The case number the plan is filed under. The one place that knows where it is kept (for now the
-    decision's reference; a case-number field of its own is to replace it)."""
-    return document.cover.decision_reference or None
+    """The case number the plan is filed under: the decision's (or, in a draft, the one the plan proposes); a
+    version adopted before case numbers were recorded apart has only its one reference."""
+    decision = document.cover.decision
+    return decision.case_number or decision.reference or None
 
 
 def w3c_datetime(moment: datetime | None) -> str | None:

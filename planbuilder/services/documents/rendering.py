@@ -48,7 +48,7 @@ from .typography import printed
 
 # Part of every cache key: raise it whenever the layout changes (templates/documents/, static/print.css, the
 # DOCX layout, the document's fixed texts or their translations), so no stale document is served again.
-RENDERER_REVISION = 6
+RENDERER_REVISION = 7
 log = logging.getLogger(__name__)
 MIME_TYPES = {
     "pdf": "application/pdf",
