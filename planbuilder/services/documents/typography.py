@@ -94,16 +94,10 @@ def hyphenation_exceptions(language: str) -> tuple[re.Pattern | None, dict[str, 
 
 
 def _hyphenated(match: re.Match, marked: dict[str, str]) -> Markup:
-    word = match.group(0)
-    for start, entry in marked.items():
-        if word.casefold().startswith(start):
-            pieces, at = [], 0
-            for part in entry.split("-"):
-                pieces.append(word[at:at + len(part)])
-                at += len(part)
-            pieces[-1] += word[at:]
-            return Markup('<span class="hyphens-manual">{}</span>').format(SOFT_HYPHEN.join(pieces))
-    return escape(word)  # pragma: no cover - the pattern only finds listed starts
+    """A listed word, kept whole. Marking its break points with soft hyphens would be nicer type, but WeasyPrint
+    then maps the font's one hyphen glyph to the soft hyphen, and copy-paste and pdftotext drop every hyphen of
+    the document ("SSP-styregruppen" came out as "SSPstyregruppen", a URL lost its "-")."""
+    return Markup('<span class="hyphens-manual">{}</span>').format(match.group(0))
 
 
 def _plain(text: str, language: str) -> Markup:
