@@ -19,6 +19,7 @@ from babel.core import Locale, UnknownLocaleError
 from .clock import zone_of_country
 from .fields import field_type, type_names
 from .fields.declaration import Declaration, Problems, Reader, place_of
+from .fields.honest import HonestAware, may_be_honest
 from .template_model import DECISION_ROLES, CatalogueEntry, DecisionFields, Field, Option, PlanTemplate, Section
 from .template_schema import TemplateProblems, schema_problems
 
@@ -55,15 +56,18 @@ def _field(raw: Any, place: str, problems: Problems, catalogues: dict, in_group:
                               read_fields=lambda sub, where: _fields(sub, where, problems, catalogues, in_group=True))
     settings = kind.declare(declaration)
     common = {name: settings.pop(name) for name in list(settings) if name in _FIELD_ATTRIBUTES}
+    required = declaration.flag("required")
+    honest = not in_group and may_be_honest(kind, required, _honest_allowed(raw, required, declaration))
     return Field(
         id=field_id,
         type=kind.name,
-        kind=kind,
+        kind=HonestAware(kind) if honest else kind,
+        honest=honest,
         label=declaration.text("label", required=True),
         help=declaration.text("help"),
         example=declaration.text("example"),
         note=declaration.text("note"),
-        required=declaration.flag("required"),
+        required=required,
         sensitive=declaration.flag("sensitive"),
         settings=settings,
         **common,
@@ -71,6 +75,18 @@ def _field(raw: Any, place: str, problems: Problems, catalogues: dict, in_group:
 
 
 _FIELD_ATTRIBUTES = {f.name for f in dataclass_fields(Field)}
+
+
+def _honest_allowed(raw: dict, required: bool, declaration: Declaration) -> bool:
+    """`honest: false` keeps a required field from being answered "not known yet" or "not applicable"."""
+    if "honest" not in raw:
+        return True
+    if not isinstance(raw["honest"], bool):
+        declaration.problem("'honest' must be true or false")
+        return True
+    if not required:
+        declaration.problem("'honest' is for required fields: an optional field can simply be left empty")
+    return raw["honest"]
 
 
 def _fields(raw: Any, place: str, problems: Problems, catalogues: dict, in_group: bool = False) -> tuple:

@@ -54,6 +54,9 @@ class Field:
     min_rows: int = 0
     catalogue: str | None = None
     row_label: str = ""
+    # May be answered "not known yet" or "not applicable" with a reason (a required field, unless the template
+    # says `honest: false`); its `kind` then also reads such an answer (fields/honest.py).
+    honest: bool = False
     # Settings of a field type that the common attributes above do not cover.
     settings: Mapping[str, Any] = field(default_factory=dict, compare=False)
 

@@ -64,6 +64,8 @@ FIELD_KEYS: dict[str, dict[str, Any]] = {
                   "number locally before adoption\")."),
     "required": _flag("true: the section is not complete without an answer."),
     "sensitive": _flag("true: left out of the public edition."),
+    "honest": _flag("false: a required field that may not be answered \"not known yet\" or \"not applicable\" "
+                    "(true by default; only for required fields)."),
 }
 
 SECTION = {

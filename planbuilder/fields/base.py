@@ -55,6 +55,11 @@ PROBLEM_MESSAGES: dict[str, str] = {
 }
 
 
+def register_messages(messages: Mapping[str, str]) -> None:
+    """Problem messages that belong to no single type (an honest answer's, say)."""
+    PROBLEM_MESSAGES.update(messages)
+
+
 @dataclass(frozen=True)
 class Problem:
     """Why a stored value does not fit its field: a message key and its parameters, not a sentence, so a problem

@@ -8,6 +8,7 @@ from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..fields.honest import REASON_SUFFIX
 from ..htmx import INVALID, is_fragment_request, render
 from ..section_forms import section_form_class
 from ..services.plans import plans as plan_service
@@ -94,6 +95,9 @@ def _error_slots(form, field_ids):
     for field_id in field_ids:
         field = form[field_id]
         slots.append(field)
+        reason = field_id + REASON_SUFFIX
+        if reason in form:  # an honest answer's reason has a slot of its own
+            slots.append(form[reason])
         if field.type == "FieldList":
             slots += [sub for row in field.entries for sub in row.form if sub.name.split("-")[-1] not in
                       ("row_id", "row_ref", "row_verified")]
@@ -223,6 +227,7 @@ def check(plan_id: int):
                            template=template, missing=wizard.everything_missing(template, version),
                            to_review=wizard.sections_to_review(template, version),
                            to_verify=verification.unverified_rows(template, version.content),
+                           honest=wizard.honest_answers(template, version.content or {}),
                            editable=scoped.access.can_edit and version.is_editable)
 
 

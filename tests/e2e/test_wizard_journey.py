@@ -30,9 +30,10 @@ def test_editor_completes_a_new_plan_through_autosave(live_server, new_page, see
     sign_in(page, live_server, "editor@demo.example")
     plan_id = create_plan(page, "Handlingsplan 2027")
     template = plans.template_for("se-vbe")
-    for number, section in enumerate(template.sections, start=1):
+    for section in template.sections:
         page.goto(live_server + url_for("wizard.overview", plan_id=plan_id))
-        page.get_by_role("link", name=f"{number}. {section.title}").click()
+        number = template.section_number(section.id)  # a foreword has none
+        page.get_by_role("link", name=f"{number}. {section.title}" if number else section.title, exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(section.title)
         fill_section(page, section, skip_groups=("aktorer",))
         if section.id == "samverkan":
@@ -140,7 +141,7 @@ def test_the_wizard_can_be_completed_with_the_keyboard_alone(live_server, new_pa
     plan = demo_plan()
     template = plans.template_for("se-vbe")
     page.goto(live_server + url_for("wizard.overview", plan_id=plan.id))
-    tab_to(page, lambda e: e["text"].startswith("1. "))
+    tab_to(page, lambda e: e["text"] == template.sections[0].title)
     page.keyboard.press("Enter")
     for section in template.sections:
         expect(page.get_by_role("heading", level=1)).to_have_text(section.title)

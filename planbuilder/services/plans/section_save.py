@@ -61,7 +61,7 @@ def save_post(page: SectionPage, post: SectionPost, user: User) -> Outcome:
     field_ids = post.fields_in_scope(page.section)
     completed = _completed_answer(page.form, post)
     # Validate every field in scope (not all(), which would stop at the first) so each gets its message.
-    valid = all([page.form[field_id].validate(page.form) for field_id in field_ids])
+    valid = all([wizard.validate_field(page.form, field) for field in map(page.section.field, field_ids) if field])
     values = wizard.values_from_form(page.template, page.section, page.form, field_ids) if valid else {}
     if valid and post.action is not None:
         valid = _apply_row_action(page, values, post)

@@ -11,6 +11,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ...extensions import db
 from ...fields.group import new_row_id
+from ...fields.honest import KINDS as HONEST_KINDS
+from ...fields.honest import honest_answer, honest_names, honest_text, honest_value
 from ...models import PlanVersion, User, VersionStatus, utcnow
 from ...plan_templates import Field, PlanTemplate, Section
 from ..people import audit
@@ -101,15 +103,54 @@ def sections_to_review(template: PlanTemplate, version: PlanVersion) -> list[Sec
 
 def form_data(template: PlanTemplate, section: Section, values: dict[str, Any]) -> dict[str, Any]:
     """Stored section values as the data a section form is built with (a value of an earlier shape read as
-    the field's type reads it now)."""
-    return {field.id: field.kind.to_form(field, field.kind.read(field, values.get(field.id), template))
-            for field in section.fields}
+    the field's type reads it now; an honest answer in its own two inputs)."""
+    data = {}
+    for field in section.fields:
+        value = values.get(field.id)
+        data[field.id] = field.kind.to_form(field, field.kind.read(field, value, template))
+        answer = honest_answer(value) if field.honest else None
+        if answer:
+            data.update(zip(honest_names(field), answer))
+    return data
 
 
 def values_from_form(template: PlanTemplate, section: Section, form, field_ids: list[str]) -> dict[str, Any]:
-    """The content values of the named fields, taken from a validated form."""
-    fields = [section.field(field_id) for field_id in field_ids]
-    return {field.id: field.kind.from_form(field, form[field.id].data, template) for field in fields if field}
+    """The content values of the named fields, taken from a validated form: an honest answer where one is
+    chosen (whatever the field's own input holds), else the field's own value."""
+    values = {}
+    for field in filter(None, (section.field(field_id) for field_id in field_ids)):
+        chosen = honest_choice(form, field)
+        values[field.id] = (honest_value(chosen, form[honest_names(field)[1]].data) if chosen
+                            else field.kind.from_form(field, form[field.id].data, template))
+    return values
+
+
+def honest_choice(form, field: Field) -> str | None:
+    """The honest answer picked for a field on the form, or None when the field is answered itself."""
+    if not field.honest:
+        return None
+    chosen = form[honest_names(field)[0]].data
+    return chosen if chosen in HONEST_KINDS else None
+
+
+def validate_field(form, field: Field) -> bool:
+    """Validate one field's inputs: its honest answer's when one is chosen (the field's own input is then
+    ignored), else the field itself."""
+    if honest_choice(form, field):
+        return all([form[name].validate(form) for name in honest_names(field)])
+    return form[field.id].validate(form)
+
+
+def honest_answers(template: PlanTemplate, content: dict) -> list[tuple[Section, Field, str]]:
+    """Every answer given as "not known yet" or "not applicable": (section, field, how it reads)."""
+    found = []
+    for section in template.sections:
+        values = (content or {}).get(section.id) or {}
+        for field in section.fields:
+            answer = honest_answer(values.get(field.id)) if field.honest else None
+            if answer:
+                found.append((section, field, honest_text(*answer)))
+    return found
 
 
 # --- repeating groups: add, pick from catalogue, remove, move -------------------------------------------------
