@@ -45,7 +45,7 @@ def test_not_known_yet_completes_the_section_and_is_listed_apart(editor_client, 
         template, working_version(fresh_plan.id).content, template.section("lagesbild"))
     check = page_text(editor_client.get(url_for("wizard.check", plan_id=fresh_plan.id)))
     assert "2 answers not known yet or not applicable" in check
-    assert f"Lokal lägesbild › Lägesbilden uppdaterad: Not known yet: {REASON}" in check  # the reader's language
+    assert f"Lokal lägesbild › Senast uppdaterad tillsammans med polisen : Not known yet: {REASON}" in check
     # Back on the page, the answer is shown as given: the details open, the choice and the reason kept.
     again = html.unescape(editor_client.get(section_url(fresh_plan.id, "lagesbild")).get_data(as_text=True))
     assert f'value="{REASON}"' in again and '<details class="honest" open>' in again
