@@ -177,3 +177,8 @@ def test_adopted_plan_is_pdf_a_with_the_archive_metadata(app, seeded):
     links = [annot for _, annot in annotations(body) if annot["/Subtype"] == "/Link"]
     assert links and all(str(link.get("/Contents", "")).strip() for link in links)
     assert "UTKAST" not in squash("".join(pdftotext(body)))
+
+
+def test_a_section_sign_stays_with_its_number():
+    html = str(printed("efter retsplejelovens § 115 og serviceloven § 12 b", "da"))
+    assert '<span class="nobreak">§ 115</span>' in html and '<span class="nobreak">§ 12 b</span>' in html

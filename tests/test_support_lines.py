@@ -176,7 +176,7 @@ def test_an_unverified_line_is_named_until_the_editor_confirms_it(editor_client,
     check = squash(page_text(editor_client.get(url_for("wizard.check", plan_id=pid))))
     assert "1 number to verify" in check and "Stödtelefon för anhöriga – to verify" in check
     page = page_text(editor_client.get(section_url(pid, "anhoriga")))
-    assert page.count("I have checked this number") == 1  # on the line to verify, not on the police's
+    assert page.count("I have checked these details") == 1  # on the line to verify, not on the police's
     post_section(editor_client, pid, "anhoriga", {"stodlinjer-1-row_verified": "y"})
     assert support_rows(pid)[1]["_verified"] is True and "_verified" not in support_rows(pid)[0]
     assert unverified_entries(template, working_version(pid).content) == []

@@ -38,6 +38,8 @@ _TOKENS = re.compile(
     # case numbers: digits joined by / . - (2026/318, 27.00.00-P22-4-26), with an optional short prefix (KS, Dnr)
     r"|(?P<case>(?<![\w/.-])(?:(?:[A-ZÅÄÖÆØ]{1,4}|[Dd]nr)\.?[ \u00a0])?"
     r"[A-Z]{0,3}\d+(?:[/.-][A-Za-z]{0,3}\d+)+(?![\w/-]))"
+    # a section of a law or of the minutes: "§ 115", "§ 12 b", "§§ 3-3 a", "KF § 42" (never "§" alone at a line end)
+    r"|(?P<paragraph>§{1,2}[ \u00a0]?\d+(?:[ \u00a0-]\d+)?(?:[ \u00a0][a-z](?![\w]))?)"
 )
 _TRAILING = ".,;:!?)]}»”’'\""
 _URL_BREAKS = re.compile(r"(?<=[@/.])(?=[^/])")
