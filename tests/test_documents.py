@@ -33,9 +33,10 @@ from planbuilder.services.documents.document_model import Cover, build_document
 from planbuilder.services.people import accounts
 from planbuilder.services.plans import plans
 
-SECTION_TITLES = ["Bakgrund och inriktning", "Ansvar", "Samverkan", "Utbildning av medarbetare",
-                  "Särskilda insatser", "Stöd till anhöriga", "Lokal lägesbild", "Åtgärder och uppföljning",
-                  "Dokumentuppgifter"]
+SECTION_TITLES = ["Bakgrund och inriktning", "Koppling till det brottsförebyggande arbetet", "Ansvar", "Samverkan",
+                  "Utbildning av medarbetare", "Särskilda insatser", "Hantering av oro",
+                  "Sekretess och informationsdelning", "Stöd till anhöriga", "Lokal lägesbild",
+                  "Åtgärder och uppföljning", "Dokumentuppgifter"]
 INTERNAL_ONLY_LINE = "Avsnittet finns bara i den interna utgåvan."
 HOSTILE = ('<img src="file:///etc/passwd"> <link rel="stylesheet" href="http://127.0.0.1:9/evil.css"> '
            '<script>alert(1)</script> http://127.0.0.1:9/tracker.png')
@@ -150,7 +151,7 @@ def test_public_edition_leaves_out_sensitive_sections_and_columns(editor_client,
     outline = [i.title for i in PdfReader(io.BytesIO(public)).outline if not isinstance(i, list)]
     # The section left out keeps its heading and number, so "section 7" is the same text in both editions.
     assert outline == ["Förord", "Innehåll"] + [f"{n} {t}" for n, t in enumerate(SECTION_TITLES, start=1)]
-    assert squash(f"7 Lokal lägesbild {INTERNAL_ONLY_LINE}") in public_text
+    assert squash(f"10 Lokal lägesbild {INTERNAL_ONLY_LINE}") in public_text
     assert squash(INTERNAL_ONLY_LINE) not in internal_text
 
 
@@ -181,8 +182,9 @@ def test_docx_has_heading_styles_and_tables(editor_client, version):
     assert "Samverkansaktörer" in [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
     actors = document.tables[0]
     assert actors.style.name == "Table Grid"
-    assert [c.text for c in actors.rows[0].cells] == ["Aktör", "Roll i arbetet", "Kontaktfunktion", "Mötesfrekvens"]
-    assert len(actors.rows) == 1 + 8
+    assert [c.text for c in actors.rows[0].cells] == ["Aktör", "Roll i arbetet", "Kontaktfunktion", "Mötesfrekvens",
+                                                      "Status"]
+    assert len(actors.rows) == 1 + 9
     assert [c.text for c in actors.rows[1].cells][::3] == ["Polisen, lokalpolisområde Ekdala", "Månadsvis"]
     assert document.core_properties.author == "Ekdala kommun"
     assert document.core_properties.language == "sv-SE"
@@ -195,10 +197,11 @@ def test_docx_has_heading_styles_and_tables(editor_client, version):
 
 def test_public_docx_drops_the_sensitive_column_and_section(editor_client, version):
     document = docx.Document(io.BytesIO(download(editor_client, version, "docx", "public").data))
-    assert [c.text for c in document.tables[0].rows[0].cells] == ["Aktör", "Roll i arbetet", "Mötesfrekvens"]
+    assert [c.text for c in document.tables[0].rows[0].cells] == ["Aktör", "Roll i arbetet", "Mötesfrekvens",
+                                                                  "Status"]
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Klistermärken och flygblad" not in text and "Offentlig utgåva" in text
-    assert "7 Lokal lägesbild" in text and INTERNAL_ONLY_LINE in text
+    assert "10 Lokal lägesbild" in text and INTERNAL_ONLY_LINE in text
 
 
 def test_docx_opens_in_libreoffice(editor_client, version, tmp_path):
@@ -385,7 +388,7 @@ def test_preview_page_shows_the_document_and_download_links(reviewer_client):
             assert url_for(endpoint, version_id=version.id, edition=edition).replace("&", "&amp;") in body
     public = page_text(reviewer_client.get(url_for("documents.preview", version_id=version.id, edition="public")))
     assert "Klistermärken och flygblad" not in public and "Offentlig utgåva" in public
-    assert f"7 Lokal lägesbild {INTERNAL_ONLY_LINE}" in public
+    assert f"10 Lokal lägesbild {INTERNAL_ONLY_LINE}" in public
 
 
 def test_download_has_a_safe_file_name(editor_client, version, shared_renders):
@@ -487,7 +490,10 @@ def test_bidi_controls_are_left_out_of_what_is_printed_but_kept_as_stored(app):
         document = build_document(template, content, cover, "internal")
     assert document.cover.decision.case_number == "KS 2026/118"
     assert ("Diarienummer", "KS 2026/118") in document.cover_facts
-    printed = [value.value for block in document.sections[1].blocks for value in getattr(block, "values", ())]
+    ansvar = next(section for section in document.sections if section.id == "ansvar")
+    # The coordinator's role is a long text (paragraphs); short answers print as values.
+    printed = [text for block in ansvar.blocks
+               for text in (*getattr(block, "paragraphs", ()), *(v.value for v in getattr(block, "values", ())))]
     assert "Trygghetssamordnare" in printed
     assert content["ansvar"]["samordnare"] == "Trygghets\u202esamordnare"
 

@@ -210,7 +210,8 @@ def test_a_list_of_entry_ids_still_reads_as_rows(app):
     field = template.section("anhoriga").field("stodlinjer")
     legacy = {"anhoriga": {"stodlinjer": ["polisen_11414", "anhorigstodlinje"]}}
     assert content_problems(template, legacy) == []
-    table = next(b for b in document_of(template, legacy).sections[5].blocks if isinstance(b, Table))
+    section = next(s for s in document_of(template, legacy).sections if s.id == "anhoriga")
+    table = next(b for b in section.blocks if isinstance(b, Table))
     assert [row[0] for row in table.rows] == [("Polisen",), ("Stödtelefon för anhöriga",)]
     assert table.rows[0][1] == ("114 14",)
     assert unverified_entries(template, legacy) == [
