@@ -7,7 +7,9 @@ renderer) runs as few times as possible.
 from __future__ import annotations
 
 import re
+import subprocess
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from conftest import require_tool
@@ -38,11 +40,23 @@ def _notes(template) -> list[str]:
     return found
 
 
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def _keep_cover_image(body: bytes, name: str) -> None:
+    """The cover as a PNG in test-artifacts/ (ignored by git), for a person to look at after a run."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", "-", str(ARTIFACTS / name)],
+                   input=body, check=True, capture_output=True)
+
+
 def _render_all(version) -> dict[tuple[str, str], str]:
     """(format, edition) -> the whole text, with the PDF's pages kept apart as pdftotext gives them."""
     texts = {}
     for edition in EDITIONS:
-        pages = pdftotext(documents.pdf_for_download(version, edition))
+        body = documents.pdf_for_download(version, edition)
+        _keep_cover_image(body, f"council-{version.template_id}-{version.status}-{edition}-cover")
+        pages = pdftotext(body)
         texts[("pdf", edition)] = "\f".join(pages)
         texts[("docx", edition)] = docx_text(documents.document_for_download(version, edition, "docx"))
     return texts
@@ -123,3 +137,19 @@ def test_the_adopted_demo_plan_agrees_with_its_decision_and_cites_no_later_date(
     assert template.decision_field("proposed_body").option_label(details["beslutsinstans"]) == adopted.decision_body
     facts = [adopted.content["lagesbild"]["uppdaterad"], *(row["received"] for row in details["remiss"])]
     assert all(date.fromisoformat(day) <= adopted.decision_date for day in facts), facts
+
+
+def test_a_revision_prints_the_plans_revision_history(app, seeded, shared_renders):
+    """The council sees each earlier decision and what every version changed, in the plan's language."""
+    require_tool("pdftotext", "poppler-utils")
+    plan = db.session.scalar(select(Plan).where(Plan.title.like("%2025–2026")))
+    adopted, draft = plans.versions_of(plan)
+    pages = [page for page in pdftotext(documents.pdf_for_download(draft, "internal")) if page.strip()]
+    history = _normal(pages[-1])
+    assert history.startswith("Revideringshistorik") or "Revideringshistorik Version Beslut Ändringar" in history
+    assert "Kommunfullmäktige, 17 mars 2025 (KF § 42, KS 2025/118)" in history
+    assert "Första antagna versionen." in history and "Inte antagen ännu" in history
+    assert "Ändrat: Bakgrund och inriktning" in history
+    assert "Revideringshistorik" in _normal(pages[2])  # listed in the contents
+    docx = docx_text(documents.document_for_download(draft, "internal", "docx"))
+    assert "Revideringshistorik" in docx and "Första antagna versionen." in docx
