@@ -111,7 +111,7 @@ def _recorded_value(role: str, decision: DecisionRecord) -> Value | None:
              "decision_date": (_("Decision date"), decision.decided_on and long_date(decision.decided_on)),
              "paragraph": (_("Minute paragraph"), decision.paragraph),
              "case_number": (_("Case number"), decision.case_number),
-             "review_by": (_("Review by"), decision.review_by and long_date(decision.review_by))}
+             "review_by": (_("To be revised by"), decision.review_by and long_date(decision.review_by))}
     label, text = texts[role]
     return Value(label, text) if text else None
 
@@ -197,7 +197,7 @@ def _cover_facts(cover: Cover, status: str) -> tuple[tuple[str, str], ...]:
         facts += [(_("Date"), long_date(cover.date) if cover.date else ""),
                   (_("Proposed for adoption by"), decision.body), (_("Case number"), decision.case_number)]
     facts += [(_("Plan period"), _plan_period(decision)),
-              (_("Review by"), long_date(decision.review_by) if decision.review_by else ""),
+              (_("To be revised by"), long_date(decision.review_by) if decision.review_by else ""),
               (_("Responsible for revision"), decision.reviser)]
     return tuple((label, text) for label, text in facts if text)
 
