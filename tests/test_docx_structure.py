@@ -15,7 +15,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from planbuilder.extensions import db
-from planbuilder.fields.blocks import Item, Items
+from planbuilder.fields.blocks import Item, Items, Table
 from planbuilder.models import Plan
 from planbuilder.services.documents import rendering
 from planbuilder.services.documents.docx_export import docx_bytes
@@ -145,3 +145,16 @@ def test_file_properties_name_planbuilder_and_the_municipality(plan_document):
     settings = part(body, "word/settings.xml")
     assert settings.find(f"{W}proofState") is None  # Word checks the spelling instead of trusting a stale mark
 
+
+
+def test_a_group_too_wide_for_the_page_prints_one_block_per_row_as_in_the_pdf(plan_document):
+    columns = ("Tiltak", "Ansvarlig", "Frist", "Status", "Indikator", "Kostnad", "Samarbeid", "Merknad")
+    wide = Table("Tiltak", columns, (13,) * 8, ((("Kurs for ledere",), ("Kommunalsjef",), ("30.06.2027",),
+                                                  ("Planlagt",), ("Antall deltakere",), ("20 000",), ("Politiet",),
+                                                  ("Første kurs i mars",)),))
+    first = dataclasses.replace(plan_document.sections[0], blocks=(wide,))
+    document = docx.Document(io.BytesIO(docx_bytes(dataclasses.replace(
+        plan_document, sections=(first, *plan_document.sections[1:])))))
+    texts = [p.text for p in document.paragraphs]
+    assert "Kurs for ledere" in texts and "Frist: 30.06.2027" in texts and "Merknad: Første kurs i mars" in texts
+    assert not any(len(table.columns) == 8 for table in document.tables)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -24,6 +25,7 @@ from ...locales import word_language
 from .document_model import DocSection, PlanDocument
 from .docx_fields import ContentsLine, add_bookmark, add_contents, add_field
 from .docx_properties import describe
+from .tables import table_layout
 
 DRAFT_RED = RGBColor(0xA3, 0x2A, 0x1C)
 TEXT_WIDTH_MM = 160  # A4 less the 25 mm margins
@@ -182,7 +184,22 @@ def _block(docx: DocxDocument, block) -> None:
     elif isinstance(block, Items):
         _items(docx, block)
     elif isinstance(block, Table):
-        _table(docx, block)
+        layout = table_layout(block)
+        if layout.as_rows:
+            _rows_as_blocks(docx, block)
+        else:
+            _table(docx, replace(block, widths=layout.widths))
+
+
+def _rows_as_blocks(docx: DocxDocument, block: Table) -> None:
+    """Too many columns for a portrait page (as in the PDF): each row a short block, titled by its first cell."""
+    for number, row in enumerate(block.rows, start=1):
+        title = docx.add_paragraph()
+        title.add_run(" ".join(row[0]) if row[0] else str(number)).bold = True
+        title.paragraph_format.keep_with_next = True
+        for column, cell in zip(block.columns[1:], row[1:]):
+            if cell:
+                _labelled(docx, column, "\n".join(cell))
 
 
 def _items(docx: DocxDocument, block: Items) -> None:
