@@ -19,7 +19,8 @@ def test_seed_demo_twice_creates_nothing_twice(runner):
     assert first.exit_code == 0, first.output
     assert "created user editor@demo.example" in first.output
     counts = (count(Municipality), count(User), count(Membership), count(Plan))
-    assert counts == (3, 9, 9, 4)  # SE, NO and DK: three users and one plan each; Ekdala also one under revision
+    # SE, NO and DK: three users each; one plan each, Fjellvik a second (domestic violence), Ekdala one under revision
+    assert counts == (3, 9, 9, 5)
     second = runner.invoke(args=["seed-demo", "--password", "demo-password-1"])
     assert second.exit_code == 0
     assert "nothing created" in second.output

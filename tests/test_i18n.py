@@ -204,7 +204,7 @@ def english_in(text: str, language: str) -> list[str]:
 
 
 def plan_for(template_id: str) -> Plan:
-    """The demo plan of a template; the demo has none for no-vnr, so Fjellvik's editor starts one."""
+    """The demo plan of a template; where the demo has none, Fjellvik's editor starts one."""
     plan = db.session.scalar(select(Plan).where(Plan.template_id == template_id).order_by(Plan.id))
     if plan is None:
         editor = db.session.scalar(select(User).where(User.email == EDITORS[template_id]))

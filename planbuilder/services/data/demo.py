@@ -41,6 +41,8 @@ DEMO_PLANS = (
                  "Handlingsplan mot våldsbejakande extremism", "se_demo_content.yaml"),
     DemoPlanSpec("Fjellvik kommune", "NO", "nb", "fjellvik.example", "no-vbe",
                  "Handlingsplan mot radikalisering og voldelig ekstremisme", "no_vbe_demo_content.yaml"),
+    DemoPlanSpec("Fjellvik kommune", "NO", "nb", "fjellvik.example", "no-vnr",
+                 "Handlingsplan mot vold i nære relasjoner 2027–2030", "no_vnr_demo_content.yaml"),
     DemoPlanSpec("Søndervig Kommune", "DK", "da", "soendervig.example", "dk-ekstremisme",
                  "Handlingsplan for forebyggelse af ekstremisme", "dk_demo_content.yaml"),
 )
