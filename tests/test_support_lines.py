@@ -24,7 +24,7 @@ from tests.conftest import page_text
 from tests.wizard_helpers import post_section, section_url, working_version
 
 SUPPORT = {"se-vbe": ("anhoriga", "stodlinjer"), "no-vbe": ("parorende", "stottelinjer"),
-           "dk-ekstremisme": ("stoette", "stoettelinjer")}
+           "dk-ekstremisme": ("stoette", "stoettelinjer"), "no-vnr": ("hjelp", "stottelinjer")}
 # Sentences for the editor that the public edition used to print.
 EDITOR_SENTENCES = ("Ange kommunens eget nummer", "måste kontrolleras", "Legg inn det lokale nummeret",
                     "Indsæt kommunens", "kontroller det før planen vedtas", "Kontrollér før vedtagelsen")

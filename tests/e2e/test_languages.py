@@ -107,3 +107,29 @@ def test_norwegian_plan_pdf_stays_norwegian_for_an_english_reader(live_server, n
     assert "internutgave" in text.lower()
     for english in ("Contents", "Page2of", "Internaledition", "Notfilledin"):
         assert english.lower() not in text.lower(), english
+
+
+def test_the_norwegian_domestic_violence_plan_is_walked_and_submitted_in_norwegian(live_server, new_page, seeded):
+    """The no-vnr demo plan, section by section in the browser: every page in Norwegian, every required answer
+    there, the check page clean and the plan sent for review."""
+    set_language("editor@fjellvik.example", None)  # Fjellvik's Norwegian applies
+    template = plans.template_for("no-vnr")
+    plan = db.session.scalar(select(Plan).where(Plan.template_id == "no-vnr"))
+    page = new_page()
+    page.goto(live_server + url_for("auth.sign_in"))
+    page.fill("#email", "editor@fjellvik.example")
+    page.fill("#password", DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()  # signed out, the browser's English applies
+    expect(page.get_by_role("heading", name="Handlingsplaner")).to_be_visible()
+    page.goto(live_server + url_for("wizard.overview", plan_id=plan.id))
+    expect(page.locator("html")).to_have_attribute("lang", "nb")
+    page.get_by_role("link", name=template.sections[0].title, exact=True).click()
+    for section in template.sections:
+        expect(page.get_by_role("heading", level=1)).to_have_text(section.title)
+        page.get_by_role("button", name="Lagre og fortsett").click()
+    expect(page.get_by_role("heading", name="Sjekk svarene dine")).to_be_visible()
+    expect(page.get_by_text("Alle obligatoriske svar er fylt ut.")).to_be_visible()
+    screenshot(page, "check-no-vnr")
+    page.get_by_role("button", name="Send til gjennomgang").click()
+    expect(page.locator(".tag--in_review").first).to_have_text("Til gjennomgang")
+    assert working_version(plan.id).status == "in_review"
