@@ -43,7 +43,7 @@ def test_the_schema_knows_every_registered_type_and_its_settings():
     settings = {rule["if"]["properties"]["type"]["const"]: set(rule["then"]["properties"]) for rule in field["allOf"]}
     assert settings == {
         "short_text": {"max_length"}, "long_text": {"max_length"},
-        "single_choice": {"options"}, "multiple_choice": {"options"}, "checklist": {"options"},
+        "single_choice": {"options"}, "multiple_choice": {"options", "other"}, "checklist": {"options", "other"},
         "catalogue": {"catalogue"}, "number": {"min", "max"},
         "group": {"fields", "max_rows", "min_rows", "catalogue", "row_label"},
     }
