@@ -63,8 +63,11 @@ def link_target(kind: str, text: str) -> str | None:
 
 
 def _breakable(text: str) -> Markup:
-    # Breaks after @ / . only: each becomes a place a too-long address may wrap, without a hyphen.
-    return Markup(BREAK_HERE).join(escape(part) for part in _URL_BREAKS.split(text))
+    """Breaks after @ / . only: each becomes a place a too-long address may wrap, without a hyphen. The parts
+    between are kept whole, since a line would otherwise also break after a "-" in them, and pdftotext (like a
+    reader copying the text) then takes that "-" for a hyphen and drops it."""
+    return Markup(BREAK_HERE).join(Markup('<span class="nobreak">{}</span>').format(part) if "-" in part
+                                   else escape(part) for part in _URL_BREAKS.split(text))
 
 
 def _token(kind: str, text: str) -> Markup:
