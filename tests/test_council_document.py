@@ -152,7 +152,7 @@ def test_a_revision_prints_the_plans_revision_history(app, seeded, shared_render
     assert history.startswith("Revideringshistorik") or "Revideringshistorik Version Beslut Ändringar" in history
     assert "Kommunfullmäktige, 17 mars 2025 (KF § 42, KS 2025/118)" in history
     assert "Första antagna versionen." in history and "Inte antagen ännu" in history
-    assert "Ändrat: Bakgrund och inriktning" in history
+    assert "Ändrade avsnitt: Bakgrund och inriktning" in history
     assert "Revideringshistorik" in _normal(pages[2])  # listed in the contents
     docx = docx_text(documents.document_for_download(draft, "internal", "docx"))
     assert "Revideringshistorik" in docx and "Första antagna versionen." in docx
