@@ -71,7 +71,7 @@ def test_editor_sees_open_comments_on_the_task_list_and_the_section(app, in_revi
     editor = client_as(app, "editor@demo.example")
     text = page_text(editor.get(url_for("wizard.overview", plan_id=in_review.plan_id)))
     assert "3 open comments" in text
-    assert "2. Ansvar – 2 open comments" in text
+    assert "3. Ansvar – 2 open comments" in text  # numbered as the document numbers it
     assert "Samverkan – 1 open comment" in text
     overview_html = editor.get(url_for("wizard.overview", plan_id=in_review.plan_id)).get_data(as_text=True)
     assert url_for("review.summary", version_id=in_review.id) in overview_html
@@ -262,7 +262,7 @@ def test_summary_lists_open_comments_per_section(app, in_review):
     everything = page_text(editor.get(url_for("review.summary", version_id=in_review.id, all=1)))
     assert "Open one" in everything and "Resolved one" in everything
     # Sections come in the plan's order.
-    assert everything.index("2. Ansvar") < everything.index("3. Samverkan")
+    assert everything.index("3. Ansvar") < everything.index("4. Samverkan")
 
 
 def test_version_history_hook_counts_the_comments(app, in_review):

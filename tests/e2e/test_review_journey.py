@@ -43,7 +43,7 @@ def test_review_round_from_submission_to_audit_log(live_server, new_page, seeded
     # The editor sees them on the task list, replies to one and resolves it (htmx swaps the panel in place).
     editor.goto(live_server + url_for("wizard.overview", plan_id=plan_id))
     expect(editor.get_by_text("2 open comments", exact=True)).to_be_visible()
-    editor.get_by_role("link", name=f"2. {ansvar.title}").last.click()
+    editor.get_by_role("link", name=f"{template.section_number(ansvar.id)}. {ansvar.title}").last.click()
     panel = editor.locator("#comments-ansvar")
     expect(panel.locator(".comment__body").first).to_have_text("Vem i kommunstyrelsen äger frågan?")
     panel.locator("summary", has_text="Reply").click()

@@ -50,11 +50,12 @@ def test_adopt_revise_and_compare(live_server, new_page, seeded):
     expect(page.locator(".tag--to_review")).to_have_count(len(plans.template_for("se-vbe").sections))
 
     # Change two sections and one actor (autosave), confirm one section as still valid.
-    page.get_by_role("link", name="1. Bakgrund och inriktning").click()
+    page.get_by_role("link", name="1. Bakgrund och inriktning", exact=True).click()
     purpose = page.input_value("#syfte")
     autosaved(page, lambda: page.fill("#syfte", purpose.replace("gemensam bild", "gemensam och aktuell bild")))
     page.goto(live_server + url_for("wizard.section", plan_id=plan_id, section_id="ansvar"))
-    autosaved(page, lambda: page.fill("#samordnare", "Trygghetssamordnare med ansvar för VBE-frågor"))
+    coordinator = page.input_value("#samordnare")
+    autosaved(page, lambda: page.fill("#samordnare", coordinator + " Trygghetssamordnare med ansvar för VBE-frågor"))
     page.goto(live_server + url_for("wizard.section", plan_id=plan_id, section_id="samverkan"))
     role = page.input_value("#aktorer-0-description")
     autosaved(page, lambda: page.fill("#aktorer-0-description", role + " Deltar också i skolornas trygghetsgrupper."))
