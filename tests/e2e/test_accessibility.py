@@ -47,3 +47,28 @@ def test_section_page_with_validation_errors(editor_page, live_server):
 def test_check_your_answers(editor_page, live_server):
     editor_page.goto(live_server + url_for("wizard.check", plan_id=demo_plan().id))
     assert serious_violations(editor_page) == []
+
+
+def test_section_page_with_an_honest_answer_missing_its_reason(editor_page, live_server):
+    editor_page.goto(live_server + url_for("wizard.section", plan_id=demo_plan().id, section_id="lagesbild"))
+    editor_page.evaluate("document.querySelectorAll('[hx-post]').forEach(e => e.removeAttribute('hx-post'))")
+    editor_page.locator("#uppdaterad-wrapper summary").click()
+    editor_page.locator("#uppdaterad-wrapper").get_by_label("Not known yet").check()
+    editor_page.get_by_role("button", name="Save", exact=True).click()
+    expect(editor_page.locator(".error-summary")).to_contain_text("Say in a few words why")
+    expect(editor_page.locator("#uppdaterad__reason")).to_be_visible()  # the answer stays open at its error
+    assert serious_violations(editor_page) == []
+
+
+def test_version_page_with_the_adoption_form(editor_page, live_server):
+    from planbuilder.extensions import db
+    from planbuilder.models import User
+    from planbuilder.services.plans import plans, wizard
+
+    plan = demo_plan()
+    version = plans.latest_version(plan)
+    editor = db.session.query(User).filter_by(email="editor@demo.example").one()
+    wizard.submit_for_review(plans.template_for(version.template_id), version, editor)
+    editor_page.goto(live_server + url_for("versions.show", version_id=version.id))
+    expect(editor_page.locator("#case_number")).to_have_value("KS 2026/0142")  # from the plan's own details
+    assert serious_violations(editor_page) == []
