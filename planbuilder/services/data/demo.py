@@ -2,11 +2,12 @@
 plan under annual revision, so a new user sees a comparison straight away. Safe to run again."""
 from __future__ import annotations
 
+import copy
 import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 import yaml
@@ -73,9 +74,15 @@ def fixed_row_id(*parts) -> str:
 
 
 def load_demo_content(filename: str, make_id: Callable[[str, str, int], str] | None = None) -> dict:
+    return with_row_ids(copy.deepcopy(_demo_file(filename)), make_id)
+
+
+@cache
+def _demo_file(filename: str) -> dict:
+    """A demo content file as parsed once per process (the test suite seeds the demo hundreds of times)."""
     raw = yaml.load((DEMO_DIR / filename).read_text(encoding="utf-8"), Loader=SafeLoader) or {}
     # YAML reads 2026-03-15 as a date; the content stores ISO strings.
-    return with_row_ids(_dates_as_text(raw), make_id)
+    return _dates_as_text(raw)
 
 
 def _dates_as_text(value):
