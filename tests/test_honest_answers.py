@@ -7,9 +7,7 @@ import html
 import pytest
 from flask import url_for
 from flask_babel import force_locale
-from sqlalchemy import select
 
-from planbuilder.extensions import db
 from planbuilder.fields.honest import honest_value
 from planbuilder.plan_templates import TemplateError, parse_template
 from planbuilder.services.compare.diff import compare
@@ -17,15 +15,14 @@ from planbuilder.services.documents.document_model import Cover, build_document
 from planbuilder.services.plans import plans
 from planbuilder.services.plans.content import content_problems, missing_required
 from tests.conftest import page_text
-from tests.wizard_helpers import post_section, section_url, working_version
+from tests.wizard_helpers import new_plan, post_section, section_url, working_version
 
 REASON = "Lägesbilden tas fram under våren 2027"
 
 
 @pytest.fixture
 def fresh_plan(editor_client):
-    editor_client.post(url_for("plans.create"), data={"title": "Ärlig plan", "template_id": "se-vbe"})
-    return db.session.scalars(select(plans.Plan).where(plans.Plan.title == "Ärlig plan")).one()
+    return new_plan(editor_client, "Ärlig plan")
 
 
 def test_not_known_yet_completes_the_section_and_is_listed_apart(editor_client, fresh_plan):

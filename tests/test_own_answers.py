@@ -5,23 +5,19 @@ from __future__ import annotations
 import html
 
 import pytest
-from flask import url_for
 from flask_babel import force_locale
-from sqlalchemy import select
 
-from planbuilder.extensions import db
 from planbuilder.services.documents.document_model import Cover, build_document
 from planbuilder.services.plans import plans
 from planbuilder.services.plans.content import content_problems
-from tests.wizard_helpers import post_section, section_url, working_version
+from tests.wizard_helpers import new_plan, post_section, section_url, working_version
 
 OWN = "Kontaktytan mot den nationella samordnaren"
 
 
 @pytest.fixture
 def fresh_plan(editor_client):
-    editor_client.post(url_for("plans.create"), data={"title": "Egen plan", "template_id": "se-vbe"})
-    return db.session.scalars(select(plans.Plan).where(plans.Plan.title == "Egen plan")).one()
+    return new_plan(editor_client, "Egen plan")
 
 
 def test_an_answer_of_ones_own_is_stored_shown_again_and_printed(editor_client, fresh_plan):

@@ -93,3 +93,10 @@ def post_section(client, plan_id: int, section_id: str, changes: dict, headers=N
             data[key] = value if isinstance(value, list) else [value]
     data.update({k: [v] for k, v in extra.items()})
     return client.post(section_url(plan_id, section_id), data=data, headers=headers or {})
+
+
+def new_plan(client, title: str, template_id: str = "se-vbe"):
+    """A new, empty plan created through the dashboard, as an editor does."""
+    response = client.post(url_for("plans.create"), data={"title": title, "template_id": template_id})
+    assert response.status_code == 303
+    return db.session.scalars(db.select(Plan).where(Plan.title == title)).one()

@@ -21,6 +21,16 @@ from tests.e2e.helpers import autosaved, fill_section, sign_in
 from tests.wizard_helpers import working_version
 
 
+def sign_in_in_the_municipalitys_language(page, base: str, email: str) -> None:
+    """Sign in from an English browser as someone with no language of their own: the municipality's applies."""
+    set_language(email, None)
+    page.goto(base + url_for("auth.sign_in"))
+    page.fill("#email", email)
+    page.fill("#password", DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()  # signed out, the browser's English applies
+    expect(page.get_by_role("heading", name="Handlingsplaner")).to_be_visible()
+
+
 def set_language(email: str, language: str | None) -> None:
     db.session.scalar(select(User).where(User.email == email)).language = language
     db.session.commit()
@@ -28,17 +38,11 @@ def set_language(email: str, language: str | None) -> None:
 
 def test_danish_editor_completes_the_concern_handling_section_in_danish(live_server, new_page, seeded):
     # No language of their own: Søndervig Kommune's Danish applies, although the browser asks for English.
-    set_language("editor@soendervig.example", None)
     template = plans.template_for("dk-ekstremisme")
     section = template.section("bekymringer")
     number = template.section_number("bekymringer")  # as the document numbers it (the foreword has none)
     page = new_page()
-
-    page.goto(live_server + url_for("auth.sign_in"))
-    page.fill("#email", "editor@soendervig.example")
-    page.fill("#password", DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()  # signed out, the browser's English applies
-    expect(page.get_by_role("heading", name="Handlingsplaner")).to_be_visible()
+    sign_in_in_the_municipalitys_language(page, live_server, "editor@soendervig.example")
     expect(page.locator("html")).to_have_attribute("lang", "da")
 
     page.fill("#title", "Handlingsplan 2027–2028")
@@ -112,15 +116,10 @@ def test_norwegian_plan_pdf_stays_norwegian_for_an_english_reader(live_server, n
 def test_the_norwegian_domestic_violence_plan_is_walked_and_submitted_in_norwegian(live_server, new_page, seeded):
     """The no-vnr demo plan, section by section in the browser: every page in Norwegian, every required answer
     there, the check page clean and the plan sent for review."""
-    set_language("editor@fjellvik.example", None)  # Fjellvik's Norwegian applies
     template = plans.template_for("no-vnr")
     plan = db.session.scalar(select(Plan).where(Plan.template_id == "no-vnr"))
     page = new_page()
-    page.goto(live_server + url_for("auth.sign_in"))
-    page.fill("#email", "editor@fjellvik.example")
-    page.fill("#password", DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()  # signed out, the browser's English applies
-    expect(page.get_by_role("heading", name="Handlingsplaner")).to_be_visible()
+    sign_in_in_the_municipalitys_language(page, live_server, "editor@fjellvik.example")  # Fjellvik's Norwegian
     page.goto(live_server + url_for("wizard.overview", plan_id=plan.id))
     expect(page.locator("html")).to_have_attribute("lang", "nb")
     page.get_by_role("link", name=template.sections[0].title, exact=True).click()
