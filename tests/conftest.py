@@ -179,6 +179,14 @@ def editor_client(client, seeded):
 
 
 @pytest.fixture
+def empty_plan(editor_client):
+    """A new, empty Swedish plan the demo editor has just created through the dashboard."""
+    from tests.wizard_helpers import new_plan
+
+    return new_plan(editor_client, "Ny plan")
+
+
+@pytest.fixture
 def reviewer_client(client, seeded):
     sign_in_as(client, "reviewer@demo.example")
     return client

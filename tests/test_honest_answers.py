@@ -15,41 +15,37 @@ from planbuilder.services.documents.document_model import Cover, build_document
 from planbuilder.services.plans import plans
 from planbuilder.services.plans.content import content_problems, missing_required
 from tests.conftest import page_text
-from tests.wizard_helpers import new_plan, post_section, section_url, working_version
+from tests.wizard_helpers import post_section, section_url, working_version
 
 REASON = "Lägesbilden tas fram under våren 2027"
 
 
-@pytest.fixture
-def fresh_plan(editor_client):
-    return new_plan(editor_client, "Ärlig plan")
 
-
-def test_not_known_yet_completes_the_section_and_is_listed_apart(editor_client, fresh_plan):
+def test_not_known_yet_completes_the_section_and_is_listed_apart(editor_client, empty_plan):
     template = plans.template_for("se-vbe")
-    page = editor_client.get(section_url(fresh_plan.id, "lagesbild")).get_data(as_text=True)
+    page = editor_client.get(section_url(empty_plan.id, "lagesbild")).get_data(as_text=True)
     assert "Cannot answer this yet?" in page and 'name="uppdaterad__honest"' in page
     assert 'name="polis_kontakt__honest"' not in page  # an optional field can simply be left empty
-    response = post_section(editor_client, fresh_plan.id, "lagesbild", {
+    response = post_section(editor_client, empty_plan.id, "lagesbild", {
         "uppdaterad": "", "uppdaterad__honest": "unknown", "uppdaterad__reason": f"  {REASON} ",
         "kallor__honest": "not_applicable", "kallor__reason": "Inga källor ännu",
         "miljoer-0-name": "Nätet", "completed": "no"})
     assert response.status_code in (200, 303), page_text(response)
-    stored = working_version(fresh_plan.id).content["lagesbild"]
+    stored = working_version(empty_plan.id).content["lagesbild"]
     assert stored["uppdaterad"] == honest_value("unknown", REASON)
     assert stored["kallor"] == honest_value("not_applicable", "Inga källor ännu")
     assert template.section("lagesbild").field("uppdaterad") not in missing_required(
-        template, working_version(fresh_plan.id).content, template.section("lagesbild"))
-    check = page_text(editor_client.get(url_for("wizard.check", plan_id=fresh_plan.id)))
+        template, working_version(empty_plan.id).content, template.section("lagesbild"))
+    check = page_text(editor_client.get(url_for("wizard.check", plan_id=empty_plan.id)))
     assert "2 answers not known yet or not applicable" in check
     assert f"Lokal lägesbild › Senast uppdaterad tillsammans med polisen : Not known yet: {REASON}" in check
     # Back on the page, the answer is shown as given: the details open, the choice and the reason kept.
-    again = html.unescape(editor_client.get(section_url(fresh_plan.id, "lagesbild")).get_data(as_text=True))
+    again = html.unescape(editor_client.get(section_url(empty_plan.id, "lagesbild")).get_data(as_text=True))
     assert f'value="{REASON}"' in again and '<details class="honest" open>' in again
 
 
-def test_an_honest_answer_without_a_reason_is_refused_next_to_it_and_keeps_the_rest(editor_client, fresh_plan):
-    response = post_section(editor_client, fresh_plan.id, "lagesbild", {
+def test_an_honest_answer_without_a_reason_is_refused_next_to_it_and_keeps_the_rest(editor_client, empty_plan):
+    response = post_section(editor_client, empty_plan.id, "lagesbild", {
         "uppdaterad__honest": "unknown", "uppdaterad__reason": "", "genusperspektiv": "Behålls som skrivet"})
     assert response.status_code == 422
     body = html.unescape(response.get_data(as_text=True))
@@ -57,7 +53,7 @@ def test_an_honest_answer_without_a_reason_is_refused_next_to_it_and_keeps_the_r
     assert "Say in a few words why, for example when it will be known." in slot
     assert 'href="#uppdaterad__reason"' in body  # the error summary leads to the reason
     assert "Behålls som skrivet" in body
-    assert not (working_version(fresh_plan.id).content or {}).get("lagesbild")  # nothing half-written
+    assert not (working_version(empty_plan.id).content or {}).get("lagesbild")  # nothing half-written
 
 
 def test_the_document_prints_it_as_what_it_is_and_the_comparison_shows_the_change(app):

@@ -4,41 +4,36 @@ from __future__ import annotations
 
 import html
 
-import pytest
 from flask_babel import force_locale
 
 from planbuilder.services.documents.document_model import Cover, build_document
 from planbuilder.services.plans import plans
 from planbuilder.services.plans.content import content_problems
-from tests.wizard_helpers import new_plan, post_section, section_url, working_version
+from tests.wizard_helpers import post_section, section_url, working_version
 
 OWN = "Kontaktytan mot den nationella samordnaren"
 
 
-@pytest.fixture
-def fresh_plan(editor_client):
-    return new_plan(editor_client, "Egen plan")
 
-
-def test_an_answer_of_ones_own_is_stored_shown_again_and_printed(editor_client, fresh_plan):
+def test_an_answer_of_ones_own_is_stored_shown_again_and_printed(editor_client, empty_plan):
     template = plans.template_for("se-vbe")
     field = template.section("ansvar").field("samordnarens_uppgifter")
     first = field.options[0]
-    response = post_section(editor_client, fresh_plan.id, "ansvar", {
+    response = post_section(editor_client, empty_plan.id, "ansvar", {
         "samordnarens_uppgifter": [first.value], "samordnarens_uppgifter__other": f" {OWN} "})
     assert response.status_code in (200, 303)
-    stored = working_version(fresh_plan.id).content["ansvar"]["samordnarens_uppgifter"]
+    stored = working_version(empty_plan.id).content["ansvar"]["samordnarens_uppgifter"]
     assert stored == [first.value, f"other:{OWN}"]
-    page = html.unescape(editor_client.get(section_url(fresh_plan.id, "ansvar")).get_data(as_text=True))
+    page = html.unescape(editor_client.get(section_url(empty_plan.id, "ansvar")).get_data(as_text=True))
     assert 'name="samordnarens_uppgifter__other"' in page and f'value="{OWN}"' in page
     with force_locale("sv"):
-        document = build_document(template, working_version(fresh_plan.id).content,
+        document = build_document(template, working_version(empty_plan.id).content,
                                   Cover("Ekdala kommun", "Plan", "2027", "draft"), "internal")
     items = [item.text for s in document.sections for b in s.blocks for item in getattr(b, "items", ())]
     assert first.label in items and OWN in items
     # Emptied again, it is gone.
-    post_section(editor_client, fresh_plan.id, "ansvar", {"samordnarens_uppgifter__other": ""})
-    assert working_version(fresh_plan.id).content["ansvar"]["samordnarens_uppgifter"] == [first.value]
+    post_section(editor_client, empty_plan.id, "ansvar", {"samordnarens_uppgifter__other": ""})
+    assert working_version(empty_plan.id).content["ansvar"]["samordnarens_uppgifter"] == [first.value]
 
 
 def test_only_a_list_that_allows_it_takes_ones_own_answer(app):
