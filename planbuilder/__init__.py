@@ -17,6 +17,7 @@ from . import extensions as ext
 from .config import REPO_ROOT, ConfigurationError, defaults, secret_key
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .plan_templates import TemplateError, load_templates
+from .services.jobs.queue import MODES
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,9 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(app.instance_path)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(app.instance_path) / "translations"))
+    if app.config["JOB_QUEUE"] not in MODES or (app.config["JOB_QUEUE"] == "redis" and not app.config["QUEUE_URL"]):
+        raise ConfigurationError(f"JOB_QUEUE must be one of {', '.join(MODES)} (redis needs QUEUE_URL), "
+                                 f"not '{app.config['JOB_QUEUE']}'")
     if app.config.get("AUTO_MIGRATE") is None:
         app.config["AUTO_MIGRATE"] = str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite")
 

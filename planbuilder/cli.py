@@ -7,7 +7,7 @@ from typing import NoReturn
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from .extensions import db
@@ -16,6 +16,8 @@ from .plan_templates import TemplateError, load_template_file, load_templates
 from .services.compare import diff_text
 from .services.data import backup, demo, file_format, plan_export
 from .services.documents import rendering as documents
+from .services.jobs import queue as job_queue
+from .services.jobs import runner as job_runner
 from .services.people import accounts, admin
 from .services.plans import plans, versions
 
@@ -28,6 +30,8 @@ backup_cli = AppGroup("backup", help="Backup and restore of a whole municipality
 
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
+    app.cli.add_command(worker)
+    app.cli.add_command(jobs_cli)
     for group in (templates_cli, plans_cli, municipalities_cli, users_cli, backup_cli):
         app.cli.add_command(group)
 
@@ -35,6 +39,41 @@ def register(app: Flask) -> None:
 def fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """Make documents in the background: the job queue's worker (RQ on the Redis at QUEUE_URL)."""
+    app = current_app._get_current_object()
+    if app.config["JOB_QUEUE"] != "redis":
+        fail("QUEUE_URL is not set: without it, each app process runs its own worker and this command is not "
+             "needed (set QUEUE_URL=redis://… on the app and on the worker to use a separate worker)")
+    from redis.exceptions import RedisError
+
+    try:
+        job_queue.work_on_redis(app, burst=burst)
+    except RedisError as exc:
+        fail(f"the Redis at QUEUE_URL does not answer: {exc}")
+
+
+jobs_cli = AppGroup("jobs", help="Documents made in the background.")
+
+
+@jobs_cli.command("run")
+def jobs_run() -> None:
+    """Make every document that is waiting, here and now, then stop."""
+    done = job_runner.run_due()
+    click.echo(f"ran {done} job(s)")
+
+
+@jobs_cli.command("list")
+def jobs_list() -> None:
+    """The jobs that are waiting, running or failed."""
+    for job in job_runner.unfinished():
+        click.echo(f"{job.id}\t{job.state}\t{job.kind}\tversion {job.version_id}\t{job.edition or ''}\t"
+                   f"{job.format or ''}\tattempts {job.attempts}\t{job.error or ''}")
 
 
 @click.command("seed-demo")

@@ -69,6 +69,14 @@ def _create_once(path: Path, content: str) -> None:
         os.unlink(draft)
 
 
+def queue_url() -> str:
+    """QUEUE_URL: the Redis that carries jobs to `flask --app app worker`; empty for the embedded worker."""
+    raw = os.environ.get("QUEUE_URL", "").strip()
+    if raw and not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigurationError(f"QUEUE_URL must be a Redis URL such as redis://127.0.0.1:6379/1, not '{raw[:60]}'")
+    return raw
+
+
 def _proxy_hops() -> int:
     return _whole_number_env("PLANBUILDER_PROXY_HOPS", 0, "proxies")
 
@@ -136,6 +144,16 @@ def defaults(instance_path: str) -> dict:
         # None: decided once every configuration layer is read (planbuilder.create_app): the embedded SQLite
         # database migrates itself; a server database is migrated as a release step, never by every process.
         "AUTO_MIGRATE": None,
+        # Documents are made by a worker: RQ on the Redis at QUEUE_URL, else a thread in each app process.
+        "QUEUE_URL": queue_url(),
+        "JOB_QUEUE": "redis" if queue_url() else "embedded",
+        "JOB_SWEEP_SECONDS": 30,        # how often the embedded worker looks for jobs that lost their worker
+        "JOB_HEARTBEAT_SECONDS": 5,     # a running job's sign of life
+        "JOB_STALE_SECONDS": 60,        # no sign of life for this long: the worker died, the job is handed out again
+        "JOB_RESUBMIT_SECONDS": 120,    # queued this long without starting: handed to the queue again
+        "JOB_STALL_SECONDS": 20,        # queued this long without starting: the progress page says the worker is late
+        # A draft's PDFs are made again once nobody has saved it for this long.
+        "JOB_SETTLE_SECONDS": _whole_number_env("PLANBUILDER_SETTLE_SECONDS", 60, "seconds"),
         # /healthz answers 503 when the instance folder has less room than this.
         "HEALTH_MIN_FREE_MB": _whole_number_env("PLANBUILDER_HEALTH_MIN_FREE_MB", 100),
     }

@@ -130,4 +130,11 @@
     var summary = document.getElementById("error-summary");
     if (summary) summary.focus();
   });
+  // A document being made is ready (views/documents.py answers the progress page's poll with this event):
+  // start the download from the same address, which now hands over the file.
+  document.body.addEventListener("planbuilder:download", function (event) {
+    var detail = event.detail || {};
+    var url = detail.url || (detail.value && detail.value.url);
+    if (url) window.location.href = url;
+  });
 })();

@@ -59,6 +59,9 @@ def make_app(database_url: str, translations_dir: str, **overrides):
         # Cheap password hashing for speed; the hashing itself is the same Argon2id code as in production.
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
+        # Documents someone waits for are made in the request; pre-renders wait until a test runs them
+        # (planbuilder/services/jobs/queue.py). Tests of the queue itself choose "manual", "embedded" or "redis".
+        "JOB_QUEUE": "inline",
         **overrides,
     }
     made = create_app(config)

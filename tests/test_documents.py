@@ -515,12 +515,17 @@ def _disk_full(monkeypatch):
     monkeypatch.setattr(db.session, "commit", refused)
 
 
-def test_with_the_disk_full_a_download_still_comes_but_is_not_cached(editor_client, version, monkeypatch):
+def test_with_the_disk_full_a_download_says_it_could_not_be_stored(editor_client, version, monkeypatch):
     _disk_full(monkeypatch)
-    response = download(editor_client, version)
-    assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+    response = editor_client.get(url_for("documents.pdf", version_id=version.id))
+    assert response.status_code == 507
+    assert "storage is full" in page_text(response)
+    assert "cannot reach the database" not in page_text(response)
     monkeypatch.undo()
     assert rendered_rows() == 0
+    # Once there is room again, "try again" makes it.
+    again = editor_client.get(url_for("documents.pdf", version_id=version.id))
+    assert again.status_code == 200 and again.data.startswith(b"%PDF-")
 
 
 def test_with_the_disk_full_an_autosave_says_it_could_not_be_stored(editor_client, version, monkeypatch):

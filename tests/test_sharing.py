@@ -99,10 +99,11 @@ def test_anyone_with_the_link_gets_the_pdf_and_nothing_else(app, editor, version
     assert used[0].municipality_id == demo_plan().municipality_id
 
 
-def test_the_link_serves_the_pdf_through_pdf_for_download(app, editor, version, monkeypatch):
+def test_the_link_serves_its_edition_rendered_once(app, editor, version, monkeypatch):
     url, _page = make_link(editor, version)
     seen = []
-    monkeypatch.setattr(documents, "pdf_for_download", lambda v, edition: seen.append((v.id, edition)) or FAKE_PDF)
+    monkeypatch.setattr(documents, "render_pdf", lambda v, edition: seen.append((v.id, edition)) or FAKE_PDF)
+    assert app.test_client().get(url).data == FAKE_PDF
     assert app.test_client().get(url).data == FAKE_PDF
     assert seen == [(version.id, "public")]
 

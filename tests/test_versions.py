@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from planbuilder.extensions import db
 from planbuilder.models import AuditEvent, FrozenDocument, FrozenVersionError, Plan, PlanVersion, User
+from planbuilder.services.documents import preparation
 from planbuilder.services.documents import rendering as documents
 from planbuilder.services.people import accounts
 from planbuilder.services.plans import plans, revisions, versions, wizard
@@ -155,7 +156,10 @@ def test_adoption_records_the_decision_and_freezes_both_editions(editor_client, 
     assert {f.edition for f in frozen} == {"internal", "public"}
     assert all(f.sha256 == hashlib.sha256(f.content).hexdigest() for f in frozen)
     event = audited("version.adopt")[-1]
-    assert event.object_id == version.id and event.detail["sha256"] == {f.edition: f.sha256 for f in frozen}
+    assert event.object_id == version.id
+    frozen_event = audited("version.freeze")[-1]
+    assert frozen_event.object_id == version.id
+    assert frozen_event.detail["sha256"] == {f.edition: f.sha256 for f in frozen}
     page = page_text(editor_client.get(url_for("versions.show", version_id=version.id)))
     assert all(f.sha256 in page for f in frozen)
     assert "Kommunfullmäktige" in page and "Start revision" in page
@@ -289,8 +293,11 @@ def test_only_a_version_in_review_can_be_adopted(editor_client, fake_pdfs):
     assert adopted.decision_body == "Kommunfullmäktige" and not fake_pdfs
 
 
-def test_a_failed_render_adopts_nothing(editor_client, monkeypatch):
+def test_a_failed_freeze_keeps_the_adoption_says_so_and_is_tried_again(editor_client, app, monkeypatch):
+    from planbuilder.services.jobs import runner
+
     version = submit(editor_client, demo_plan())
+    working = documents.render_pdf
 
     def broken(version, edition):
         if edition == "public":
@@ -299,13 +306,20 @@ def test_a_failed_render_adopts_nothing(editor_client, monkeypatch):
 
     monkeypatch.setattr(documents, "render_pdf", broken)
     response = adopt(editor_client, version)
-    assert response.status_code == 503
-    assert "could not be created, so the plan was not adopted and nothing was changed" in page_text(response)
-    db.session.expire_all()
+    assert response.status_code == 303  # the decision is recorded; the documents follow
     stored = db.session.get(PlanVersion, version.id)
-    assert (stored.status, stored.decision_body, stored.adopted_at) == ("in_review", None, None)
-    assert count(FrozenDocument) == 2  # only the demo's second plan's
-    assert not audited("version.adopt")[1:]  # only the seed's
+    assert stored.status == "adopted" and stored.decision_body == "Kommunfullmäktige"
+    assert not preparation.frozen_hashes(stored)  # nothing half-frozen: neither edition is there
+    page = page_text(editor_client.get(url_for("versions.show", version_id=version.id)))
+    assert "its PDF documents are being frozen" in page
+    waiting = editor_client.get(url_for("documents.pdf", version_id=version.id, edition="public"))
+    assert waiting.status_code == 500 and "Could not make the PDF document" in page_text(waiting)
+
+    monkeypatch.setattr(documents, "render_pdf", working)
+    app.config["JOB_RESUBMIT_SECONDS"] = 0  # the pause before a failed freeze is tried again has passed
+    runner.sweep()
+    assert set(preparation.frozen_hashes(db.session.get(PlanVersion, version.id))) == {"internal", "public"}
+    assert editor_client.get(url_for("documents.pdf", version_id=version.id)).data.startswith(b"%PDF-")
 
 
 def test_reviewers_cannot_change_the_lifecycle(client, seeded, fake_pdfs):

@@ -25,14 +25,18 @@ from .core import (
     plans_of,
     utcnow,
 )
+from .jobs import DocumentJob, JobKind, JobState
 
 __all__ = [
     "AuditEvent",
     "Comment",
+    "DocumentJob",
     "FROZEN_STATUSES",
     "FrozenDocument",
     "FrozenVersionError",
     "Invitation",
+    "JobKind",
+    "JobState",
     "Membership",
     "Municipality",
     "Plan",

@@ -1,14 +1,31 @@
-"""The plan document: HTML preview and downloads (PDF per edition, DOCX)."""
+"""The plan document: HTML preview and downloads (PDF per edition, DOCX).
+
+A download that is not made yet is never rendered here: the person gets a progress page at the same address
+(202), which htmx polls and turns into the download when the worker is done; without JavaScript the page
+refreshes itself until the document is there.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from ..htmx import is_fragment_request, render
+from ..models import DocumentJob, JobState
+from ..services.documents import preparation
 from ..services.documents import rendering as documents
 from .scope import version_or_404
 
 bp = Blueprint("documents", __name__)
+
+WAITING = 202
+FAILURE_STATUS = {"storage_full": 507}
+# How often a waiting page asks again, in seconds (htmx poll and meta refresh).
+POLL_SECONDS = 2
 
 
 def _edition() -> str:
@@ -37,16 +54,81 @@ def preview(version_id: int):
     )
 
 
-def _download(version_id: int, fmt: str) -> Response:
-    scoped = version_or_404(version_id)
-    edition = _edition()
-    body = documents.document_for_download(scoped.version, edition, fmt)
-    name = documents.download_name(scoped.version, edition, fmt)
-    response = Response(body, mimetype=documents.MIME_TYPES[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+@dataclass(frozen=True)
+class Wanted:
+    """A document a person asked for: how to find it made, how to ask for it, and how to hand it over."""
+
+    version_id: int
+    ready: Callable[[], bytes | None]
+    ask: Callable[[], DocumentJob]
+    name: str
+    mimetype: str
+    what: str                     # "PDF" / "Word document", for the progress page
+    inline: bool = False          # shown in the browser (share links) rather than saved
+    bare: bool = False            # a page for someone without an account: nothing of the app around it
+
+
+def deliver(wanted: Wanted, **page) -> Response:
+    """The document if it is made; else a job for it and the progress page (202), at the same address."""
+    body = wanted.ready()
+    job = None
+    if body is None:
+        job = _failed_job_being_watched(wanted.version_id) or wanted.ask()
+        body = wanted.ready()  # the tests' inline queue has made it already
+    if body is not None:
+        return _ready(wanted, body)
+    progress = preparation.progress(job)
+    status = WAITING if progress.waiting else FAILURE_STATUS.get(progress.state, 500)
+    context = {"progress": progress, "what": wanted.what, "poll_seconds": POLL_SECONDS,
+               "again_url": _address(job=None), "poll_url": _address(job=progress.job_id), **page}
+    if is_fragment_request():
+        return render("versions/waiting.html", "versions/_waiting.html", **context)
+    page_name = "versions/waiting_bare.html" if wanted.bare else "versions/waiting.html"
+    response = Response(render_template(page_name, **context), status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _failed_job_being_watched(version_id: int) -> DocumentJob | None:
+    """The failed job a progress page is showing: asked for again only by "try again", never by its poll."""
+    job = preparation.job_of(version_id, request.args.get("job", type=int))
+    return job if job is not None and job.state == JobState.FAILED else None
+
+
+def _address(job: int | None) -> str:
+    args = {key: value for key, value in request.args.items() if key != "job"}
+    if job is not None:
+        args["job"] = job
+    return url_for(request.endpoint, **request.view_args, **args)
+
+
+def _ready(wanted: Wanted, body: bytes) -> Response:
+    if is_fragment_request():
+        # The progress page's poll: say it is ready, and let app.js start the download from the same address.
+        response = render("versions/waiting.html", "versions/_ready.html", what=wanted.what,
+                          download_url=_address(job=None))
+        response.headers["HX-Trigger"] = json.dumps({"planbuilder:download": {"url": _address(job=None)}})
+        return response
+    response = Response(body, mimetype=wanted.mimetype)
+    disposition = "inline" if wanted.inline else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{wanted.name}"'
     # The internal edition holds what must not be published: no shared cache may keep a copy.
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def what_is_made(fmt: str) -> str:
+    return _("the PDF document") if fmt == "pdf" else _("the Word document")
+
+
+def _download(version_id: int, fmt: str) -> Response:
+    scoped = version_or_404(version_id)
+    version, edition = scoped.version, _edition()
+    wanted = Wanted(version_id=version.id, ready=lambda: documents.ready_document(version, edition, fmt),
+                    ask=lambda: preparation.ask_for_plan_document(version, edition, fmt),
+                    name=documents.download_name(version, edition, fmt), mimetype=documents.MIME_TYPES[fmt],
+                    what=what_is_made(fmt))
+    return deliver(wanted, plan=scoped.plan, version=version, access=scoped.access)
 
 
 @bp.get("/<int:version_id>/document.pdf")

@@ -9,10 +9,12 @@ from flask_login import current_user, login_required
 from ..extensions import limiter
 from ..forms import CommentForm, CommentPanelForm, ReplyForm, ShareLinkForm
 from ..htmx import INVALID, is_fragment_request, render
+from ..services.documents import preparation
 from ..services.documents import rendering as documents
 from ..services.people import sharing
 from ..services.plans import plans as plan_service
 from ..services.plans import review
+from .documents import Wanted, deliver, what_is_made
 from .scope import comment_or_404, share_link_or_404, version_or_404
 
 bp = Blueprint("review", __name__)
@@ -225,14 +227,19 @@ def _link_limit() -> str:
 def pdf(token: str) -> Response:
     """The PDF behind a share link, for anyone holding the link; a plain page when it does not work."""
     try:
-        link, body = sharing.open_link(token, request.remote_addr)
+        link = sharing.link_for_token(token)
     except sharing.LinkNotFound:
         return _unavailable(404)
     except sharing.LinkGone:
         return _unavailable(410)
-    response = Response(body, mimetype="application/pdf")
-    name = documents.download_name(link.version, link.edition, "pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    version, edition = link.version, link.edition
+    wanted = Wanted(version_id=version.id, ready=lambda: documents.ready_document(version, edition, "pdf"),
+                    ask=lambda: preparation.ask_for_plan_document(version, edition, "pdf"),
+                    name=documents.download_name(version, edition, "pdf"), mimetype="application/pdf",
+                    what=what_is_made("pdf"), inline=True, bare=True)
+    response = deliver(wanted)
+    if response.status_code == 200 and response.mimetype == "application/pdf":
+        sharing.record_use(link, request.remote_addr)
     return _private(response)
 
 

@@ -1,18 +1,20 @@
 """Versions: the version page (withdraw, adopt), history, annual revision, comparing two versions."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..forms import DecisionForm
 from ..htmx import INVALID, is_fragment_request, render
 from ..services.compare import diff_text
+from ..services.documents import preparation
 from ..services.documents import rendering as documents
 from ..services.plans import plans as plan_service
 from ..services.plans import revisions, versions
 from ..services.plans.verification import unverified_entries
 from ..services.plans.wizard import everything_missing
+from .documents import Wanted, deliver
 from .scope import plan_or_404, version_or_404
 
 bp = Blueprint("versions", __name__)
@@ -95,8 +97,8 @@ def adopt(version_id: int):
     except versions.VersionError as exc:
         flash(str(exc), "error")
         return redirect(url_for("versions.show", version_id=version_id), 303)
-    flash(_("Version %(label)s is adopted. Its PDF documents are frozen: every download gives exactly these files.",
-            label=scoped.version.label), "success")
+    flash(_("Version %(label)s is adopted. Its PDF documents are being frozen: from then on every download gives "
+            "exactly those files.", label=scoped.version.label), "success")
     return redirect(url_for("versions.show", version_id=version_id), 303)
 
 
@@ -185,9 +187,10 @@ def changes_pdf(a: int, b: int):
     if pair is None:
         return _not_comparable()
     (first, second), edition = pair, _edition()
-    body = versions.changes_pdf(first.version, second.version, edition)
-    response = Response(body, mimetype="application/pdf")
-    name = versions.changes_download_name(first.version, second.version, edition)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    version_a, version_b = first.version, second.version
+    wanted = Wanted(version_id=version_b.id,
+                    ready=lambda: preparation.ready_changes(version_a, version_b, edition),
+                    ask=lambda: preparation.ask_for_changes(version_a, version_b, edition),
+                    name=versions.changes_download_name(version_a, version_b, edition), mimetype="application/pdf",
+                    what=_("the changes annex"))
+    return deliver(wanted, plan=second.plan, version=version_b, access=second.access)

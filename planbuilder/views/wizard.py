@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from ..fields.honest import REASON_SUFFIX
 from ..htmx import INVALID, is_fragment_request, render
 from ..section_forms import section_form_class
+from ..services.documents import preparation
 from ..services.plans import plans as plan_service
 from ..services.plans import revisions, section_save, verification, versions, wizard
 from ..services.plans.section_save import SectionPage, SectionPost
@@ -248,6 +249,7 @@ def submit(plan_id: int):
         flash(_("Some sections of this revision are still to review; they are listed below."), "error")
         return redirect(url_for("wizard.check", plan_id=plan_id), 303)
     else:
+        preparation.prepare_for_review(version)  # the reviewers' documents are made before anyone asks
         flash(_("The plan has been submitted for review. Editing is closed until it is withdrawn or adopted."),
               "success")
     return redirect(url_for("wizard.overview", plan_id=plan_id), 303)

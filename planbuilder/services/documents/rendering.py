@@ -35,7 +35,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ...config import REPO_ROOT
 from ...extensions import db
-from ...models import FrozenDocument, PlanVersion, RenderedDocument
+from ...models import FROZEN_STATUSES, FrozenDocument, PlanVersion, RenderedDocument
 from ...plan_templates import PlanTemplate
 from ...storage import is_storage_full
 from ..plans.plans import template_for
@@ -302,10 +302,41 @@ def render_docx(version: PlanVersion, edition: str) -> bytes:
     return docx_bytes(build(version, edition))
 
 
-def _renderer(fmt: str):
+def renderer(fmt: str):
     # Looked up at call time, so a test can count calls by replacing render_pdf / render_docx.
     return render_pdf if fmt == "pdf" else render_docx
 
+
+def ready_document(version: PlanVersion, edition: str, fmt: str) -> bytes | None:
+    """The document if it is made already: an adopted version's frozen PDF (exactly those bytes; never a new
+    render of it), else the cached render of the version as it is now. None: it must be made first
+    (services/documents/preparation.py), which requests never do themselves."""
+    check_edition(edition)
+    if fmt == "html":
+        return standalone_html(version, edition).encode("utf-8")
+    if fmt == "pdf" and version.status in FROZEN_STATUSES:
+        return frozen_pdf(version, edition)
+    return db.session.scalar(select(RenderedDocument.content).where(
+        RenderedDocument.cache_key == cache_key(version, edition, fmt)))
+
+
+def frozen_pdf(version: PlanVersion, edition: str) -> bytes | None:
+    return db.session.scalar(select(FrozenDocument.content).where(
+        FrozenDocument.version_id == version.id, FrozenDocument.edition == edition))
+
+
+def add_to_cache(version_id: int, edition: str, fmt: str, key: str, body: bytes) -> None:
+    """Add a render to the shared cache (the caller commits). Renders of the version's earlier content can never
+    be asked for again: they go in the same transaction."""
+    db.session.execute(delete(RenderedDocument).where(
+        RenderedDocument.version_id == version_id, RenderedDocument.edition == edition,
+        RenderedDocument.format == fmt, RenderedDocument.cache_key != key))
+    db.session.add(RenderedDocument(cache_key=key, version_id=version_id, edition=edition, format=fmt,
+                                    content=body, sha256=hashlib.sha256(body).hexdigest()))
+
+
+# ---- Rendering here and now: the command line (`plans render`), the demo seed and the benchmarks; never a
+# web request, which asks services/documents/preparation.py and shows progress instead.
 
 def cached_document(version: PlanVersion, edition: str, fmt: str) -> bytes:
     """The PDF or DOCX from the shared cache; rendered and stored on a miss."""
@@ -314,17 +345,12 @@ def cached_document(version: PlanVersion, edition: str, fmt: str) -> bytes:
     found = db.session.scalar(select(RenderedDocument.content).where(RenderedDocument.cache_key == key))
     if found is not None:
         return found
-    body = _renderer(fmt)(version, edition)
+    body = renderer(fmt)(version, edition)
     return _store(version.id, edition, fmt, key, body)
 
 
 def _store(version_id: int, edition: str, fmt: str, key: str, body: bytes) -> bytes:
-    # Renders of the version's earlier content can never be asked for again: drop them with the insert.
-    db.session.execute(delete(RenderedDocument).where(
-        RenderedDocument.version_id == version_id, RenderedDocument.edition == edition,
-        RenderedDocument.format == fmt, RenderedDocument.cache_key != key))
-    db.session.add(RenderedDocument(cache_key=key, version_id=version_id, edition=edition, format=fmt,
-                                    content=body, sha256=hashlib.sha256(body).hexdigest()))
+    add_to_cache(version_id, edition, fmt, key, body)
     try:
         db.session.commit()
     except IntegrityError:
@@ -335,7 +361,7 @@ def _store(version_id: int, edition: str, fmt: str, key: str, body: bytes) -> by
     except OperationalError as exc:
         if not is_storage_full(exc):
             raise
-        # The cache is only a cache: with the disk full, the person still gets the document they asked for.
+        # The cache is only a cache: with the disk full, the command still gets the document it asked for.
         db.session.rollback()
         log.warning("rendered %s %s of version %s not cached: storage full", edition, fmt, version_id)
     return body
@@ -344,8 +370,7 @@ def _store(version_id: int, edition: str, fmt: str, key: str, body: bytes) -> by
 def pdf_for_download(version: PlanVersion, edition: str) -> bytes:
     """The PDF frozen at adoption when there is one (exactly those bytes), else the cached or new render."""
     check_edition(edition)
-    frozen = db.session.scalar(select(FrozenDocument.content).where(
-        FrozenDocument.version_id == version.id, FrozenDocument.edition == edition))
+    frozen = frozen_pdf(version, edition)
     return frozen if frozen is not None else cached_document(version, edition, "pdf")
 
 

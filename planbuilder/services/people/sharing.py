@@ -103,13 +103,10 @@ def link_for_token(token: str) -> ShareLink:
     return link
 
 
-def open_link(token: str, remote_address: str | None = None) -> tuple[ShareLink, bytes]:
-    """The PDF a working link shows, its use counted and audited (share.used)."""
-    link = link_for_token(token)
-    body = documents.pdf_for_download(link.version, link.edition)
+def record_use(link: ShareLink, remote_address: str | None = None) -> None:
+    """The link's PDF was handed over: its use counted and audited (share.used)."""
     link.use_count = (link.use_count or 0) + 1
     link.last_used_at = utcnow()
     audit.record("share.used", user_id=None, municipality_id=link.version.plan.municipality_id, obj=link,
                  version=link.version_id, edition=link.edition, address=(remote_address or "")[:64])
     db.session.commit()
-    return link, body

@@ -2,17 +2,22 @@
 "completed" mark and the write, with one outcome the page shows (saved, invalid, conflict, not editable)."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
 from flask_babel import gettext as _
 
+from ...extensions import db
 from ...models import PlanVersion, User
 from ...template_model import PlanTemplate, Section
+from ..documents import preparation
 from . import wizard
 from .content import missing_required
 from .wizard import RowAction
+
+log = logging.getLogger(__name__)
 
 SAVED, INVALID, CONFLICT, NOT_EDITABLE = "saved", "invalid", "conflict", "not_editable"
 
@@ -70,13 +75,24 @@ def save_post(page: SectionPage, post: SectionPost, user: User) -> Outcome:
     if not valid:
         return Outcome(INVALID, field_ids)
     try:
-        wizard.save_section(page.template, page.version, page.section, values, page.lock(), user, completed,
-                            editor_token=post.editor_token)
+        changed = wizard.save_section(page.template, page.version, page.section, values, page.lock(), user,
+                                      completed, editor_token=post.editor_token)
     except wizard.SaveConflict:
         return Outcome(CONFLICT, field_ids)
     except wizard.NotEditable:
         return Outcome(NOT_EDITABLE, field_ids)
+    if changed:
+        _render_once_settled(page.version)
     return Outcome(SAVED, field_ids)
+
+
+def _render_once_settled(version: PlanVersion) -> None:
+    # Only a head start for the next download: whatever goes wrong here must never touch the save itself.
+    try:
+        preparation.settle_later(version)
+    except Exception:
+        db.session.rollback()
+        log.warning("the background render of version %s was not scheduled", version.id, exc_info=True)
 
 
 def _completed_answer(form, post: SectionPost) -> bool | None:

@@ -3,13 +3,13 @@ changes annex.
 
 draft → in review → adopted → superseded. Submitting is wizard.submit_for_review, starting the next year's
 revision is revisions.start_revision; everything else is here.
-Adoption renders both PDF editions once and stores them (FrozenDocument) in the same transaction as the status
-change, so an adopted version always has exactly the documents the council saw, or was not adopted at all.
+Adoption records the decision at once and asks a worker to render both PDF editions once and freeze them
+(FrozenDocument, services/documents/preparation.py): the person adopting never waits for a render, and the
+frozen documents are made from the adopted version, whose content can no longer change.
 """
 from __future__ import annotations
 
 import calendar
-import hashlib
 import logging
 import re
 import warnings
@@ -29,13 +29,14 @@ from werkzeug.datastructures import MultiDict
 from ...clock import local_today
 from ...extensions import db
 from ...forms import DecisionForm
-from ...models import WORKING_STATUSES, FrozenDocument, Plan, PlanVersion, User, VersionStatus, utcnow
+from ...models import WORKING_STATUSES, FrozenDocument, JobKind, Plan, PlanVersion, User, VersionStatus, utcnow
 from ...plan_templates import PlanTemplate
 from ...storage import is_storage_full
 from ...templating import status_label
 from ..compare import diff, diff_text
-from ..documents import decision_record
+from ..documents import decision_record, preparation
 from ..documents import rendering as documents
+from ..jobs import runner
 from ..people import audit
 from .content import content_problems
 from .plans import template_for, versions_of
@@ -235,7 +236,8 @@ Renderer = Callable[[PlanVersion, str], bytes]
 def adopt(version: PlanVersion, user: User, form: Mapping[str, str] | DecisionForm, today: date | None = None,
           renderer: Renderer | None = None) -> PlanVersion:
     """Record the council's decision: the version becomes adopted, the previously adopted one superseded, and
-    both PDF editions are rendered once and frozen. All in one transaction: on any failure nothing changes."""
+    both PDF editions are frozen by a worker (or now, with `renderer`). The decision is one transaction: on any
+    failure nothing changes."""
     if version.status != IN_REVIEW:
         raise VersionError(_("Only a version in review can be adopted; this one is %(status)s.",
                              status=status_text(version.status)))
@@ -249,25 +251,13 @@ def adopt(version: PlanVersion, user: User, form: Mapping[str, str] | DecisionFo
     unverified = unverified_entries(template, version.content)
     if unverified:
         raise UnverifiedNumbers(unverified)
-    render = renderer or documents.render_pdf  # looked up now, so a test can replace documents.render_pdf
     previous = [v for v in versions_of(version.plan) if v.status == ADOPTED and v.id != version.id]
     municipality_id = version.plan.municipality_id
-    try:
-        version.status = ADOPTED
-        version.decision_body, version.decision_date = decision.body, decision.decided_on
-        version.decision_paragraph, version.case_number = decision.paragraph, decision.case_number
-        version.review_by = decision.review_by
-        version.adopted_at, version.adopted_by_id = utcnow(), user.id
-        frozen = {edition: render(version, edition) for edition in documents.EDITIONS}
-    except Exception as exc:  # a broken render must not leave a half-adopted version behind
-        db.session.rollback()
-        log.exception("rendering the documents of version %s for adoption failed", version.id)
-        raise RenderFailed(_("The plan documents could not be created, so the plan was not adopted and nothing "
-                             "was changed. Try again; if it fails again, tell your administrator.")) from exc
-    hashes = {}
-    for edition, body in frozen.items():
-        hashes[edition] = hashlib.sha256(body).hexdigest()
-        db.session.add(FrozenDocument(version_id=version.id, edition=edition, content=body, sha256=hashes[edition]))
+    version.status = ADOPTED
+    version.decision_body, version.decision_date = decision.body, decision.decided_on
+    version.decision_paragraph, version.case_number = decision.paragraph, decision.case_number
+    version.review_by = decision.review_by
+    version.adopted_at, version.adopted_by_id = utcnow(), user.id
     for older in previous:
         older.status = SUPERSEDED
         audit.record("version.supersede", user_id=user.id, municipality_id=municipality_id, obj=older,
@@ -275,9 +265,19 @@ def adopt(version: PlanVersion, user: User, form: Mapping[str, str] | DecisionFo
     audit.record("version.adopt", user_id=user.id, municipality_id=municipality_id, obj=version,
                  decision_body=decision.body, decision_date=decision.decided_on.isoformat(),
                  decision_paragraph=decision.paragraph, case_number=decision.case_number,
-                 review_by=decision.review_by.isoformat(), sha256=hashes)
+                 review_by=decision.review_by.isoformat())
     commit_version(version)
+    freeze_documents(version, renderer)
     return version
+
+
+def freeze_documents(version: PlanVersion, renderer: Renderer | None = None) -> None:
+    """Freeze the adopted version's PDFs: by a worker, or here and now with `renderer` (the demo seed, imports)."""
+    if renderer is None:
+        preparation.ask_for_freeze(version)
+        return
+    preparation.freeze(version, renderer)
+    db.session.commit()
 
 
 def commit_version(version: PlanVersion) -> None:
@@ -369,6 +369,11 @@ def changes_pdf(version_a: PlanVersion, version_b: PlanVersion, edition: str = "
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         return html.write_pdf(pdf_variant="pdf/ua-1")
+
+
+@runner.does(JobKind.CHANGES)
+def make_changes_annex(job) -> None:
+    preparation.make_changes(job, changes_pdf)
 
 
 def changes_download_name(version_a: PlanVersion, version_b: PlanVersion, edition: str) -> str:

@@ -1,0 +1,6 @@
+"""Background work: documents rendered by a worker instead of inside a web request.
+
+queue.py carries a job's id to a worker (RQ on Redis in production, a thread inside the app process in the
+embedded default); runner.py claims and runs a job, keeps its heartbeat and hands out again the jobs whose
+worker died. What a job does is services/documents/preparation.py.
+"""

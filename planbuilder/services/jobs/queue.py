@@ -1,0 +1,196 @@
+"""Where a job runs, behind one small interface: `submit(job_id)`.
+
+- "redis": RQ, a well-kept queue library, on the Redis at QUEUE_URL; its worker is `flask --app app worker`.
+- "embedded" (no QUEUE_URL): a worker thread inside each app process, so the Quick start's one command does
+  everything. The job rows live in the database, so a job a stopped process left behind is picked up again.
+- "inline" (the tests' default): a job someone waits for runs at once in the same thread (a retry too, without
+  its delay); work done ahead of time (pre-renders) stays queued in the table until a test runs it, so no test
+  renders what it did not ask for.
+- "manual": nothing runs until `runner.run_due()` is called (tests of the progress pages).
+"""
+from __future__ import annotations
+
+import heapq
+import importlib
+import itertools
+import logging
+import threading
+import time
+
+from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
+
+MODES = ("embedded", "redis", "inline", "manual")
+RQ_QUEUE_NAME = "planbuilder-documents"
+# A render takes seconds; a job still running after this long is stopped by RQ (and handed out again).
+JOB_TIMEOUT_SECONDS = 600
+
+
+# The queue carries jobs to functions by name, as RQ does across processes: this module knows where jobs are run,
+# the runner knows how, and neither imports the other's half.
+RUNNER = "planbuilder.services.jobs.runner"
+
+
+def job_function(name: str):
+    return getattr(importlib.import_module(RUNNER), name)
+
+
+class QueueUnavailable(Exception):
+    """The queue could not take the job now (Redis down); the job stays queued in the database."""
+
+
+def submit(job_id: int, *, ahead: bool = False, delay: float = 0) -> None:
+    """Hand job `job_id` to a worker, after `delay` seconds. `ahead`: nobody is waiting for it."""
+    app = current_app._get_current_object()
+    mode = app.config["JOB_QUEUE"]
+    if mode == "manual" or (mode == "inline" and ahead):
+        return
+    if mode == "inline":
+        job_function("run")(job_id)
+    elif mode == "embedded":
+        embedded_worker(app).put(job_id, delay)
+    else:
+        _submit_to_rq(app, job_id, delay)
+
+
+# --- RQ on Redis ----------------------------------------------------------------------------------------------
+
+def redis_connection(app: Flask):
+    from redis import Redis
+
+    return Redis.from_url(app.config["QUEUE_URL"], socket_connect_timeout=2, socket_timeout=5)
+
+
+def rq_queue(app: Flask):
+    from rq import Queue
+
+    return Queue(RQ_QUEUE_NAME, connection=redis_connection(app), default_timeout=JOB_TIMEOUT_SECONDS)
+
+
+def _submit_to_rq(app: Flask, job_id: int, delay: float) -> None:
+    from datetime import timedelta
+
+    from redis.exceptions import RedisError
+    from rq import Retry
+
+    queue = rq_queue(app)
+    # Retries are for a worker that died mid-job (RQ's abandoned jobs); a job that fails retries itself.
+    options = {"retry": Retry(max=2), "result_ttl": 3600, "failure_ttl": 7 * 24 * 3600}
+    try:
+        if delay:
+            queue.enqueue_in(timedelta(seconds=delay), f"{RUNNER}.run", job_id, **options)
+        else:
+            queue.enqueue(f"{RUNNER}.run", job_id, **options)
+    except RedisError as exc:
+        log.warning("job %s not queued: Redis at QUEUE_URL does not answer (%s)", job_id, exc)
+        raise QueueUnavailable(str(exc)) from exc
+
+
+# --- the embedded worker: a thread in this process ------------------------------------------------------------
+
+class EmbeddedWorker:
+    """One thread running jobs in order of their due time; jobs are ids, the work is in the database."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self._due: list[tuple[float, int, int]] = []
+        self._order = itertools.count()
+        self._wake = threading.Condition()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._work, name="planbuilder-jobs", daemon=True)
+        self._thread.start()
+
+    def put(self, job_id: int, delay: float = 0) -> None:
+        with self._wake:
+            heapq.heappush(self._due, (time.monotonic() + delay, next(self._order), job_id))
+            self._wake.notify()
+
+    def stop(self) -> None:
+        with self._wake:
+            self._stopping = True
+            self._wake.notify()
+        self._thread.join(timeout=30)
+
+    def _next_job(self, sweep_every: float) -> int | None:
+        with self._wake:
+            while not self._stopping:
+                now = time.monotonic()
+                if self._due and self._due[0][0] <= now:
+                    return heapq.heappop(self._due)[2]
+                wait = min(self._due[0][0] - now, sweep_every) if self._due else sweep_every
+                if not self._wake.wait(wait):
+                    return None  # time for a sweep
+            raise _Stopped()
+
+    def _work(self) -> None:
+        run, sweep = job_function("run"), job_function("sweep")
+        sweep_every = self.app.config["JOB_SWEEP_SECONDS"]
+        job_id = None  # the first round is a sweep: it picks up what a stopped process left queued or running
+        while not self._stopping:
+            try:
+                with self.app.app_context():
+                    if job_id is None:
+                        sweep()
+                    else:
+                        run(job_id)
+            except Exception:  # the worker thread must outlive any one job
+                log.exception("the embedded worker failed on job %s", job_id)
+            try:
+                job_id = self._next_job(sweep_every)
+            except _Stopped:
+                return
+
+
+class _Stopped(Exception):
+    pass
+
+
+_workers: dict[int, EmbeddedWorker] = {}
+_workers_lock = threading.Lock()
+
+
+def embedded_worker(app: Flask) -> EmbeddedWorker:
+    """This process's worker for `app`, started on first use (after a fork, each gunicorn worker has its own)."""
+    with _workers_lock:
+        worker = _workers.get(id(app))
+        if worker is None or not worker._thread.is_alive():
+            worker = _workers[id(app)] = EmbeddedWorker(app)
+        return worker
+
+
+def stop_embedded_workers() -> None:
+    """Stop this process's worker threads (a test that started one, at its end)."""
+    with _workers_lock:
+        for worker in _workers.values():
+            worker.stop()
+        _workers.clear()
+
+
+def work_on_redis(app: Flask, burst: bool = False) -> None:
+    """RQ's worker for `flask --app app worker`: jobs in this process (no fork per job, so the fonts and the
+    print stylesheet stay warm between renders), delayed jobs through RQ's scheduler, and a sweep every
+    JOB_SWEEP_SECONDS for jobs that lost their worker. `burst`: stop when the queue is empty (tests, bench)."""
+    from rq.worker import SimpleWorker
+
+    sweep = job_function("sweep")
+    stop = threading.Event()
+
+    def sweeping() -> None:
+        while not stop.wait(app.config["JOB_SWEEP_SECONDS"]):
+            try:
+                with app.app_context():
+                    sweep()
+            except Exception:
+                log.exception("the sweep for lost jobs failed")
+
+    with app.app_context():
+        sweep()  # what a worker that stopped left running is handed out again before anything new
+    sweeper = threading.Thread(target=sweeping, name="planbuilder-sweep", daemon=True)
+    sweeper.start()
+    try:
+        worker = SimpleWorker([rq_queue(app)], connection=redis_connection(app))
+        with app.app_context():
+            worker.work(burst=burst, with_scheduler=not burst)
+    finally:
+        stop.set()

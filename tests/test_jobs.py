@@ -1,0 +1,278 @@
+"""Documents made in the background: nobody's request renders, everyone sees progress, nothing is lost.
+
+Most tests use the "manual" queue, where a job runs only when the test says so, so each step of the wait can be
+looked at. The last tests run the real workers: the embedded thread and RQ on Redis.
+"""
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from flask import url_for
+from sqlalchemy import func, select
+
+from conftest import missing_tool, page_text, sign_in_as
+from planbuilder.extensions import db
+from planbuilder.models import DocumentJob, Plan, PlanVersion, RenderedDocument, utcnow
+from planbuilder.services.documents import preparation
+from planbuilder.services.documents import rendering as documents
+from planbuilder.services.jobs import queue, runner
+from tests.wizard_helpers import demo_plan, post_section, working_version
+
+HTMX = {"HX-Request": "true"}
+FAKE_PDF = b"%PDF-1.7 made by a fake renderer"
+
+
+@pytest.fixture
+def app_config():
+    return {"JOB_QUEUE": "manual"}
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """Every PDF and DOCX render, counted; fast fake bytes instead of WeasyPrint (the pipeline is tested elsewhere)."""
+    made = []
+    monkeypatch.setattr(documents, "render_pdf", lambda v, edition: made.append(("pdf", v.id, edition)) or FAKE_PDF)
+    monkeypatch.setattr(documents, "render_docx", lambda v, edition: made.append(("docx", v.id, edition)) or b"PK")
+    return made
+
+
+def jobs() -> list[DocumentJob]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(DocumentJob).order_by(DocumentJob.id)))
+
+
+def draft() -> PlanVersion:
+    return working_version(demo_plan().id)
+
+
+def pdf_url(version: PlanVersion, **args) -> str:
+    return url_for("documents.pdf", version_id=version.id, **args)
+
+
+def test_a_document_not_made_yet_shows_progress_and_then_downloads(editor_client, renders):
+    version = draft()
+    waiting = editor_client.get(pdf_url(version))
+    assert waiting.status_code == 202
+    html = waiting.get_data(as_text=True)
+    assert "Preparing the PDF document…" in page_text(waiting)
+    (job,) = jobs()
+    # Without JavaScript the page asks again by itself; with htmx the status region polls the same address.
+    assert f'http-equiv="refresh" content="2;url=/versions/{version.id}/document.pdf?job={job.id}"' in html
+    assert 'hx-trigger="every 2s"' in html and 'role="status"' in html
+    assert renders == []  # the request itself rendered nothing
+
+    assert runner.run_due() == 1
+    done = editor_client.get(pdf_url(version, job=job.id))
+    assert done.status_code == 200 and done.data == FAKE_PDF
+    assert done.headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_the_poll_gets_a_fragment_and_a_download_event_once_ready(editor_client, renders):
+    version = draft()
+    editor_client.get(pdf_url(version))
+    (job,) = jobs()
+    poll = editor_client.get(pdf_url(version, job=job.id), headers=HTMX)
+    assert poll.status_code == 200 and "<html" not in poll.get_data(as_text=True)
+    assert 'id="document-progress"' in poll.get_data(as_text=True)
+    runner.run_due()
+    ready = editor_client.get(pdf_url(version, job=job.id), headers=HTMX)
+    assert "can be downloaded" in page_text(ready)
+    assert f'"url": "/versions/{version.id}/document.pdf"' in ready.headers["HX-Trigger"]
+    assert "hx-trigger" not in ready.get_data(as_text=True)  # the polling stops
+
+
+def test_two_people_asking_at_once_share_one_job(client, seeded, renders, app):
+    version = draft()
+    sign_in_as(client, "editor@demo.example")
+    other = app.test_client()
+    sign_in_as(other, "reviewer@demo.example")
+    assert client.get(pdf_url(version)).status_code == 202
+    assert other.get(pdf_url(version)).status_code == 202
+    assert len(jobs()) == 1
+    runner.run_due()
+    assert renders == [("pdf", version.id, "internal")]
+    assert other.get(pdf_url(version)).data == FAKE_PDF
+
+
+def test_submitting_for_review_makes_the_reviewers_documents_ahead(editor_client, renders, app):
+    plan = demo_plan()
+    version = working_version(plan.id)
+    response = editor_client.post(url_for("wizard.submit", plan_id=plan.id))
+    assert response.status_code == 303
+    wanted = {(job.kind, job.edition, job.format) for job in jobs()}
+    assert wanted == {("plan", edition, fmt) for edition in ("internal", "public") for fmt in ("pdf", "docx")}
+    runner.run_due()
+    assert sorted(renders) == sorted((fmt, version.id, edition) for edition in ("internal", "public")
+                                     for fmt in ("pdf", "docx"))
+    renders.clear()
+    reviewer = app.test_client()
+    sign_in_as(reviewer, "reviewer@demo.example")
+    for edition in ("internal", "public"):
+        assert reviewer.get(pdf_url(version, edition=edition)).status_code == 200
+    assert renders == []  # already there: nobody waits
+
+
+def test_a_draft_is_rendered_again_once_its_edits_settle(editor_client, renders, app):
+    plan = demo_plan()
+    for text in ("Första", "Andra"):
+        response = post_section(editor_client, plan.id, "ansvar", {"samordnare": text}, headers=HTMX,
+                                _autosave="samordnare")
+        assert response.status_code == 200
+    (job,) = jobs()  # one job however often the draft is saved
+    assert job.kind == "settle" and job.run_after > utcnow() + timedelta(seconds=50)
+    assert runner.run_due() == 0  # not before the edits have settled
+    job.run_after = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    runner.run_due()
+    version = working_version(plan.id)
+    assert sorted(renders) == [("pdf", version.id, "internal"), ("pdf", version.id, "public")]
+    assert editor_client.get(pdf_url(version)).data == FAKE_PDF
+
+
+def test_adoption_answers_at_once_and_the_version_shows_its_documents_being_frozen(editor_client, renders):
+    from tests.test_versions import DECISION
+
+    plan = demo_plan()
+    version = working_version(plan.id)
+    editor_client.post(url_for("wizard.submit", plan_id=plan.id))
+    response = editor_client.post(url_for("versions.adopt", version_id=version.id), data=DECISION)
+    assert response.status_code == 303 and not [r for r in renders if r[0] == "pdf"]
+    page = page_text(editor_client.get(url_for("versions.show", version_id=version.id)))
+    assert "its PDF documents are being frozen" in page
+    waiting = editor_client.get(pdf_url(version))
+    assert waiting.status_code == 202 and "Preparing the PDF document" in page_text(waiting)
+    runner.run_due()
+    page = page_text(editor_client.get(url_for("versions.show", version_id=version.id)))
+    assert "SHA-256" in page and "being frozen" not in page
+    assert editor_client.get(pdf_url(version)).data == FAKE_PDF
+
+
+def test_the_changes_annex_is_made_once_and_then_served_from_the_cache(editor_client, monkeypatch):
+    from planbuilder.services.plans import versions
+
+    made = []
+    monkeypatch.setattr(versions, "changes_pdf", lambda a, b, edition: made.append((a.id, b.id)) or FAKE_PDF)
+    plan = db.session.scalar(select(Plan).where(Plan.title.contains("")).order_by(Plan.id.desc()))
+    first, second = sorted(plan.versions, key=lambda v: v.id)[:2] if len(plan.versions) > 1 else (None, None)
+    if first is None:
+        pytest.skip("the demo's second plan has one version")
+    url = url_for("versions.changes_pdf", a=first.id, b=second.id)
+    assert editor_client.get(url).status_code == 202
+    runner.run_due()
+    for _ in range(2):
+        assert editor_client.get(url).data == FAKE_PDF
+    assert made == [(first.id, second.id)]
+
+
+def test_a_worker_that_died_mid_job_has_its_job_handed_out_again(editor_client, renders, app):
+    version = draft()
+    editor_client.get(pdf_url(version))
+    (job,) = jobs()
+    # A worker claimed it and was killed: running, with a heartbeat that stopped long ago, nothing stored.
+    job.state, job.attempts, job.heartbeat_at = "running", 1, utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    assert runner.sweep() == 1
+    assert jobs()[0].state == "queued"
+    runner.run_due()
+    assert editor_client.get(pdf_url(version)).data == FAKE_PDF
+    assert db.session.scalar(select(func.count()).select_from(RenderedDocument)) == 1
+
+
+def test_a_job_whose_version_was_deleted_meanwhile_ends_quietly(editor_client, renders):
+    version = draft()
+    editor_client.get(pdf_url(version))
+    db.session.delete(db.session.get(PlanVersion, version.id))
+    db.session.commit()
+    assert jobs() == [] and runner.run_due() == 0 and renders == []
+
+
+def test_a_job_nobody_starts_says_the_document_service_is_late(editor_client, renders, app):
+    app.config["JOB_STALL_SECONDS"] = 0
+    response = editor_client.get(pdf_url(draft()))
+    assert response.status_code == 202
+    assert "The document service has not started on the PDF document yet" in page_text(response)
+
+
+def test_a_render_that_keeps_failing_is_a_clear_error_and_try_again_retries(editor_client, monkeypatch, caplog):
+    version = draft()
+
+    def broken(version, edition):
+        raise RuntimeError("font missing")
+
+    monkeypatch.setattr(documents, "render_pdf", broken)
+    editor_client.get(pdf_url(version))
+    runner.run_due()
+    (job,) = jobs()
+    assert job.state == "failed" and job.attempts == runner.MAX_ATTEMPTS and "font missing" in job.error
+    assert f"version {version.id}" in caplog.text  # logged with the version for the administrator
+    page = editor_client.get(pdf_url(version, job=job.id))
+    assert page.status_code == 500 and "Could not make the PDF document" in page_text(page)
+    assert "http-equiv" not in page.get_data(as_text=True)  # no endless refreshing of a failure
+    monkeypatch.setattr(documents, "render_pdf", lambda v, edition: FAKE_PDF)
+    again = editor_client.get(pdf_url(version))  # "Try again"
+    assert again.status_code == 202
+    runner.run_due()
+    assert editor_client.get(pdf_url(version)).data == FAKE_PDF
+
+
+def test_with_redis_down_documents_are_delayed_and_the_wizard_keeps_working(editor_client, renders, app):
+    app.config.update(JOB_QUEUE="redis", QUEUE_URL="redis://127.0.0.1:1/0")
+    plan = demo_plan()
+    waiting = editor_client.get(pdf_url(working_version(plan.id)))
+    assert waiting.status_code == 202 and "Documents are delayed" in page_text(waiting)
+    saved = post_section(editor_client, plan.id, "ansvar", {"samordnare": "Skrivet medan Redis är nere"},
+                         headers=HTMX, _autosave="samordnare")
+    assert saved.status_code == 200 and "Saved" in page_text(saved)
+    assert working_version(plan.id).content["ansvar"]["samordnare"] == "Skrivet medan Redis är nere"
+
+
+def _wait_for_download(client, url: str, seconds: float = 60) -> bytes:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        response = client.get(url)
+        if response.status_code == 200:
+            return response.data
+        assert response.status_code == 202, response.status_code
+        time.sleep(0.2)
+    raise AssertionError(f"{url} was not ready within {seconds} s")
+
+
+def test_the_embedded_worker_makes_the_document_inside_the_app_process(editor_client, renders, app):
+    app.config["JOB_QUEUE"] = "embedded"
+    version = draft()
+    try:
+        assert editor_client.get(pdf_url(version)).status_code == 202
+        assert _wait_for_download(editor_client, pdf_url(version)) == FAKE_PDF
+    finally:
+        queue.stop_embedded_workers()
+
+
+def test_an_rq_worker_on_redis_makes_the_document(editor_client, renders, app):
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        Redis.from_url(url).flushdb()
+    except RedisError:
+        missing_tool("Redis is not running on 127.0.0.1:6379")
+    app.config.update(JOB_QUEUE="redis", QUEUE_URL=url)
+    version = draft()
+    assert editor_client.get(pdf_url(version)).status_code == 202
+    assert len(queue.rq_queue(app)) == 1
+    queue.work_on_redis(app, burst=True)
+    assert editor_client.get(pdf_url(version)).data == FAKE_PDF
+    Redis.from_url(url).flushdb()
+
+
+def test_the_waiting_page_is_translated(client, seeded, renders):
+    from planbuilder.models import User
+
+    editor = db.session.scalar(select(User).where(User.email == "editor@demo.example"))
+    editor.language = "sv"
+    db.session.commit()
+    sign_in_as(client, "editor@demo.example")
+    response = client.get(pdf_url(draft()))
+    assert "Förbereder PDF-dokumentet" in page_text(response)
