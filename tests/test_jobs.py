@@ -9,13 +9,12 @@ import time
 from datetime import timedelta
 
 import pytest
+from conftest import missing_tool, page_text, sign_in_as
 from flask import url_for
 from sqlalchemy import func, select
 
-from conftest import missing_tool, page_text, sign_in_as
 from planbuilder.extensions import db
 from planbuilder.models import DocumentJob, Plan, PlanVersion, RenderedDocument, utcnow
-from planbuilder.services.documents import preparation
 from planbuilder.services.documents import rendering as documents
 from planbuilder.services.jobs import queue, runner
 from tests.wizard_helpers import demo_plan, post_section, working_version

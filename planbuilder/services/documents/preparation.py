@@ -54,8 +54,10 @@ def _ask(key: str, ahead: bool = False, **fields) -> DocumentJob:
     job, new = _job_for(key, **fields)
     if new:
         runner.hand_over(job, ahead=ahead)
-    else:
+    elif not ahead:
         runner.revive(job)  # a job someone waits for again must not wait on a dead worker
+        if job.state == JobState.QUEUED:
+            queue.someone_waits(job.id)
     return job
 
 

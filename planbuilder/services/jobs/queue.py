@@ -54,6 +54,13 @@ def submit(job_id: int, *, ahead: bool = False, delay: float = 0) -> None:
         _submit_to_rq(app, job_id, delay)
 
 
+def someone_waits(job_id: int) -> None:
+    """Someone now waits for a job that may have been queued ahead of time. Only the inline queue, which leaves
+    such jobs alone, has to run it now; a real worker has it in its queue already."""
+    if current_app.config["JOB_QUEUE"] == "inline":
+        job_function("run")(job_id)
+
+
 # --- RQ on Redis ----------------------------------------------------------------------------------------------
 
 def redis_connection(app: Flask):
