@@ -277,11 +277,12 @@ def _read_backup(file: Path, accept_unsigned: bool) -> dict:
         _refused("not a usable backup", exc.problems)
 
 
-# A backup of format version 1 has a plain checksum that anyone can recompute: reading one is the operator's
+# Nothing shows that a backup without a MAC this server can check was not edited: reading one is the operator's
 # decision, taken per command.
 accept_unsigned_option = click.option(
     "--accept-unsigned", is_flag=True,
-    help="Also read a backup of format version 1, which has no keyed MAC; only for a file nobody can have changed.")
+    help="Also read a backup whose MAC this server cannot check (format version 1, which has none, or one made "
+         "with a backup key that is lost); only for a file nobody can have changed.")
 
 
 @backup_cli.command("export")
@@ -326,8 +327,8 @@ def backup_restore(file: Path, accept_unsigned: bool) -> None:
     click.echo(f"restored {restored.municipality.name} (id {restored.municipality.id}): {counts}")
     if restored.reused_users:
         click.echo(f"already here, kept as they are: {', '.join(restored.reused_users)}")
-    if backup.is_unsigned(document):
-        click.echo("the file had no keyed MAC; the audit trail records that you accepted it")
+    if restored.accepted_unsigned:
+        click.echo("the file's MAC was not checked; the audit trail records that you accepted it")
 
 
 @backup_cli.command("verify")

@@ -183,30 +183,48 @@ def test_a_file_sealed_with_another_backup_key_is_refused_naming_that_key(runner
     assert row_count() == 0
 
 
-def test_a_backup_without_a_mac_restores_only_when_the_operator_accepts_it_and_that_is_audited(runner, backup_file,
-                                                                                              tmp_path):
-    unsigned = write_backup(as_format_1(read_backup(backup_file)), tmp_path / "format-1.json")
+LOST_KEY = "the-key-nobody-wrote-down-0123456789abcdef"
+
+
+def _sealed_with_a_lost_key(document):
+    return resealed(document, LOST_KEY)
+
+
+@pytest.mark.parametrize("unchecked, named_by", [
+    (as_format_1, "checksum"),
+    (_sealed_with_a_lost_key, "key_id"),
+])
+def test_a_backup_whose_mac_cannot_be_checked_restores_only_when_the_operator_accepts_it_audited(
+        runner, backup_file, tmp_path, unchecked, named_by):
+    document = unchecked(read_backup(backup_file))
+    path = write_backup(document, tmp_path / "unchecked.json")
     _empty_all_tables()
-    assert runner.invoke(args=["backup", "restore", str(unsigned)]).exit_code == 1
+    refused = runner.invoke(args=["backup", "restore", str(path)])
+    assert refused.exit_code == 1 and "--accept-unsigned" in refused.output
     assert row_count() == 0
 
-    result = runner.invoke(args=["backup", "restore", "--accept-unsigned", str(unsigned)])
+    result = runner.invoke(args=["backup", "restore", "--accept-unsigned", str(path)])
     assert result.exit_code == 0, result.output
-    assert "the file had no keyed MAC" in result.output
+    assert "the file's MAC was not checked; the audit trail records that you accepted it" in result.output
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "backup.restore"))
     assert event.detail["accepted_unsigned"] is True
-    assert event.detail["checksum"] == backup.checksum(read_backup(unsigned)) and "mac" not in event.detail
-    verified = runner.invoke(args=["backup", "verify", "--accept-unsigned", str(unsigned)])
+    assert event.detail[named_by] == backup.seal_of(document)[named_by]
+    verified = runner.invoke(args=["backup", "verify", "--accept-unsigned", str(path)])
     assert verified.exit_code == 0, verified.output
 
 
-def test_a_damaged_file_of_format_1_is_refused_even_when_unsigned_files_are_accepted(runner, backup_file, tmp_path):
-    document = as_format_1(read_backup(backup_file))
+@pytest.mark.parametrize("sealed, refusal", [
+    (_keep_the_mac, "MAC does not verify with this server's backup key"),
+    (as_format_1, "checksum does not match"),
+])
+def test_the_flag_never_accepts_a_file_shown_to_be_changed_after_it_was_written(runner, backup_file, tmp_path,
+                                                                                sealed, refusal):
+    document = sealed(read_backup(backup_file))
     document["tables"]["comment"][0]["body"] = "rewritten"
-    damaged = write_backup(document, tmp_path / "damaged.json")
+    changed = write_backup(document, tmp_path / "changed.json")
     _empty_all_tables()
-    result = runner.invoke(args=["backup", "restore", "--accept-unsigned", str(damaged)])
-    assert result.exit_code == 1 and "checksum does not match" in result.output
+    result = runner.invoke(args=["backup", "restore", "--accept-unsigned", str(changed)])
+    assert result.exit_code == 1 and refusal in result.output
     assert row_count() == 0
 
 

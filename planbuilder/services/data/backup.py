@@ -53,7 +53,8 @@ from .file_format import (
 FORMAT = "planbuilder.municipality-backup"
 KIND = "Planbuilder municipality backup"
 FORMAT_VERSION = 2
-# Backups of the first format carry a plain checksum, no MAC: read only when the operator says so (and audited).
+# Backups of the first format carry a plain checksum, no MAC: read only when the operator says so (--accept-unsigned,
+# audited), as is a backup whose key this server does not have.
 UNSIGNED_FORMAT_VERSION = 1
 # Audit actions of the backup commands themselves: a verify right after a backup or restore is not disturbed
 # by the event that records it.
@@ -79,6 +80,7 @@ class Restored:
     municipality: Municipality
     rows: dict[str, int]
     reused_users: list[str]
+    accepted_unsigned: bool  # read without a MAC checked by this server's key, as the operator said
 
 
 # --- rows as JSON values ----------------------------------------------------------------------------------------
@@ -208,8 +210,9 @@ def write_file(document: dict, path: Path) -> None:
 # --- reading and checking ---------------------------------------------------------------------------------------
 
 def read_file(path: Path, *, accept_unsigned: bool = False) -> dict:
-    """The backup in the file, once its MAC verifies with this server's backup key. accept_unsigned: a backup of
-    format version 1 (a plain checksum, no MAC) is read too."""
+    """The backup in the file, once its MAC verifies with this server's backup key. accept_unsigned: a backup whose
+    MAC this server cannot check is read too: one of format version 1 (a plain checksum, no MAC), or one made with
+    a key this server does not have."""
     try:
         document = parse_json(read_limited(path))
     except UnreadableFile as exc:
@@ -226,13 +229,21 @@ def read_file(path: Path, *, accept_unsigned: bool = False) -> dict:
 
 def _seal_problem(document: dict, accept_unsigned: bool) -> str | None:
     if not is_unsigned(document):
-        return backup_mac.mac_problem(document, backup_mac.configured_key())
+        secret = backup_mac.configured_key()
+        if accept_unsigned and backup_mac.made_with_a_key_not_here(document, secret):
+            return None  # the key is lost, or was never given here: the operator vouches for the file
+        return backup_mac.mac_problem(document, secret)
     if not accept_unsigned:
         return (f"The file has no keyed MAC (format version {UNSIGNED_FORMAT_VERSION}, a plain checksum only), so "
                 "nothing shows that it was not edited. Restore it only if you know where it has been, with "
                 "--accept-unsigned.")
     # Damage is still worth catching, even though the checksum proves nothing about who wrote the file.
     return checksum_problem(document, checksum, "written")
+
+
+def is_verified(document: dict) -> bool:
+    """Whether the backup's MAC verifies with this server's key (else it was read by the operator's leave)."""
+    return not is_unsigned(document) and backup_mac.mac_problem(document, backup_mac.configured_key()) is None
 
 
 def _taken_ids(model: type[db.Model], ids: list[int]) -> set[int]:
@@ -344,8 +355,8 @@ def _advance_sequences() -> None:
 
 def restore(document: dict) -> Restored:
     """Insert every row of the backup (as read_file gives it) in one transaction, or nothing (BackupRefused names
-    every reason). A backup without a MAC came through read_file only by the operator's --accept-unsigned, and the
-    audit trail says so."""
+    every reason). A backup whose MAC this server cannot check came through read_file only by the operator's
+    --accept-unsigned, and the audit trail says so."""
     reused = check_restore(document)
     tables = document["tables"]
     counts = {}
@@ -357,7 +368,8 @@ def restore(document: dict) -> Restored:
             counts[model.__tablename__] = _insert(model, rows)
         _advance_sequences()
         municipality = db.session.get(Municipality, tables[Municipality.__tablename__][0]["id"])
-        unsigned = {"accepted_unsigned": True} if is_unsigned(document) else {}
+        accepted_unsigned = not is_verified(document)
+        unsigned = {"accepted_unsigned": True} if accepted_unsigned else {}
         audit.record("backup.restore", user_id=None, municipality_id=municipality.id, obj=municipality,
                      **seal_of(document), **unsigned, rows=counts)
         db.session.commit()
@@ -365,7 +377,7 @@ def restore(document: dict) -> Restored:
         db.session.rollback()
         raise
     emails = [row["email"] for row in tables.get(User.__tablename__, []) if row["id"] in reused]
-    return Restored(municipality, counts, emails)
+    return Restored(municipality, counts, emails, accepted_unsigned)
 
 
 # --- verify -----------------------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def key_id(secret: str) -> str:
 
 
 def configured_key() -> str | None:
-    """BACKUP_KEY from the configuration (instance/config.py or the environment), else instance/backup.key."""
+    """BACKUP_KEY from instance/config.py, else from the environment, else instance/backup.key; None if none."""
     return current_app.config.get("BACKUP_KEY") or config.backup_key(current_app.instance_path)
 
 
@@ -71,18 +71,36 @@ def seal(document: dict, key: BackupKey) -> dict[str, str]:
     return {"algorithm": ALGORITHM, "key_id": key.id, "value": _value(document, key.secret)}
 
 
+def _mac_entry(document: dict) -> dict | None:
+    """The document's "mac" entry when it has the shape this release writes, else None."""
+    mac = document.get("mac")
+    if (isinstance(mac, dict) and mac.get("algorithm") == ALGORITHM and isinstance(mac.get("value"), str)
+            and re.fullmatch(r"[0-9a-f]{8}", str(mac.get("key_id")))):
+        return mac
+    return None
+
+
+def made_with_a_key_not_here(document: dict, secret: str | None) -> bool:
+    """A MAC this server cannot check: made with a key it does not have (lost, or never given to it)."""
+    mac = _mac_entry(document)
+    return mac is not None and (secret is None or mac["key_id"] != key_id(secret))
+
+
+# What an operator whose key is lost can still do; the refusals of a key that is not here say so.
+LOST_KEY = "If that key is lost, --accept-unsigned reads the file unchecked."
+
+
 def mac_problem(document: dict, secret: str | None) -> str | None:
     """Why the document's MAC does not show that it was made with this key and not changed since, or None."""
-    mac = document.get("mac")
-    if not isinstance(mac, dict) or mac.get("algorithm") != ALGORITHM or not isinstance(mac.get("value"), str):
+    mac = _mac_entry(document)
+    if mac is None:
         return f"The file carries no {ALGORITHM} MAC, so nothing shows that a Planbuilder server wrote it."
-    made_with = mac.get("key_id") if re.fullmatch(r"[0-9a-f]{8}", str(mac.get("key_id"))) else "unknown"
     if secret is None:
-        return (f"There is no backup key here to check the file with (it was made with key id {made_with}): set "
-                "BACKUP_KEY, or put the key of the server that made it in instance/backup.key.")
-    if made_with != key_id(secret):
-        return (f"The file was made with another backup key (key id {made_with}); this server's backup key has "
-                f"key id {key_id(secret)}.")
+        return (f"There is no backup key here to check the file with (it was made with key id {mac['key_id']}): "
+                f"set BACKUP_KEY, or put that key in instance/backup.key. {LOST_KEY}")
+    if mac["key_id"] != key_id(secret):
+        return (f"The file was made with another backup key (key id {mac['key_id']}); this server's backup key has "
+                f"key id {key_id(secret)}. {LOST_KEY}")
     # Compared in constant time, as bytes: compare_digest refuses str with characters beyond ASCII.
     if not hmac.compare_digest(mac["value"].encode("utf-8"), _value(document, secret).encode("ascii")):
         return ("The file's MAC does not verify with this server's backup key: it was changed after it was written, "
