@@ -14,7 +14,7 @@ from .extensions import db
 from .models import ROLES, Municipality, Plan, PlanVersion
 from .plan_templates import TemplateError, load_template_file, load_templates
 from .services.compare import diff_text
-from .services.data import backup, demo, file_format, plan_export
+from .services.data import backup, backup_mac, demo, file_format, plan_export
 from .services.documents import rendering as documents
 from .services.jobs import queue as job_queue
 from .services.jobs import runner as job_runner
@@ -308,12 +308,20 @@ def _refused(heading: str, problems: list[str]) -> NoReturn:
     sys.exit(1)
 
 
-def _read_backup(file: Path) -> dict:
+def _read_backup(file: Path, accept_unsigned: bool) -> dict:
 
     try:
-        return backup.read_file(file)
+        return backup.read_file(file, accept_unsigned=accept_unsigned)
     except backup.BackupRefused as exc:
         _refused("not a usable backup", exc.problems)
+
+
+# Nothing shows that a backup without a MAC this server can check was not edited: reading one is the operator's
+# decision, taken per command.
+accept_unsigned_option = click.option(
+    "--accept-unsigned", is_flag=True,
+    help="Also read a backup whose MAC this server cannot check (format version 1, which has none, or one made "
+         "with a backup key that is lost); only for a file nobody can have changed.")
 
 
 @backup_cli.command("export")
@@ -326,22 +334,30 @@ def backup_export(municipality_ref: str, output: Path) -> None:
     municipality = accounts.find_municipality(municipality_ref)
     if municipality is None:
         fail(f"there is no municipality '{municipality_ref}'")
-    document = backup.export_municipality(municipality)
+    try:
+        key = backup_mac.key_for_writing()
+    except backup_mac.BackupKeyError as exc:
+        fail(str(exc))
+    if key.made_now:
+        click.echo(f"made a new backup key in {key.made_now} (key id {key.id}). Keep a copy outside this server, "
+                   "in your password manager: a restore needs it (docs/backup.md).")
+    document = backup.export_municipality(municipality, key)
     try:
         backup.save_export(municipality, document, output)
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc}")
     counts = ", ".join(f"{count} {name}" for name, count in backup.row_counts(document).items())
     click.echo(f"wrote {output}: {municipality.name}: {counts}")
-    click.echo(f"checksum {document['checksum']}")
+    click.echo(f"sealed with {backup_mac.ALGORITHM}, backup key id {key.id}")
 
 
 @backup_cli.command("restore")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def backup_restore(file: Path) -> None:
+@accept_unsigned_option
+def backup_restore(file: Path, accept_unsigned: bool) -> None:
     """Recreate a backed-up municipality, ids and all, in an instance that does not hold it yet."""
 
-    document = _read_backup(file)
+    document = _read_backup(file, accept_unsigned)
     try:
         restored = backup.restore(document)
     except backup.BackupRefused as exc:
@@ -350,14 +366,17 @@ def backup_restore(file: Path) -> None:
     click.echo(f"restored {restored.municipality.name} (id {restored.municipality.id}): {counts}")
     if restored.reused_users:
         click.echo(f"already here, kept as they are: {', '.join(restored.reused_users)}")
+    if restored.accepted_unsigned:
+        click.echo("the file's MAC was not checked; the audit trail records that you accepted it")
 
 
 @backup_cli.command("verify")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def backup_verify(file: Path) -> None:
+@accept_unsigned_option
+def backup_verify(file: Path, accept_unsigned: bool) -> None:
     """Compare this instance's rows of the municipality with a backup, row by row; exit 1 on any difference."""
 
-    document = _read_backup(file)
+    document = _read_backup(file, accept_unsigned)
     found = backup.differences(document)
     if found:
         _refused(f"{len(found)} differences from the backup", found)

@@ -53,6 +53,28 @@ def secret_key(instance_path: str) -> str:
     return key_file.read_text().strip()
 
 
+BACKUP_KEY_FILE = "backup.key"
+
+
+def backup_key(instance_path: str) -> str | None:
+    """BACKUP_KEY from the environment, else the key kept in instance/backup.key, else None.
+
+    Unlike the secret key it is not made at start: a server that restores backups must be given the key they
+    were made with, and one of its own would only turn that mistake into a confusing refusal later."""
+    from_env = os.environ.get("BACKUP_KEY")
+    if from_env:
+        return from_env
+    key_file = Path(instance_path) / BACKUP_KEY_FILE
+    return key_file.read_text().strip() if key_file.exists() else None
+
+
+def new_backup_key(instance_path: str) -> Path:
+    """Make instance/backup.key (0600) with a random key, unless another process just did; its path."""
+    key_file = Path(instance_path) / BACKUP_KEY_FILE
+    _create_once(key_file, secrets.token_hex(32))
+    return key_file
+
+
 def _create_once(path: Path, content: str) -> None:
     """Write the file whole, unless another process (a sibling gunicorn worker) got there first: written
     beside it and linked into place, so nobody reads it half-written and the first one wins."""

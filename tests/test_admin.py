@@ -285,6 +285,31 @@ def test_audit_log_shows_this_municipality_only_newest_first(admin):
     assert text.index("auth.sign_in") < text.index("older.event")  # newest first
 
 
+def _sign_ins_seen(admin_client, person, action="auth.sign_in") -> str:
+    """How many such events of the person the admin's audit log shows ("0 events", "1 event")."""
+    found = page_text(admin_client.get(url_for("admin.audit", action=action, user=person.id)))
+    return re.search(r"\b\d+ events?\b", found).group()
+
+
+def test_a_sign_in_is_in_the_log_of_the_municipality_signed_into_and_no_other(app, admin):
+    coordinator = user("editor@fjellvik.example")
+    db.session.add(Membership(user_id=coordinator.id, municipality_id=ekdala().id, role="reviewer"))
+    db.session.commit()
+    signed_in = client_as(app, coordinator.email)
+    with signed_in.session_transaction() as session:
+        assert session["municipality_id"] == ekdala().id  # the first of theirs by name
+    fjellvik_admin = client_as(app, "admin@fjellvik.example")
+    assert _sign_ins_seen(fjellvik_admin, coordinator) == "0 events"
+    assert _sign_ins_seen(admin, coordinator) == "1 event"
+    # A wrong password signs in nowhere: one line, of no municipality, seen by neither admin.
+    assert app.test_client().post(url_for("auth.sign_in"), data={"email": coordinator.email, "password": "wrong"}
+                                  ).status_code == 422
+    failed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.sign_in_failed")).all()
+    assert [event.municipality_id for event in failed] == [None]
+    for admin_client in (admin, fjellvik_admin):
+        assert _sign_ins_seen(admin_client, coordinator, "auth.sign_in_failed") == "0 events"
+
+
 def test_audit_log_filters_by_action_user_and_dates(admin):
     editor = user("editor@demo.example")
     _events(2, "test.older", ekdala().id, editor.id, days_ago=10)

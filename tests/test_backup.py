@@ -1,8 +1,8 @@
 """Backup and restore of a whole municipality: the restored instance is equal row by row, frozen PDFs byte for
-byte, people sign in with their passwords and old share links still open; anything else is refused untouched."""
+byte, people sign in with their passwords and old share links still open; a file not sealed with this server's
+backup key, and anything else, is refused untouched."""
 from __future__ import annotations
 
-import gzip
 import json
 
 import pytest
@@ -11,9 +11,17 @@ from sqlalchemy import func, select
 
 from planbuilder.extensions import db
 from planbuilder.models import AuditEvent, Comment, FrozenDocument, Municipality, Plan, PlanVersion, ShareLink, User
-from planbuilder.services.data import backup
+from planbuilder.services.data import backup, backup_mac
+from planbuilder.services.data.file_format import read_limited
 from planbuilder.services.people import accounts, sharing
 from planbuilder.services.plans import review
+
+BACKUP_KEY = "the-operators-backup-key-0123456789abcdef"
+
+
+@pytest.fixture
+def app_config() -> dict:
+    return {"BACKUP_KEY": BACKUP_KEY}
 
 
 def ekdala() -> Municipality:
@@ -55,8 +63,31 @@ def backup_file(runner, reviewed, tmp_path):
     return path
 
 
+def read_backup(path) -> dict:
+    return json.loads(read_limited(path))  # gzipped or not
+
+
+def write_backup(document: dict, path):
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def resealed(document: dict, key: str = BACKUP_KEY) -> dict:
+    """The document with a MAC made anew: what someone holding that key can do after editing it."""
+    document["mac"] = backup_mac.seal(document, backup_mac.BackupKey(key))
+    return document
+
+
+def as_format_1(document: dict) -> dict:
+    """The document as the first backup format had it: a plain checksum, no MAC."""
+    del document["mac"]
+    document["format_version"] = backup.UNSIGNED_FORMAT_VERSION
+    document["checksum"] = backup.checksum(document)
+    return document
+
+
 def test_the_backup_holds_the_municipality_and_nothing_of_the_others(backup_file):
-    document = json.loads(gzip.decompress(backup_file.read_bytes()))
+    document = read_backup(backup_file)
     tables = document["tables"]
     assert [row["name"] for row in tables["municipality"]] == ["Ekdala kommun"]
     assert {row["municipality_id"] for row in tables["plan"]} == {ekdala().id}
@@ -69,6 +100,10 @@ def test_the_backup_holds_the_municipality_and_nothing_of_the_others(backup_file
     assert "Fjellvik" not in json.dumps(tables, ensure_ascii=False)
     # It holds password hashes: only its owner may read it.
     assert backup_file.stat().st_mode & 0o077 == 0
+    # Sealed with the operator's key, which the file names but does not hold.
+    assert document["mac"]["algorithm"] == "HMAC-SHA256" and "checksum" not in document
+    assert document["mac"]["key_id"] == backup_mac.key_id(BACKUP_KEY)
+    assert BACKUP_KEY not in json.dumps(document)
 
 
 def test_restore_into_an_empty_instance_gives_everything_back(app, client, runner, reviewed, backup_file):
@@ -100,7 +135,9 @@ def test_restore_into_an_empty_instance_gives_everything_back(app, client, runne
     # New rows after a restore get new ids (PostgreSQL's sequences were moved past the restored rows).
     made = runner.invoke(args=["municipalities", "create", "Norrby kommun", "--country", "SE"])
     assert made.exit_code == 0, made.output
-    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "backup.restore")) == 1
+    restore_events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "backup.restore")).all()
+    assert [event.detail["key_id"] for event in restore_events] == [backup_mac.key_id(BACKUP_KEY)]
+    assert "accepted_unsigned" not in restore_events[0].detail
 
 
 def test_restore_refuses_an_instance_that_already_holds_the_rows_and_writes_nothing(runner, backup_file):
@@ -113,29 +150,125 @@ def test_restore_refuses_an_instance_that_already_holds_the_rows_and_writes_noth
     assert row_count() == before
 
 
-def test_restore_refuses_a_changed_file_and_a_file_that_is_not_a_backup(runner, backup_file, tmp_path):
-    document = json.loads(gzip.decompress(backup_file.read_bytes()))
+def _keep_the_mac(document):
+    return document
+
+
+@pytest.mark.parametrize("forge, refusal", [
+    (_keep_the_mac, "MAC does not verify with this server's backup key"),
+    (as_format_1, "has no keyed MAC (format version 1, a plain checksum only)"),
+])
+def test_a_hand_edited_file_with_its_checksum_recomputed_is_refused_and_nothing_written(runner, backup_file,
+                                                                                       tmp_path, forge, refusal):
+    document = read_backup(backup_file)
     document["tables"]["comment"][0]["body"] = "rewritten"
-    changed = tmp_path / "changed.json"
-    changed.write_text(json.dumps(document), encoding="utf-8")
+    document["checksum"] = backup.checksum(document)  # all that was needed before the MAC
+    edited = write_backup(forge(document), tmp_path / "edited.json")
     _empty_all_tables()
-    result = runner.invoke(args=["backup", "restore", str(changed)])
-    assert result.exit_code == 1 and "checksum does not match" in result.output
-    other = tmp_path / "other.json"
-    other.write_text('{"format": "planbuilder.plan"}', encoding="utf-8")
-    assert "is not a Planbuilder municipality backup" in runner.invoke(args=["backup", "restore", str(other)]).output
+    for command in ("restore", "verify"):
+        result = runner.invoke(args=["backup", command, str(edited)])
+        assert result.exit_code == 1 and "not a usable backup" in result.output
+        assert refusal in result.output and len(result.output.strip().splitlines()) == 2  # one line of reason
     assert row_count() == 0
 
 
+def test_a_file_sealed_with_another_backup_key_is_refused_naming_that_key(runner, backup_file, tmp_path):
+    other_key = "another-servers-backup-key-fedcba9876543210"
+    elsewhere = write_backup(resealed(read_backup(backup_file), other_key), tmp_path / "elsewhere.json")
+    _empty_all_tables()
+    result = runner.invoke(args=["backup", "restore", str(elsewhere)])
+    assert result.exit_code == 1
+    assert (f"made with another backup key (key id {backup_mac.key_id(other_key)}); this server's backup key has "
+            f"key id {backup_mac.key_id(BACKUP_KEY)}") in result.output
+    assert row_count() == 0
+
+
+LOST_KEY = "the-key-nobody-wrote-down-0123456789abcdef"
+
+
+def _sealed_with_a_lost_key(document):
+    return resealed(document, LOST_KEY)
+
+
+@pytest.mark.parametrize("unchecked, named_by", [
+    (as_format_1, "checksum"),
+    (_sealed_with_a_lost_key, "key_id"),
+])
+def test_a_backup_whose_mac_cannot_be_checked_restores_only_when_the_operator_accepts_it_audited(
+        runner, backup_file, tmp_path, unchecked, named_by):
+    document = unchecked(read_backup(backup_file))
+    path = write_backup(document, tmp_path / "unchecked.json")
+    _empty_all_tables()
+    refused = runner.invoke(args=["backup", "restore", str(path)])
+    assert refused.exit_code == 1 and "--accept-unsigned" in refused.output
+    assert row_count() == 0
+
+    result = runner.invoke(args=["backup", "restore", "--accept-unsigned", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "the file's MAC was not checked; the audit trail records that you accepted it" in result.output
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "backup.restore"))
+    assert event.detail["accepted_unsigned"] is True
+    assert event.detail[named_by] == backup.seal_of(document)[named_by]
+    verified = runner.invoke(args=["backup", "verify", "--accept-unsigned", str(path)])
+    assert verified.exit_code == 0, verified.output
+
+
+@pytest.mark.parametrize("sealed, refusal", [
+    (_keep_the_mac, "MAC does not verify with this server's backup key"),
+    (as_format_1, "checksum does not match"),
+])
+def test_the_flag_never_accepts_a_file_shown_to_be_changed_after_it_was_written(runner, backup_file, tmp_path,
+                                                                                sealed, refusal):
+    document = sealed(read_backup(backup_file))
+    document["tables"]["comment"][0]["body"] = "rewritten"
+    changed = write_backup(document, tmp_path / "changed.json")
+    _empty_all_tables()
+    result = runner.invoke(args=["backup", "restore", "--accept-unsigned", str(changed)])
+    assert result.exit_code == 1 and refusal in result.output
+    assert row_count() == 0
+
+
+def test_the_first_export_without_a_key_makes_one_only_its_owner_can_read(app, runner, reviewed, tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.setitem(app.config, "BACKUP_KEY", None)
+    monkeypatch.delenv("BACKUP_KEY", raising=False)
+    monkeypatch.setattr(app, "instance_path", str(tmp_path / "instance"))
+    key_file = tmp_path / "instance" / "backup.key"
+    first = runner.invoke(args=["backup", "export", "Ekdala kommun", "-o", str(tmp_path / "first.json")])
+    assert first.exit_code == 0, first.output
+    key = key_file.read_text().strip()
+    assert f"made a new backup key in {key_file} (key id {backup_mac.key_id(key)})" in first.output
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert read_backup(tmp_path / "first.json")["mac"]["key_id"] == backup_mac.key_id(key)
+    second = runner.invoke(args=["backup", "export", "Ekdala kommun", "-o", str(tmp_path / "second.json")])
+    assert second.exit_code == 0 and "made a new backup key" not in second.output
+    assert key_file.read_text().strip() == key
+    # A server without the key cannot check the file, and says what to do.
+    key_file.unlink()
+    refused = runner.invoke(args=["backup", "verify", str(tmp_path / "second.json")])
+    assert refused.exit_code == 1 and "There is no backup key here" in refused.output
+    assert not key_file.exists()  # reading never makes a key
+
+
+def test_a_backup_key_too_short_to_resist_guessing_is_refused(app, runner, reviewed, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "BACKUP_KEY", "secret")
+    result = runner.invoke(args=["backup", "export", "Ekdala kommun", "-o", str(tmp_path / "b.json")])
+    assert result.exit_code == 1 and "the backup key is shorter than 32 characters" in result.output
+    assert not (tmp_path / "b.json").exists()
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup(runner, reviewed, tmp_path):
+    other = write_backup({"format": "planbuilder.plan"}, tmp_path / "other.json")
+    assert "is not a Planbuilder municipality backup" in runner.invoke(args=["backup", "restore", str(other)]).output
+
+
 def test_restore_refuses_a_plan_template_this_instance_lacks(runner, backup_file, tmp_path):
-    document = json.loads(gzip.decompress(backup_file.read_bytes()))
+    document = read_backup(backup_file)
     for row in document["tables"]["plan"]:
         row["template_id"] = "xx-unknown"
-    document["checksum"] = backup.checksum(document)
-    resealed = tmp_path / "resealed.json"
-    resealed.write_text(json.dumps(document), encoding="utf-8")
+    edited = write_backup(resealed(document), tmp_path / "resealed.json")
     _empty_all_tables()
-    result = runner.invoke(args=["backup", "restore", str(resealed)])
+    result = runner.invoke(args=["backup", "restore", str(edited)])
     assert result.exit_code == 1 and "no plan template 'xx-unknown'" in result.output
     assert row_count() == 0
 
@@ -188,19 +321,17 @@ def _comment_on_another_plan(document, others):
 ])
 def test_a_resealed_backup_that_reaches_into_another_municipality_is_refused_whole(runner, backup_file, tmp_path,
                                                                                   change, named):
-    """Edited by hand with its checksum recomputed, restored where the other municipalities live."""
-    document = json.loads(gzip.decompress(backup_file.read_bytes()))
+    """Edited by someone who holds the backup key and resealed, restored where the other municipalities live."""
+    document = read_backup(backup_file)
     danish = db.session.scalar(select(Municipality).where(Municipality.name == "Søndervig Kommune"))
     their_version = db.session.scalar(select(PlanVersion.id).join(Plan).where(Plan.municipality_id == danish.id))
     change(document, {"municipality": danish.id, "version": their_version})
-    document["checksum"] = backup.checksum(document)
-    resealed = tmp_path / "resealed.json"
-    resealed.write_text(json.dumps(document), encoding="utf-8")
+    edited = write_backup(resealed(document), tmp_path / "resealed.json")
     # Make room for Ekdala's rows, keeping the other municipalities the file reaches into.
     db.session.execute(db.delete(Municipality).where(Municipality.name == "Ekdala kommun"))
     db.session.commit()
     before = row_count()
-    result = runner.invoke(args=["backup", "restore", str(resealed)])
+    result = runner.invoke(args=["backup", "restore", str(edited)])
     assert result.exit_code == 1, result.output
     assert "points outside its own municipality" in result.output and named in result.output
     assert row_count() == before

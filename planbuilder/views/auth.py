@@ -35,7 +35,7 @@ def _address_and_email() -> str:
 
 
 def _record_breach(request_limit) -> None:
-    """A blocked attempt is worth a line in the log of the municipality whose account was aimed at."""
+    """A blocked attempt is worth a line in the audit log (accounts.record_blocked_sign_in says whose)."""
     accounts.record_blocked_sign_in(_attempted_email(), get_remote_address() or "", str(request_limit.limit))
 
 
@@ -58,7 +58,8 @@ def sign_in():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            _start_session(user)
+            # In the municipality its sign-in was recorded in, and there until the person switches.
+            _start_session(user, accounts.sign_in_municipality(user))
             return redirect(_safe_next(request.args.get("next")), 303)
         error = _("The e-mail address or password is not right.")
     status = 422 if request.method == "POST" else 200

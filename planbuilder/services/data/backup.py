@@ -1,4 +1,5 @@
-"""Backup and restore of one municipality: every row that is its own, as one checksummed JSON document.
+"""Backup and restore of one municipality: every row that is its own, as one JSON document sealed with a MAC
+made with the operator's backup key (backup_mac.py).
 
 The backup is a table dump, not a re-interpretation: each row keeps its id, so the audit trail's references,
 the links people bookmarked and the frozen PDFs stay exactly what they were. That is why a restore goes into an
@@ -37,10 +38,24 @@ from ...models import (
 )
 from ..people import audit
 from ..plans.plans import UnknownTemplateError, template_for
-from .file_format import UnreadableFile, envelope_problem, is_pdf, parse_json, read_limited, write_private
+from . import backup_mac
+from .file_format import (
+    UnreadableFile,
+    checksum_problem,
+    format_problem,
+    is_pdf,
+    parse_json,
+    read_limited,
+    sha256_of_json,
+    write_private,
+)
 
 FORMAT = "planbuilder.municipality-backup"
-FORMAT_VERSION = 1
+KIND = "Planbuilder municipality backup"
+FORMAT_VERSION = 2
+# Backups of the first format carry a plain checksum, no MAC: read only when the operator says so (--accept-unsigned,
+# audited), as is a backup whose key this server does not have.
+UNSIGNED_FORMAT_VERSION = 1
 # Audit actions of the backup commands themselves: a verify right after a backup or restore is not disturbed
 # by the event that records it.
 OWN_ACTIONS = ("backup.export", "backup.restore")
@@ -65,6 +80,7 @@ class Restored:
     municipality: Municipality
     rows: dict[str, int]
     reused_users: list[str]
+    accepted_unsigned: bool  # read without a MAC checked by this server's key, as the operator said
 
 
 # --- rows as JSON values ----------------------------------------------------------------------------------------
@@ -141,12 +157,23 @@ def schema_revision() -> str | None:
 
 
 def checksum(document: dict) -> str:
-    stable = {key: value for key, value in document.items() if key not in ("exported_at", "checksum")}
-    canonical = json.dumps(stable, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    """The plain checksum of a format-1 backup (without a MAC)."""
+    return sha256_of_json({key: value for key, value in document.items() if key not in ("exported_at", "checksum")})
 
 
-def export_municipality(municipality: Municipality) -> dict[str, Any]:
+def is_unsigned(document: dict) -> bool:
+    """A backup of the first format, with a plain checksum and no MAC (whatever else the file holds)."""
+    return document["format_version"] == UNSIGNED_FORMAT_VERSION
+
+
+def seal_of(document: dict) -> dict[str, str]:
+    """What names this file in the audit trail: its MAC and key id, or an unsigned file's checksum."""
+    if is_unsigned(document):
+        return {"checksum": document["checksum"]}
+    return {"mac": document["mac"]["value"], "key_id": document["mac"]["key_id"]}
+
+
+def export_municipality(municipality: Municipality, key: backup_mac.BackupKey) -> dict[str, Any]:
     document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -155,7 +182,7 @@ def export_municipality(municipality: Municipality) -> dict[str, Any]:
         "municipality": {"id": municipality.id, "name": municipality.name},
         "tables": dump_municipality(municipality.id),
     }
-    document["checksum"] = checksum(document)
+    document["mac"] = backup_mac.seal(document, key)
     return document
 
 
@@ -164,7 +191,7 @@ def save_export(municipality: Municipality, document: dict, path: Path) -> None:
     no backup, and leaves no line saying it was made (OSError names why)."""
     write_file(document, path)
     audit.record("backup.export", user_id=None, municipality_id=municipality.id, obj=municipality,
-                 checksum=document["checksum"], rows=row_counts(document))
+                 **seal_of(document), rows=row_counts(document))
     db.session.commit()
 
 
@@ -182,18 +209,41 @@ def write_file(document: dict, path: Path) -> None:
 
 # --- reading and checking ---------------------------------------------------------------------------------------
 
-def read_file(path: Path) -> dict:
+def read_file(path: Path, *, accept_unsigned: bool = False) -> dict:
+    """The backup in the file, once its MAC verifies with this server's backup key. accept_unsigned: a backup whose
+    MAC this server cannot check is read too: one of format version 1 (a plain checksum, no MAC), or one made with
+    a key this server does not have."""
     try:
         document = parse_json(read_limited(path))
     except UnreadableFile as exc:
         raise BackupRefused([f"{path} cannot be read as a backup: {exc}"]) from exc
-    problem = envelope_problem(document, format_name=FORMAT, format_version=FORMAT_VERSION, checksum=checksum,
-                               kind="Planbuilder municipality backup", made="written")
+    problem = (format_problem(document, format_name=FORMAT, kind=KIND,
+                              readable_versions=(UNSIGNED_FORMAT_VERSION, FORMAT_VERSION))
+               or _seal_problem(document, accept_unsigned))
     if problem:
         raise BackupRefused([f"{path}: {problem}"])
     if not isinstance(document.get("tables"), dict) or not document["tables"].get(Municipality.__tablename__):
         raise BackupRefused([f"{path} holds no municipality."])
     return document
+
+
+def _seal_problem(document: dict, accept_unsigned: bool) -> str | None:
+    if not is_unsigned(document):
+        secret = backup_mac.configured_key()
+        if accept_unsigned and backup_mac.made_with_a_key_not_here(document, secret):
+            return None  # the key is lost, or was never given here: the operator vouches for the file
+        return backup_mac.mac_problem(document, secret)
+    if not accept_unsigned:
+        return (f"The file has no keyed MAC (format version {UNSIGNED_FORMAT_VERSION}, a plain checksum only), so "
+                "nothing shows that it was not edited. Restore it only if you know where it has been, with "
+                "--accept-unsigned.")
+    # Damage is still worth catching, even though the checksum proves nothing about who wrote the file.
+    return checksum_problem(document, checksum, "written")
+
+
+def is_verified(document: dict) -> bool:
+    """Whether the backup's MAC verifies with this server's key (else it was read by the operator's leave)."""
+    return not is_unsigned(document) and backup_mac.mac_problem(document, backup_mac.configured_key()) is None
 
 
 def _taken_ids(model: type[db.Model], ids: list[int]) -> set[int]:
@@ -217,8 +267,9 @@ def _check_users(rows: list[dict], problems: list[str]) -> set[int]:
 def _row_outside(tables: dict[str, list[dict]]) -> str | None:
     """The first row that points at anything but a row of this same backup, or None.
 
-    A file edited by hand (a plain checksum is easily recomputed) could otherwise write into other
-    municipalities: a membership there, a share link to their plan, a line in their audit log.
+    A file edited by hand (an unsigned one accepted with --accept-unsigned, or one resealed by someone who holds
+    the backup key) could otherwise write into other municipalities: a membership there, a share link to their
+    plan, a line in their audit log.
     """
     if len(tables.get(Municipality.__tablename__, [])) != 1:
         return "the file must hold exactly one municipality"
@@ -303,7 +354,9 @@ def _advance_sequences() -> None:
 
 
 def restore(document: dict) -> Restored:
-    """Insert every row of the backup in one transaction, or nothing (BackupRefused names every reason)."""
+    """Insert every row of the backup (as read_file gives it) in one transaction, or nothing (BackupRefused names
+    every reason). A backup whose MAC this server cannot check came through read_file only by the operator's
+    --accept-unsigned, and the audit trail says so."""
     reused = check_restore(document)
     tables = document["tables"]
     counts = {}
@@ -315,14 +368,16 @@ def restore(document: dict) -> Restored:
             counts[model.__tablename__] = _insert(model, rows)
         _advance_sequences()
         municipality = db.session.get(Municipality, tables[Municipality.__tablename__][0]["id"])
+        accepted_unsigned = not is_verified(document)
+        unsigned = {"accepted_unsigned": True} if accepted_unsigned else {}
         audit.record("backup.restore", user_id=None, municipality_id=municipality.id, obj=municipality,
-                     checksum=document["checksum"], rows=counts)
+                     **seal_of(document), **unsigned, rows=counts)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     emails = [row["email"] for row in tables.get(User.__tablename__, []) if row["id"] in reused]
-    return Restored(municipality, counts, emails)
+    return Restored(municipality, counts, emails, accepted_unsigned)
 
 
 # --- verify -----------------------------------------------------------------------------------------------------
@@ -330,7 +385,8 @@ def restore(document: dict) -> Restored:
 def _is_own_event(table_name: str, row: dict, document: dict) -> bool:
     if table_name != AuditEvent.__tablename__ or row["action"] not in OWN_ACTIONS:
         return False
-    return (row.get("detail") or {}).get("checksum") == document["checksum"]
+    detail = row.get("detail") or {}
+    return all(detail.get(name) == value for name, value in seal_of(document).items())
 
 
 def differences(document: dict) -> list[str]:

@@ -1,9 +1,11 @@
 """What the plan export and the municipality backup share: a JSON document that names its format and format
-version and carries a checksum of its own content, so a file of another kind, another release or edited by hand
-is refused before anything is read from it."""
+version, so a file of another kind or another release is refused before anything is read from it, and that
+carries a seal of its own content: a plain checksum (plan exports) catches a file damaged or carelessly edited,
+the backup's keyed MAC (backup_mac.py) also one edited on purpose."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -11,19 +13,41 @@ from pathlib import Path
 from typing import Any
 
 
-def envelope_problem(document: Any, *, format_name: str, format_version: int, checksum: Callable[[dict], str],
-                     kind: str, made: str) -> str | None:
-    """Why the document is not a usable file of this format, or None. kind names the format for people
-    ("Planbuilder plan export"); made says how such a file comes about ("exported")."""
+def format_problem(document: Any, *, format_name: str, readable_versions: tuple[int, ...], kind: str) -> str | None:
+    """Why the document is not a file of this format in a version this release reads, or None. kind names the
+    format for people ("Planbuilder plan export")."""
     if not isinstance(document, dict) or document.get("format") != format_name:
         return f"The file is not a {kind} (its \"format\" is not \"{format_name}\")."
-    if document.get("format_version") != format_version:
+    if document.get("format_version") not in readable_versions:
+        versions = " and ".join(map(str, readable_versions))
         return (f"The file has format version {document.get('format_version')!r}; this Planbuilder reads format "
-                f"version {format_version}.")
+                f"version{'s' if len(readable_versions) > 1 else ''} {versions}.")
+    return None
+
+
+def checksum_problem(document: dict, checksum: Callable[[dict], str], made: str) -> str | None:
+    """Why the document's plain checksum does not match its content, or None. made says how such a file comes
+    about ("exported"). Anyone can recompute a checksum: it catches damage and careless edits, not forgery."""
     if document.get("checksum") != checksum(document):
         return (f"The file was changed after it was {made}: its checksum does not match its content. "
                 f"Make a new one instead of editing the file.")
     return None
+
+
+def envelope_problem(document: Any, *, format_name: str, format_version: int, checksum: Callable[[dict], str],
+                     kind: str, made: str) -> str | None:
+    """Why the document is not an intact file of this format and version, or None."""
+    return (format_problem(document, format_name=format_name, readable_versions=(format_version,), kind=kind)
+            or checksum_problem(document, checksum, made))
+
+
+def canonical_json(value: Any) -> bytes:
+    """The one byte form of a JSON value that a checksum or MAC is computed over: keys sorted, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def sha256_of_json(value: Any) -> str:
+    return hashlib.sha256(canonical_json(value)).hexdigest()
 
 
 def write_private(path: Path, data: bytes) -> None:

@@ -1,8 +1,9 @@
 """A plan with all its versions as one JSON document, and back (docs/export-format.md describes the format).
 
 Import is all or nothing: every check runs before anything is written, every problem is named, and the plan
-is created in one transaction. A file changed by hand after export is refused by its checksum; a file that
-another tool wrote (with a correct checksum) still has to pass every rule the app itself keeps.
+is created in one transaction. A file damaged or changed by hand after export is refused by its checksum. That
+is no proof of origin (anyone can recompute it), so a file with a correct checksum, from another tool or edited
+on purpose, still has to pass every rule the app itself keeps.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from ..documents.document_model import EDITIONS
 from ..people import audit
 from ..plans.content import content_problems
 from ..plans.plans import TITLE_MAX_LENGTH, UnknownTemplateError, template_for, versions_of
-from .file_format import UnreadableFile, envelope_problem, is_pdf, parse_json
+from .file_format import UnreadableFile, envelope_problem, is_pdf, parse_json, sha256_of_json
 
 FORMAT = "planbuilder.plan"
 FORMAT_VERSION = 1
@@ -104,8 +105,7 @@ def checksum(document: dict) -> str:
     if isinstance(stable.get("versions"), list):
         stable["versions"] = [{k: v for k, v in item.items() if k != "id"} if isinstance(item, dict) else item
                               for item in stable["versions"]]
-    canonical = json.dumps(stable, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return sha256_of_json(stable)
 
 
 def export_plan(plan: Plan) -> dict[str, Any]:

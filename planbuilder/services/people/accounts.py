@@ -164,7 +164,8 @@ def create_user(email: str, display_name: str, password: str, municipality: Muni
 
 
 def _municipality_ids(user: User) -> list[int | None]:
-    """Where a user's own events are recorded: every municipality they belong to, so each admin sees them."""
+    """Where changes to a user's account are recorded: every municipality they belong to, so each admin sees
+    them. Not sign-ins: those belong where they happen (sign_in_municipality, _attempt_municipality)."""
     return [m.municipality_id for m in user.memberships] or [None]
 
 
@@ -173,14 +174,34 @@ def record_for_user(action: str, user: User, actor_id: int | None, **detail) -> 
         audit.record(action, user_id=actor_id, municipality_id=municipality_id, obj=user, **detail)
 
 
+def sign_in_municipality(user: User) -> int | None:
+    """The municipality a new session starts in, where its sign-in is recorded: the first of the person's by
+    name (the one the dashboard opens when the session names none). The sign-in view pins the session to it."""
+    first = next(iter(memberships(user)), None)
+    return first.municipality_id if first else None
+
+
+def _attempt_municipality(user: User) -> int | None:
+    """Where a failed or rate-limited sign-in of this account is recorded, once.
+
+    Nobody got in, so the attempt happened in no municipality. For an account of one municipality it can only
+    have been aimed there, and that municipality's admins, who can help (a new sign-in link, deactivation), learn
+    nothing about anywhere else. For an account of several, any one log would show its admins attempts that may
+    belong to the person's work elsewhere (copying it into each was exactly that, times every municipality), so
+    it is recorded with no municipality: seen by the operators only (in the database), like attempts on unknown
+    addresses.
+    """
+    ids = [membership.municipality_id for membership in user.memberships]
+    return ids[0] if len(ids) == 1 else None
+
+
 def record_blocked_sign_in(email: str, address: str, limit: str) -> None:
-    """A sign-in refused by the rate limit, in the log of the municipality whose account was aimed at (if any)."""
+    """A sign-in refused by the rate limit: in the log of the municipality of the account aimed at when it has
+    only one (_attempt_municipality), else with no municipality."""
     user = find_user(email) if email else None
-    detail = {"email": email, "address": address[:64], "limit": limit}
-    if user is not None:
-        record_for_user("auth.sign_in_limited", user, None, **detail)
-    else:
-        audit.record("auth.sign_in_limited", user_id=None, municipality_id=None, **detail)
+    audit.record("auth.sign_in_limited", user_id=None, obj=user,
+                 municipality_id=_attempt_municipality(user) if user is not None else None,
+                 email=email, address=address[:64], limit=limit)
     db.session.commit()
 
 
@@ -196,15 +217,15 @@ def authenticate(email: str, password: str) -> User | None:
     # The password is checked first, whatever the account's state: a deactivated account must take as long to
     # refuse as a wrong password, or the timing would tell who has been deactivated.
     if not password_matches(user.password_hash, password) or not user.active:
-        record_for_user("auth.sign_in_failed", user, user.id, email=user.email,
-                        reason="inactive" if user.active is False else "password")
+        audit.record("auth.sign_in_failed", user_id=user.id, municipality_id=_attempt_municipality(user), obj=user,
+                     email=user.email, reason="inactive" if user.active is False else "password")
         db.session.commit()
         return None
     if _hasher().check_needs_rehash(user.password_hash):
         # Stored with weaker (older) parameters than the configured ones: the password is at hand only now.
         user.password_hash = hash_password(password)
     user.last_sign_in_at = utcnow()
-    record_for_user("auth.sign_in", user, user.id)
+    audit.record("auth.sign_in", user_id=user.id, municipality_id=sign_in_municipality(user), obj=user)
     db.session.commit()
     return user
 
