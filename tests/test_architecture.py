@@ -103,3 +103,19 @@ def test_no_module_is_longer_than_a_reader_can_hold():
     long = {name: n for name, path in _modules().items()
             if (n := len(path.read_text(encoding="utf-8").splitlines())) > LONGEST_MODULE}
     assert long == {}
+
+
+RENDERS_NOW = {"render_pdf", "render_docx", "cached_document", "pdf_for_download", "document_for_download",
+               "changes_pdf", "freeze"}
+
+
+def test_no_web_request_renders_a_document_itself():
+    """Views ask for documents (services/documents/preparation.py) and show progress; a worker renders them."""
+    calls = []
+    for path in sorted((PACKAGE / "views").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+                if name in RENDERS_NOW:
+                    calls.append(f"{path.name}:{node.lineno} {name}")
+    assert calls == []

@@ -75,6 +75,8 @@ def test_the_poll_gets_a_fragment_and_a_download_event_once_ready(editor_client,
     poll = editor_client.get(pdf_url(version, job=job.id), headers=HTMX)
     assert poll.status_code == 200 and "<html" not in poll.get_data(as_text=True)
     assert 'id="document-progress"' in poll.get_data(as_text=True)
+    # A poll whose page already shows the current state gets nothing to swap (no repeated announcement).
+    assert editor_client.get(pdf_url(version, job=job.id, shown="queued"), headers=HTMX).status_code == 204
     runner.run_due()
     ready = editor_client.get(pdf_url(version, job=job.id), headers=HTMX)
     assert "can be downloaded" in page_text(ready)

@@ -311,7 +311,7 @@ def test_a_failed_freeze_keeps_the_adoption_says_so_and_is_tried_again(editor_cl
     assert stored.status == "adopted" and stored.decision_body == "Kommunfullmäktige"
     assert not preparation.frozen_hashes(stored)  # nothing half-frozen: neither edition is there
     page = page_text(editor_client.get(url_for("versions.show", version_id=version.id)))
-    assert "its PDF documents are being frozen" in page
+    assert "freezing its PDF documents has failed so far. It is tried again automatically" in page
     waiting = editor_client.get(url_for("documents.pdf", version_id=version.id, edition="public"))
     assert waiting.status_code == 500 and "Could not make the PDF document" in page_text(waiting)
 

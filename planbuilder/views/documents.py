@@ -24,6 +24,7 @@ bp = Blueprint("documents", __name__)
 
 WAITING = 202
 FAILURE_STATUS = {"storage_full": 507}
+NOTHING_NEW = 204
 # How often a waiting page asks again, in seconds (htmx poll and meta refresh).
 POLL_SECONDS = 2
 
@@ -79,8 +80,12 @@ def deliver(wanted: Wanted, **page) -> Response:
         return _ready(wanted, body)
     progress = preparation.progress(job)
     status = WAITING if progress.waiting else FAILURE_STATUS.get(progress.state, 500)
+    if is_fragment_request() and request.args.get("shown") == progress.state:
+        # Nothing new to say: no swap, so a screen reader does not hear the same words every few seconds.
+        return Response(status=NOTHING_NEW)
     context = {"progress": progress, "what": wanted.what, "poll_seconds": POLL_SECONDS,
-               "again_url": _address(job=None), "poll_url": _address(job=progress.job_id), **page}
+               "again_url": _address(job=None), "poll_url": _address(job=progress.job_id, shown=progress.state),
+               "refresh_url": _address(job=progress.job_id), **page}
     if is_fragment_request():
         return render("versions/waiting.html", "versions/_waiting.html", **context)
     page_name = "versions/waiting_bare.html" if wanted.bare else "versions/waiting.html"
@@ -95,10 +100,13 @@ def _failed_job_being_watched(version_id: int) -> DocumentJob | None:
     return job if job is not None and job.state == JobState.FAILED else None
 
 
-def _address(job: int | None) -> str:
-    args = {key: value for key, value in request.args.items() if key != "job"}
+def _address(job: int | None, shown: str | None = None) -> str:
+    """This download's address; with the job a progress page watches, and the state it shows (htmx polls)."""
+    args = {key: value for key, value in request.args.items() if key not in ("job", "shown")}
     if job is not None:
         args["job"] = job
+    if shown is not None:
+        args["shown"] = shown
     return url_for(request.endpoint, **request.view_args, **args)
 
 

@@ -45,6 +45,7 @@ def _version_context(scoped, form=None, **extra) -> dict:
     return {
         "plan": plan, "access": scoped.access, "version": version, "template": template,
         "hashes": versions.frozen_hashes([version]).get(version.id, {}),
+        "freeze_failed": preparation.freeze_failed(version),
         "previous": versions.previous_of(version),
         "form": form or _adopt_form(template, version),
         "missing": everything_missing(template, version) if version.status == versions.IN_REVIEW else [],

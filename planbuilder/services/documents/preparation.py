@@ -181,6 +181,12 @@ def freeze(version: PlanVersion, render=None) -> dict[str, str]:
     return hashes
 
 
+def freeze_failed(version: PlanVersion) -> bool:
+    """Whether freezing the version's documents failed (for now: failed freezes are tried again by the sweep)."""
+    state = db.session.scalar(select(DocumentJob.state).where(DocumentJob.key == f"freeze-{version.id}"))
+    return state == JobState.FAILED
+
+
 def frozen_hashes(version: PlanVersion) -> dict[str, str]:
     rows = db.session.execute(select(FrozenDocument.edition, FrozenDocument.sha256)
                               .where(FrozenDocument.version_id == version.id))
