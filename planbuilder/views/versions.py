@@ -18,7 +18,6 @@ from .documents import Wanted, deliver
 from .scope import plan_or_404, version_or_404
 
 bp = Blueprint("versions", __name__)
-UNAVAILABLE = 503
 
 
 def _edition() -> str:
@@ -91,8 +90,6 @@ def adopt(version_id: int):
         return render_template("versions/show.html", **_version_context(scoped, form)), INVALID
     except (versions.MissingAnswers, versions.UnverifiedNumbers) as exc:
         return render_template("versions/show.html", **_version_context(scoped, form, failure=str(exc))), INVALID
-    except versions.RenderFailed as exc:
-        return render_template("versions/show.html", **_version_context(scoped, form, failure=str(exc))), UNAVAILABLE
     except versions.StorageFull as exc:  # what was typed stays on the page, to send again
         return render_template("versions/show.html", **_version_context(scoped, form, failure=str(exc))), 507
     except versions.VersionError as exc:

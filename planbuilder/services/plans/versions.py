@@ -84,10 +84,6 @@ class InvalidDecision(VersionError):
         self.problems = problems
 
 
-class RenderFailed(VersionError):
-    pass
-
-
 # --- labels ---------------------------------------------------------------------------------------------------
 
 _LABEL = re.compile(r"^(\d{4})(?: rev\. ([1-9]\d*))?$")
