@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..services.jobs import queue as job_queue
 from ..storage import free_megabytes
 
 bp = Blueprint("health", __name__)
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 @bp.get("/healthz")
 def healthz():
     """200 when the database answers and the instance folder (the embedded database, the secret key) has room;
-    503 otherwise, naming which (for load balancers and monitoring)."""
+    503 otherwise, naming which (for load balancers and monitoring). Also says whether documents can be made."""
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
@@ -27,4 +28,5 @@ def healthz():
     if free < current_app.config["HEALTH_MIN_FREE_MB"]:
         log.warning("health check: %s MB free in %s", free, current_app.instance_path)
         return jsonify(status="unavailable", database="ok", storage="full", free_mb=free), 503
-    return jsonify(status="ok", database="ok", storage="ok")
+    # The document queue is reported, never failed on: without it the wizard works, documents only wait.
+    return jsonify(status="ok", database="ok", storage="ok", documents=job_queue.health())

@@ -61,6 +61,20 @@ def someone_waits(job_id: int) -> None:
         job_function("run")(job_id)
 
 
+def health() -> str:
+    """"ok", or "queue unreachable" when Redis at QUEUE_URL does not answer (for /healthz)."""
+    app = current_app._get_current_object()
+    if app.config["JOB_QUEUE"] != "redis":
+        return "ok"
+    from redis.exceptions import RedisError
+
+    try:
+        redis_connection(app).ping()
+    except RedisError:
+        return "queue unreachable"
+    return "ok"
+
+
 # --- RQ on Redis ----------------------------------------------------------------------------------------------
 
 def redis_connection(app: Flask):
