@@ -28,6 +28,17 @@ def ui_languages() -> tuple[str, ...]:
     return (SOURCE_LANGUAGE, *(code for code in found if code != SOURCE_LANGUAGE))
 
 
+# How dates are written for a language whose default region writes them ambiguously: English means the
+# British order here (2 Dec 2026, 02/12/2026), never the American "12/2/26" a Nordic reader takes for 12 February.
+DATE_REGIONS = {"en": "GB"}
+
+
+def date_locale(locale: Locale) -> Locale:
+    """The locale dates are written in for a reader of `locale`."""
+    region = DATE_REGIONS.get(locale.language) if not locale.territory else None
+    return Locale(locale.language, region) if region else locale
+
+
 def language_name(code: str) -> str:
     """A language's name in that language ("svenska", "norsk bokmål", "English"), capitalised for a list."""
     try:

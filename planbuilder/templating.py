@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from babel import dates
+from flask import Flask, current_app
+from flask_babel import get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 
+from .locales import date_locale
 from .models import VersionStatus
 from .services.plans.wizard import SectionStatus
 from .template_model import Field, PlanTemplate
@@ -50,5 +52,23 @@ def register(app: Flask) -> None:
     app.add_template_global(status_label)
     app.add_template_global(task_status_label)
     app.add_template_global(get_locale)
-    app.add_template_filter(lambda value: format_datetime(value, "short") if value else "", "datetimeformat")
-    app.add_template_filter(lambda value: format_date(value, "medium") if value else "", "dateformat")
+    app.add_template_filter(_datetime_text, "datetimeformat")
+    app.add_template_filter(_date_text, "dateformat")
+    app.add_template_global(template_title)
+
+
+def _datetime_text(value) -> str:
+    """A moment on the reader's clock, written the reader's way ("2026-03-05 14:07", "05/03/2026, 14:07")."""
+    if not value:
+        return ""
+    return dates.format_datetime(to_user_timezone(value), "short", locale=date_locale(get_locale()))
+
+
+def _date_text(value) -> str:
+    return dates.format_date(value, "medium", locale=date_locale(get_locale())) if value else ""
+
+
+def template_title(template_id: str) -> str:
+    """A plan template as people know it, by its title; its id only if it is gone from plan_templates/."""
+    found = current_app.extensions["plan_templates"].get(template_id)
+    return found.title if found is not None else template_id

@@ -158,7 +158,7 @@ def test_check_your_answers_the_pdf_and_the_comparison_read_it_the_same_way(edit
     client, plan = editor
     post_section(client, plan.id, "period", {"giltighet": ["2027-01-01", "2027-06-30"]})
     answers = page_text(client.get(url_for("wizard.check", plan_id=plan.id)))
-    assert "January 1, 2027 – June 30, 2027" in answers  # the reader's language (English here)
+    assert "1 January 2027 – 30 June 2027" in answers  # the reader's language (English here)
 
     version = working_version(plan.id)
     pdf = PdfReader(io.BytesIO(documents.render_pdf(version, "internal")))
@@ -168,7 +168,7 @@ def test_check_your_answers_the_pdf_and_the_comparison_read_it_the_same_way(edit
     later = {"period": {"giltighet": {"from": "2027-01-01", "to": "2027-12-31"}}}
     change = diff.compare(template, version.content, template, later).section("period").changes[0]
     assert (change.kind, change.old, change.new) == (
-        "changed", ("January 1, 2027 – June 30, 2027",), ("January 1, 2027 – December 31, 2027",))
+        "changed", ("1 January 2027 – 30 June 2027",), ("1 January 2027 – 31 December 2027",))
 
 
 def test_a_stored_value_that_does_not_fit_the_new_type_is_named(app):

@@ -416,7 +416,7 @@ def test_the_confirmation_of_a_language_change_is_in_the_new_language(client, se
     ("sv", "2026-03-05 14:07", "15 mars 2027"),
     ("nb", "05.03.2026, 14:07", "15. mars 2027"),
     ("da", "05.03.2026 14.07", "15. mar. 2027"),
-    ("en", "3/5/26, 2:07\u202fPM", "Mar 15, 2027"),
+    ("en", "05/03/2026, 14:07", "15 Mar 2027"),  # British order: never "3/5/26", which reads 3 May
 ])
 def test_dashboard_dates_are_written_the_local_way(client, seeded, language, changed, review_by):
     ekdala = db.session.scalar(select(Municipality).where(Municipality.name == "Ekdala kommun"))

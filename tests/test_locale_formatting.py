@@ -63,7 +63,7 @@ def answer_date_and_number(plan: Plan) -> PlanVersion:
 
 @pytest.mark.parametrize(("language", "day", "number"), [
     ("sv", "15 mars 2027", "2,5"), ("nb", "15. mars 2027", "2,5"), ("da", "15. marts 2027", "2,5"),
-    ("en", "March 15, 2027", "2.5"),
+    ("en", "15 March 2027", "2.5"),
 ])
 def test_check_your_answers_writes_dates_and_numbers_the_readers_way(app, client, seeded, monkeypatch,
                                                                      language, day, number):

@@ -566,10 +566,26 @@ def test_versions_of_two_different_plans_cannot_be_compared(editor_client):
                 url_for("versions.changes_pdf", a=adopted.id, b=other.id)):
         response = editor_client.get(url)
         assert response.status_code == 404
-        assert "Only two versions of the same plan can be compared." in page_text(response)
+        assert "Only two different versions of the same plan can be compared." in page_text(response)
     chosen = editor_client.get(url_for("versions.choose_comparison", plan_id=adopted.plan_id, a=adopted.id,
                                        b=other.id), follow_redirects=True)
     assert "Choose two versions of this plan to compare." in page_text(chosen)
+
+
+def test_a_version_is_not_compared_with_itself_and_a_reversed_pair_is_turned_round(editor_client):
+    older, newer = plans.versions_of(revised_plan())[:2]
+    same = editor_client.get(url_for("versions.choose_comparison", plan_id=older.plan_id, a=older.id, b=older.id),
+                             follow_redirects=True)
+    assert "Choose two different versions" in page_text(same)
+    assert editor_client.get(url_for("versions.compare", a=older.id, b=older.id)).status_code == 404
+    chosen = editor_client.get(url_for("versions.choose_comparison", plan_id=older.plan_id, a=newer.id, b=older.id))
+    assert chosen.headers["Location"].endswith(url_for("versions.compare", a=older.id, b=newer.id))
+    reversed_pair = editor_client.get(url_for("versions.compare", a=newer.id, b=older.id, edition="public"))
+    assert reversed_pair.status_code == 303
+    assert reversed_pair.headers["Location"].endswith(
+        url_for("versions.compare", a=older.id, b=newer.id, edition="public"))
+    shown = editor_client.get(reversed_pair.headers["Location"])
+    assert "Shown from the older version to the newer one" in page_text(shown)
 
 
 def test_the_compare_form_leads_to_the_comparison(editor_client):

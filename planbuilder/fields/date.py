@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from babel.core import Locale
 from babel.dates import format_date
 from wtforms import DateField
 from wtforms.validators import Optional
 
+from ..locales import date_locale
 from .base import N_, FieldType, Problem, is_empty, reader_locale, register
 
 
@@ -15,7 +17,8 @@ def local_date(value: Any, compact: bool = False) -> str:
     """A stored ISO date in the current locale, in full ("15 mars 2027") or short ("2027-03-15", "15.03.2027");
     a value that is not a date is shown as stored."""
     try:
-        return format_date(date.fromisoformat(str(value)), "short" if compact else "long", locale=reader_locale())
+        locale = date_locale(Locale.parse(reader_locale()))
+        return format_date(date.fromisoformat(str(value)), "short" if compact else "long", locale=locale)
     except ValueError:
         return str(value)
 

@@ -123,7 +123,10 @@ def choose_comparison(plan_id: int):
     if first not in ids or second not in ids:
         flash(_("Choose two versions of this plan to compare."), "error")
         return redirect(url_for("versions.history", plan_id=plan_id), 303)
-    return redirect(url_for("versions.compare", a=first, b=second), 303)
+    if first == second:
+        flash(_("Choose two different versions: a version compared with itself has no changes."), "error")
+        return redirect(url_for("versions.history", plan_id=plan_id), 303)
+    return redirect(url_for("versions.compare", a=min(first, second), b=max(first, second)), 303)
 
 
 @bp.post("/plan/<int:plan_id>/revision")
@@ -151,7 +154,7 @@ def _pair(a: int, b: int):
 
 def _not_comparable():
     return render_template("errors/error.html", status=404, title=_("These versions cannot be compared"),
-                           message=_("Only two versions of the same plan can be compared.")), 404
+                           message=_("Only two different versions of the same plan can be compared.")), 404
 
 
 @bp.get("/<int:a>/compare/<int:b>")
@@ -159,8 +162,13 @@ def _not_comparable():
 def compare(a: int, b: int):
     """The comparison page; ?expand=<section> also shows a section without changes (htmx: just that section)."""
     pair = _pair(a, b)
-    if pair is None:
+    if pair is None or a == b:
         return _not_comparable()
+    if a > b:
+        # Changes read from the older version to the newer: a reversed address is turned the right way round.
+        flash(_("Shown from the older version to the newer one, so the changes read in the order they were made."),
+              "info")
+        return redirect(url_for("versions.compare", a=b, b=a, **request.args), 303)
     (first, second), edition = pair, _edition()
     comparison = versions.comparison(first.version, second.version, edition)
     expand = request.args.get("expand")
