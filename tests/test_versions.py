@@ -694,3 +694,10 @@ def test_with_the_disk_full_adoption_says_nothing_could_be_stored_and_changes_no
     assert 'value="KF § 42"' in response.get_data(as_text=True)  # kept, to send again
     assert working_version(version.plan_id).status == "in_review"
     assert count(FrozenDocument, FrozenDocument.version_id == version.id) == 0
+
+
+def test_the_task_list_of_a_version_past_drafting_shows_its_status_not_section_progress(editor_client, fake_pdfs):
+    plan, version = adopted_demo_plan(editor_client)
+    text = page_text(editor_client.get(url_for("wizard.overview", plan_id=plan.id)))
+    assert "Adopted: this version is the plan in force and can no longer be changed." in text
+    assert "sections completed" not in text and "In progress" not in text
