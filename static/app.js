@@ -137,4 +137,18 @@
     var url = detail.url || (detail.value && detail.value.url);
     if (url) window.location.href = url;
   });
+  // A form that must not be sent twice (recording an adoption): its button is disabled once it is sent, and
+  // says what is happening. Without JavaScript the server refuses the second send (the version is adopted).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-submit-once")) return;
+    if (form.dataset.sent) { event.preventDefault(); return; }
+    form.dataset.sent = "yes";
+    form.setAttribute("aria-busy", "true");
+    var button = form.querySelector("button[type=submit]");
+    if (button) {
+      if (form.dataset.busyText) button.textContent = form.dataset.busyText;
+      button.setAttribute("aria-disabled", "true");
+    }
+  });
 })();

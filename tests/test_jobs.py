@@ -138,7 +138,8 @@ def test_adoption_answers_at_once_and_the_version_shows_its_documents_being_froz
     plan = demo_plan()
     version = working_version(plan.id)
     editor_client.post(url_for("wizard.submit", plan_id=plan.id))
-    response = editor_client.post(url_for("versions.adopt", version_id=version.id), data=DECISION)
+    response = editor_client.post(url_for("versions.adopt", version_id=version.id),
+                                  data={**DECISION, "step": "confirm"})
     assert response.status_code == 303 and not [r for r in renders if r[0] == "pdf"]
     page = page_text(editor_client.get(url_for("versions.show", version_id=version.id)))
     assert "its PDF documents are being frozen" in page

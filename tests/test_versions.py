@@ -8,6 +8,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from babel.dates import format_date
 from flask import url_for
 from flask_babel import force_locale, gettext, ngettext
 from pypdf import PdfReader
@@ -65,7 +66,8 @@ def submit(client, plan):
 
 
 def adopt(client, version, **changes):
-    return client.post(url_for("versions.adopt", version_id=version.id), data={**DECISION, **changes})
+    return client.post(url_for("versions.adopt", version_id=version.id),
+                       data={**DECISION, **changes, "step": "confirm"})
 
 
 def adopted_demo_plan(client):
@@ -592,8 +594,8 @@ def test_the_compare_form_leads_to_the_comparison(editor_client):
     adopted, draft = plans.versions_of(revised_plan())
     response = editor_client.get(url_for("versions.choose_comparison", plan_id=adopted.plan_id, a=draft.id,
                                          b=adopted.id))
-    assert response.status_code == 303
-    assert response.headers["Location"] == url_for("versions.compare", a=draft.id, b=adopted.id)
+    assert response.status_code == 303  # older first, whichever way round they were chosen
+    assert response.headers["Location"] == url_for("versions.compare", a=adopted.id, b=draft.id)
 
 
 def test_other_municipalities_see_nothing(client, seeded):
@@ -687,7 +689,7 @@ def test_with_the_disk_full_adoption_says_nothing_could_be_stored_and_changes_no
         raise OperationalError("INSERT", {}, Exception("database or disk is full"))
 
     monkeypatch.setattr(db.session, "commit", refused)
-    response = editor_client.post(url_for("versions.adopt", version_id=version.id), data=DECISION)
+    response = adopt(editor_client, version)
     monkeypatch.undo()
     assert response.status_code == 507
     assert "the server's storage is full. Nothing was changed" in page_text(response)
@@ -701,3 +703,30 @@ def test_the_task_list_of_a_version_past_drafting_shows_its_status_not_section_p
     text = page_text(editor_client.get(url_for("wizard.overview", plan_id=plan.id)))
     assert "Adopted: this version is the plan in force and can no longer be changed." in text
     assert "sections completed" not in text and "In progress" not in text
+
+
+def test_adoption_is_checked_on_a_confirmation_page_before_anything_is_recorded(editor_client, fake_pdfs):
+    version = submit(editor_client, demo_plan())
+    check = editor_client.post(url_for("versions.adopt", version_id=version.id),
+                               data={**DECISION, "review_by": ""})
+    assert check.status_code == 200 and working_version(version.plan_id).status == "in_review" and not fake_pdfs
+    text = page_text(check)
+    assert "Check the adoption before it is recorded" in text
+    for shown in ("Kommunfullmäktige", "KF § 42", "KS 2026/118", "Public edition (PDF)", "Internal edition (PDF)",
+                  version.label):
+        assert shown in text
+    # Review-by, left empty, is proposed from the decision date (not from today) and shown before recording.
+    assert format_date(versions.add_months(DECIDED_ON, 12), "medium", locale="en_GB") in text
+    html = check.get_data(as_text=True)
+    assert 'name="step" value="confirm"' in html and 'data-submit-once' in html
+
+    change = editor_client.post(url_for("versions.adopt", version_id=version.id), data={**DECISION, "step": "change"})
+    assert change.status_code == 200 and 'value="KS 2026/118"' in change.get_data(as_text=True)
+    assert working_version(version.plan_id).status == "in_review"
+
+    assert adopt(editor_client, version).status_code == 303
+    again = adopt(editor_client, version)  # the button pressed twice: the second is refused, nothing doubles
+    assert again.status_code == 303
+    assert "Only a version in review can be adopted; this one is adopted." in page_text(
+        editor_client.get(again.headers["Location"]))
+    assert len(audited("version.adopt")) == 2  # the seed's and this one

@@ -80,10 +80,13 @@ def withdraw(version_id: int):
 @bp.post("/<int:version_id>/adopt")
 @login_required
 def adopt(version_id: int):
+    """Three steps on one address: the decision as typed is checked and shown for confirmation ("check"), sent
+    back to the form to be changed ("change"), or recorded ("confirm")."""
     scoped = version_or_404(version_id, edit=True)
-    form = DecisionForm()
+    form, step = DecisionForm(), request.form.get("step", "check")
     try:
-        versions.adopt(scoped.version, current_user, form)
+        decision = (versions.adopt(scoped.version, current_user, form) if step == "confirm"
+                    else versions.check_adoption(scoped.version, form))
     except versions.InvalidDecision as exc:
         for name, message in exc.problems.items():
             form[name].errors = [message]
@@ -95,6 +98,13 @@ def adopt(version_id: int):
     except versions.VersionError as exc:
         flash(str(exc), "error")
         return redirect(url_for("versions.show", version_id=version_id), 303)
+    if step == "change":
+        return render_template("versions/show.html", **_version_context(scoped, form))
+    if step != "confirm":
+        return render_template("versions/confirm_adoption.html", plan=scoped.plan, access=scoped.access,
+                               version=scoped.version, decision=decision, form=form,
+                               template=plan_service.template_for(scoped.version.template_id),
+                               editions=documents.EDITIONS)
     flash(_("Version %(label)s is adopted. Its PDF documents are being frozen: from then on every download gives "
             "exactly those files.", label=scoped.version.label), "success")
     return redirect(url_for("versions.show", version_id=version_id), 303)

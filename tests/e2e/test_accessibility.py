@@ -72,3 +72,10 @@ def test_version_page_with_the_adoption_form(editor_page, live_server):
     editor_page.goto(live_server + url_for("versions.show", version_id=version.id))
     expect(editor_page.locator("#case_number")).to_have_value("KS 2026/0142")  # from the plan's own details
     assert serious_violations(editor_page) == []
+    # The confirmation page that follows, before anything is recorded.
+    editor_page.fill("#decision_body", "Kommunfullmäktige")
+    editor_page.fill("#decision_date", "2026-11-24")
+    editor_page.fill("#decision_paragraph", "KF § 42")
+    editor_page.get_by_role("button", name="Check the adoption").click()
+    expect(editor_page.get_by_role("heading", name="Check the adoption before it is recorded")).to_be_visible()
+    assert serious_violations(editor_page) == []

@@ -34,9 +34,12 @@ def test_adopt_revise_and_compare(live_server, new_page, seeded):
     page.fill("#decision_date", (date.today() - timedelta(days=7)).isoformat())
     page.fill("#decision_paragraph", "KF § 42")
     page.fill("#case_number", "KS 2026/118")
+    page.get_by_role("button", name="Check the adoption").click()
+    expect(page.get_by_role("heading", name="Check the adoption before it is recorded")).to_be_visible()
+    expect(page.get_by_text("KS 2026/118")).to_be_visible()
     with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/adopt"),
                               timeout=ADOPTION_TIMEOUT) as answer:
-        page.get_by_role("button", name="Record the adoption").click(timeout=ADOPTION_TIMEOUT)
+        page.get_by_role("button", name="Adopt and freeze the documents").click(timeout=ADOPTION_TIMEOUT)
     assert answer.value.status == 303, f"adoption answered {answer.value.status}"
     expect(page.get_by_text(f"Version {year} is adopted.")).to_be_visible()
     expect(page.locator("#sha256-internal")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))

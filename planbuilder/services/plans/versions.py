@@ -229,11 +229,10 @@ def parse_decision(template: PlanTemplate, form: Mapping[str, str] | DecisionFor
 Renderer = Callable[[PlanVersion, str], bytes]
 
 
-def adopt(version: PlanVersion, user: User, form: Mapping[str, str] | DecisionForm, today: date | None = None,
-          renderer: Renderer | None = None) -> PlanVersion:
-    """Record the council's decision: the version becomes adopted, the previously adopted one superseded, and
-    both PDF editions are frozen by a worker (or now, with `renderer`). The decision is one transaction: on any
-    failure nothing changes."""
+def check_adoption(version: PlanVersion, form: Mapping[str, str] | DecisionForm, today: date | None = None
+                   ) -> Decision:
+    """The decision as it would be recorded, after every check adoption makes, writing nothing: what the
+    confirmation page shows before anything is frozen."""
     if version.status != IN_REVIEW:
         raise VersionError(_("Only a version in review can be adopted; this one is %(status)s.",
                              status=status_text(version.status)))
@@ -247,6 +246,15 @@ def adopt(version: PlanVersion, user: User, form: Mapping[str, str] | DecisionFo
     unverified = unverified_entries(template, version.content)
     if unverified:
         raise UnverifiedNumbers(unverified)
+    return decision
+
+
+def adopt(version: PlanVersion, user: User, form: Mapping[str, str] | DecisionForm, today: date | None = None,
+          renderer: Renderer | None = None) -> PlanVersion:
+    """Record the council's decision: the version becomes adopted, the previously adopted one superseded, and
+    both PDF editions are frozen by a worker (or now, with `renderer`). The decision is one transaction: on any
+    failure nothing changes."""
+    decision = check_adoption(version, form, today)
     previous = [v for v in versions_of(version.plan) if v.status == ADOPTED and v.id != version.id]
     municipality_id = version.plan.municipality_id
     version.status = ADOPTED
