@@ -354,3 +354,15 @@ def test_an_autosave_reports_the_lock_its_own_save_produced(app, editor_client, 
     monkeypatch.undo()
     stored = working_version(fresh_plan.id)
     assert f'id="lock" value="{stored.lock_version - 1}"' in response.get_data(as_text=True)
+
+
+def test_change_from_check_your_answers_returns_there_after_saving(editor_client):
+    plan = demo_plan()
+    check = editor_client.get(url_for("wizard.check", plan_id=plan.id)).get_data(as_text=True)
+    change = url_for("wizard.section", plan_id=plan.id, section_id="ansvar", **{"from": "check"})
+    assert f'href="{change}#' in check.replace("&amp;", "&")
+    page = editor_client.get(change)
+    assert "Save and return to check your answers" in page_text(page)
+    data = {**form_fields(page.get_data(as_text=True)), "samordnare": "Ändrad från kontrollsidan", "_nav": "check"}
+    saved = editor_client.post(change, data=data)
+    assert saved.status_code == 303 and saved.headers["Location"].endswith(url_for("wizard.check", plan_id=plan.id))

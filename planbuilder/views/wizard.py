@@ -69,6 +69,7 @@ def _section_context(scoped, version, template, section, form, **extra):
         "review_mark": wizard.review_mark(version, section),
         "dropped": revisions.dropped_notes(version).get(section.id, []),
         "errors": _error_list(form),
+        "returning_to_check": request.args.get("from") == "check",
         # Identifies this page's saves (see wizard.only_own_saves_since); kept across a re-render.
         "editor_token": request.form.get("editor_token") or secrets.token_hex(16),
         **extra,
