@@ -366,3 +366,13 @@ def test_change_from_check_your_answers_returns_there_after_saving(editor_client
     data = {**form_fields(page.get_data(as_text=True)), "samordnare": "Ändrad från kontrollsidan", "_nav": "check"}
     saved = editor_client.post(change, data=data)
     assert saved.status_code == 303 and saved.headers["Location"].endswith(url_for("wizard.check", plan_id=plan.id))
+
+
+def test_the_task_list_labels_sections_nothing_in_which_is_required_as_optional(editor_client):
+    html = editor_client.get(url_for("wizard.overview", plan_id=demo_plan().id)).get_data(as_text=True)
+    template = plans.template_for("se-vbe")
+    for section in template.sections:
+        optional = not any(field.required for field in section.fields)
+        row = html[html.index(f'/sections/{section.id}"'):].split("</li>", 1)[0]
+        assert ("(optional)" in row) == optional, section.id
+    assert any(not any(f.required for f in s.fields) for s in template.sections)  # the demo has one to show

@@ -74,6 +74,11 @@ class TaskListItem:
     status: str
     missing: list[Field]
 
+    @property
+    def optional(self) -> bool:
+        """Nothing in the section must be answered: the plan can be submitted with it left empty."""
+        return not any(field.required for field in self.section.fields)
+
 
 def task_list(template: PlanTemplate, version: PlanVersion) -> list[TaskListItem]:
     return [TaskListItem(section, template.section_number(section.id), section_status(template, version, section),
