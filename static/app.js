@@ -151,4 +151,41 @@
       button.setAttribute("aria-disabled", "true");
     }
   });
+  // A live character count under each field with a limit. The visible count follows every key; screen readers
+  // hear it politely once typing pauses, so it never talks over the person.
+  function countCharacters(input) {
+    if (input.dataset.counted) return;
+    input.dataset.counted = "yes";
+    var limit = parseInt(input.dataset.maxlength, 10);
+    var box = document.createElement("p");
+    box.className = "char-count";
+    var shown = document.createElement("span");
+    shown.setAttribute("aria-hidden", "true");
+    var spoken = document.createElement("span");
+    spoken.className = "visually-hidden";
+    spoken.setAttribute("aria-live", "polite");
+    box.appendChild(shown);
+    box.appendChild(spoken);
+    input.insertAdjacentElement("afterend", box);
+    var pause = null;
+    function text() {
+      var body = document.body.dataset, count = input.value.length;
+      if (count > limit) return body.charOver.replace("{over}", count - limit);
+      return body.charCount.replace("{count}", count).replace("{limit}", limit);
+    }
+    function update() {
+      shown.textContent = text();
+      box.classList.toggle("char-count--over", input.value.length > limit);
+      clearTimeout(pause);
+      pause = setTimeout(function () { spoken.textContent = text(); }, 1500);
+    }
+    input.addEventListener("input", update);
+    shown.textContent = text();
+  }
+  function countAll(root) {
+    var fields = (root || document).querySelectorAll("[data-maxlength]");
+    for (var i = 0; i < fields.length; i++) countCharacters(fields[i]);
+  }
+  document.addEventListener("DOMContentLoaded", function () { countAll(document); });
+  document.addEventListener("htmx:load", function (event) { countAll(event.target); });
 })();

@@ -87,3 +87,16 @@ def test_the_dashboard_fits_a_phone_screen(editor_page, live_server):
     # Nothing widens the page: the plans table scrolls inside its own box.
     assert editor_page.evaluate("document.documentElement.scrollWidth") <= 390
     assert serious_violations(editor_page) == []
+
+
+def test_a_field_with_a_limit_counts_its_characters_and_says_so_politely(editor_page, live_server):
+    import re
+
+    editor_page.goto(live_server + url_for("wizard.section", plan_id=demo_plan().id, section_id="ansvar"))
+    field = editor_page.locator("#samordnare")
+    limit = int(field.get_attribute("data-maxlength"))
+    field.fill("Tolv tecken.")
+    count = editor_page.locator("#samordnare + .char-count")
+    expect(count.locator("[aria-hidden=true]")).to_have_text(f"12 of {limit} characters")
+    expect(count.locator("[aria-live=polite]")).to_have_text(re.compile(f"^12 of {limit} characters$"))
+    assert serious_violations(editor_page) == []
