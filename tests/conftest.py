@@ -239,6 +239,10 @@ class _VisibleText(HTMLParser):
 
 def page_text(response) -> str:
     """The visible text of an HTML response, whitespace folded, for assertions about what a user reads."""
+    return html_text(response.get_data(as_text=True))
+
+
+def html_text(html: str) -> str:
     reader = _VisibleText()
-    reader.feed(response.get_data(as_text=True))
+    reader.feed(html)
     return re.sub(r"\s+", " ", "".join(reader.parts)).strip()

@@ -20,7 +20,7 @@ from planbuilder.services.documents import preparation
 from planbuilder.services.documents import rendering as documents
 from planbuilder.services.people import accounts
 from planbuilder.services.plans import plans, revisions, versions, wizard
-from tests.conftest import page_text, sign_in_as
+from tests.conftest import html_text, page_text, sign_in_as
 from tests.wizard_helpers import HTMX, demo_plan, post_section, section_url, working_version
 
 DECIDED_ON = date.today() - timedelta(days=7)
@@ -730,3 +730,31 @@ def test_adoption_is_checked_on_a_confirmation_page_before_anything_is_recorded(
     assert "Only a version in review can be adopted; this one is adopted." in page_text(
         editor_client.get(again.headers["Location"]))
     assert len(audited("version.adopt")) == 2  # the seed's and this one
+
+
+def test_the_comparison_and_the_annex_tell_confirmed_changed_and_not_reviewed_apart(editor_client):
+    adopted, draft = plans.versions_of(revised_plan())[:2]
+    states = draft.section_state or {}
+    confirmed = [sid for sid, state in states.items() if state.get("review") == "confirmed"]
+    pending = [sid for sid, state in states.items() if state.get("review") == "pending"]
+    assert confirmed and pending  # the demo revision has both
+    page = editor_client.get(url_for("versions.compare", a=adopted.id, b=draft.id)).get_data(as_text=True)
+    template = plans.template_for(draft.template_id)
+    for sid in confirmed + pending:
+        block = page[page.index(f'id="compare-section-{sid}"'):].split("</h2>", 1)[0]
+        assert ("Confirmed still valid" in block) == (sid in confirmed), sid
+        assert ("Not reviewed" in block) == (sid in pending), sid
+
+    # A section confirmed now says by whom and when, on screen and in the council's annex (in Swedish).
+    section = pending[0]
+    editor_client.post(url_for("wizard.confirm_section", plan_id=draft.plan_id, section_id=section))
+    page = editor_client.get(url_for("versions.compare", a=adopted.id, b=draft.id)).get_data(as_text=True)
+    block = page[page.index(f'id="compare-section-{section}"'):].split("</h2>", 1)[0]
+    assert "Confirmed still valid" in block and "by Demo editor" in block
+    with force_locale("sv"):
+        annex = versions.changes_html(adopted, db.session.get(PlanVersion, draft.id))
+    text = html_text(annex)
+    assert "Avsnitt som bekräftats som fortfarande giltiga" in text
+    assert f"{template.section(section).title} av Demo editor" in text
+    if pending[1:]:
+        assert "Avsnitt som inte granskats" in text

@@ -189,6 +189,7 @@ def compare(a: int, b: int):
         "comparison": comparison, "summary": diff_text.summary(comparison), "edition": edition,
         "editions": documents.EDITIONS, "expanded": {expand} if expand else set(),
         "listings": {expand: versions.section_listing(second.version, expand, edition)} if expand else {},
+        "notes": versions.review_notes(second.version),
         "section": comparison.section(expand) if expand else None,
     }
     if expand and is_fragment_request():

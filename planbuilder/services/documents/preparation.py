@@ -8,6 +8,7 @@ asks. Adoption freezes its PDFs as a job too: the version is adopted at once, it
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import statistics
 from dataclasses import dataclass
@@ -75,7 +76,10 @@ def ask_for_freeze(version: PlanVersion) -> DocumentJob:
 
 def changes_key(version_a: PlanVersion, version_b: PlanVersion, edition: str) -> str:
     """Both versions' document keys (content, status, labels, renderer revision), as one key of the annex."""
-    parts = ["changes", rendering.cache_key(version_a, edition, "pdf"), rendering.cache_key(version_b, edition, "pdf")]
+    # The annex also says which sections were confirmed still valid, by whom and when (section_state).
+    review = json.dumps(version_b.section_state or {}, sort_keys=True, default=str)
+    parts = ["changes", rendering.cache_key(version_a, edition, "pdf"), rendering.cache_key(version_b, edition, "pdf"),
+             review]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 

@@ -312,6 +312,8 @@ def confirm_still_valid(version: PlanVersion, section: Section, user: User) -> N
         return  # a first version, or already confirmed or changed: nothing to do
     state["review"] = REVIEW_CONFIRMED
     state["completed"] = True
+    # Who vouched for the section, and when: the comparison and the council's annex say so.
+    state["confirmed_by_id"], state["confirmed_at"] = user.id, utcnow().isoformat()
     version.section_state = states
     _log_save(version, None, section.id)
     version.updated_by_id = user.id
