@@ -3,13 +3,15 @@ same number of database queries whatever the amount of data behind them (a page 
 thousand municipalities)."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
+from datetime import timedelta
 
 from flask import url_for
 from sqlalchemy import event, func, insert, select
 
 from planbuilder.extensions import db
-from planbuilder.models import Comment, Membership, utcnow
+from planbuilder.models import AuditEvent, Comment, Membership, utcnow
 from planbuilder.services.people import accounts
 from planbuilder.services.plans import plans
 from tests.conftest import sign_in_as
@@ -111,3 +113,37 @@ def test_a_sections_comments_take_as_many_queries_for_two_threads_as_for_sixty(c
     assert [queries_for(client, url) for url in (review_page, wizard_page, summary)] == few
     assert queries_for(client, url_for("review.section", version_id=in_review.id, section_id="ansvar", page=3)) \
         == few[0]
+
+
+# --- the audit log: its oldest page as cheap as its newest ----------------------------------------------------
+
+def many_events(count: int, people: int) -> None:
+    """`count` events in bulk, newer than any before, by turns of `people` new members, so a query per person
+    named would show as more queries."""
+    ekdala = accounts.find_municipality("Ekdala kommun")
+    made = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    who = [accounts.create_user(f"actor{made}-{n}@ekdala.example", f"Actor {made}-{n}", "a-long-enough-secret",
+                                ekdala, "editor").id for n in range(people)]
+    start = utcnow() + timedelta(minutes=made)
+    db.session.execute(insert(AuditEvent), [
+        {"municipality_id": ekdala.id, "user_id": who[n % people], "action": "test.event", "detail": {"n": n},
+         "at": start + timedelta(seconds=n)} for n in range(count)])
+    db.session.commit()
+
+
+def oldest_page(client) -> str:
+    """The address of the log's last page, found as a person finds it: by following "Older" to the end."""
+    url = url_for("admin.audit", action="test.event")
+    while match := re.search(r'href="([^"]+)">Older', client.get(url).get_data(as_text=True)):
+        url = match.group(1).replace("&amp;", "&")
+    return url
+
+
+def test_the_audit_log_takes_as_many_queries_for_its_oldest_page_as_for_its_newest(client, seeded):
+    sign_in_as(client, "admin@demo.example")
+    many_events(60, people=1)
+    newest = url_for("admin.audit", action="test.event")
+    few = queries_for(client, newest)
+    many_events(240, people=3)
+    assert queries_for(client, newest) == few
+    assert queries_for(client, oldest_page(client)) == few
