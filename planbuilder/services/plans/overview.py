@@ -76,6 +76,15 @@ def _versions_by_plan(plan_ids: list[int]) -> tuple[dict[int, PlanVersion], dict
     return adopted, working
 
 
+def by_municipality(found: list[PlanStanding]) -> dict[int, list[PlanStanding]]:
+    """The standings per municipality id, each list in the order given: looked up per municipality, not searched
+    for (a search per municipality through every plan is a million steps at a thousand municipalities)."""
+    grouped: dict[int, list[PlanStanding]] = {}
+    for standing in found:
+        grouped.setdefault(standing.plan.municipality_id, []).append(standing)
+    return grouped
+
+
 def due_for_review(found: list[PlanStanding]) -> list[PlanStanding]:
     """Overdue and soon-due plans, the most urgent first."""
     return sorted((s for s in found if s.needs_attention), key=lambda s: (s.review_by, s.plan.title))
