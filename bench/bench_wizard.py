@@ -43,21 +43,25 @@ def build_app(url: str):
     return app
 
 
-def populate() -> None:
-    """Bulk rows through SQLAlchemy core: 1,000 municipalities, 2,000 plans, 10,000 versions."""
+def populate(municipalities: int = MUNICIPALITIES) -> list[int]:
+    """Bulk rows through SQLAlchemy core: per municipality two plans of five versions each (1,000 municipalities:
+    2,000 plans, 10,000 versions). The municipalities' ids."""
     content = demo.load_demo_content("se_demo_content.yaml")
     db.session.execute(insert(Municipality), [
-        {"name": f"Benchby {i:04d} kommun", "country": "SE", "language": "sv"} for i in range(MUNICIPALITIES)])
-    municipality_ids = db.session.scalars(db.select(Municipality.id).order_by(Municipality.id)).all()
+        {"name": f"Benchby {i:04d} kommun", "country": "SE", "language": "sv"} for i in range(municipalities)])
+    municipality_ids = db.session.scalars(db.select(Municipality.id).where(Municipality.name.like("Benchby %"))
+                                          .order_by(Municipality.id)).all()
     db.session.execute(insert(Plan), [
         {"municipality_id": m, "template_id": "se-vbe", "title": f"Handlingsplan {p}"}
         for m in municipality_ids for p in range(2)])
-    plan_ids = db.session.scalars(db.select(Plan.id).order_by(Plan.id)).all()
+    plan_ids = db.session.scalars(db.select(Plan.id).where(Plan.municipality_id.in_(municipality_ids))
+                                  .order_by(Plan.id)).all()
     db.session.execute(insert(PlanVersion), [
         {"plan_id": p, "label": f"{2022 + v}", "status": STATUSES[v], "content": content, "template_id": "se-vbe",
          "template_revision": 1, "lock_version": 1}
         for p in plan_ids for v in range(VERSIONS_PER_MUNICIPALITY // 2)])
     db.session.commit()
+    return municipality_ids
 
 
 def measure(app) -> dict[str, list[float]]:

@@ -1,9 +1,10 @@
 """Every benchmark, one table: python bench/run.py [--quick]
 
 Runs, in turn: the wizard (autosave and section page on SQLite and PostgreSQL, 1,000 municipalities), the plan
-document (first render against Chromium's print, cached fetch, peak memory), the comparison of two versions, and
-the 25-editor autosave load against gunicorn on PostgreSQL. Takes about ten minutes on the 2-core reference
-machine (--quick: shorter load and fewer PDF runs). Record the results in docs/performance.md.
+document (first render against Chromium's print, cached fetch, peak memory), the comparison of two versions, the
+25-editor autosave load against gunicorn on PostgreSQL, and the lists that scale (1× and 10× data, SQLite and
+PostgreSQL). Takes about a quarter of an hour on the 2-core reference machine (--quick: shorter load and fewer PDF
+runs). Record the results in docs/performance.md.
 """
 from __future__ import annotations
 
@@ -26,11 +27,14 @@ def main() -> None:
     import bench_pdf
     import bench_wizard
     import load_autosave
+    import scale
+    from harness import DEFAULT_POSTGRES
 
     rows = bench_wizard.collect()
     rows += bench_pdf.collect(runs=1 if args.quick else 3)
     rows += bench_diff.collect()
     rows += load_autosave.collect(seconds=20 if args.quick else 60)
+    rows += scale.collect(postgres=DEFAULT_POSTGRES)
     print(f"\nmachine: {platform.node()}, {platform.machine()}, Python {platform.python_version()}")
     print_table(rows)
 

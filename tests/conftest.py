@@ -190,6 +190,18 @@ def empty_plan(editor_client):
 
 
 @pytest.fixture
+def in_review(seeded):
+    """The demo plan's complete draft, submitted for review."""
+    from planbuilder.services.plans import plans
+    from tests.test_access import submit_directly
+    from tests.wizard_helpers import demo_plan
+
+    version = plans.current_version(demo_plan())
+    submit_directly(version)
+    return version
+
+
+@pytest.fixture
 def reviewer_client(client, seeded):
     sign_in_as(client, "reviewer@demo.example")
     return client

@@ -336,17 +336,75 @@ def test_a_bad_date_is_reported_and_the_other_filters_still_apply(admin):
     assert "The end date is before the start date." in page_text(response)
 
 
-def test_audit_log_is_paginated(admin):
-    _events(admin_service.AUDIT_PAGE_SIZE + 5, "test.event", ekdala().id)
+def numbered_events(count: int, action: str = "test.event") -> list[int]:
+    """Events numbered 0 to count-1, their times ten to a minute and their ids in another order, so that a page
+    only comes out right if the log is ordered by time and then id. Their numbers, newest first."""
+    base = utcnow() - timedelta(days=1)
+    for number in sorted(range(count), key=lambda n: (n * 37) % count):  # ids in a shuffled order
+        event = audit.record(action, user_id=None, municipality_id=ekdala().id, number=number)
+        event.at = base + timedelta(minutes=number // 10)
+    db.session.commit()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+    return [event.detail["number"] for event in events]
+
+
+def numbers_shown(response) -> list[int]:
+    return [int(n) for n in re.findall(r"<li>number: (\d+)</li>", response.get_data(as_text=True))]
+
+
+def pager_links(response) -> dict[str, str]:
+    """The audit log's Newest / Newer / Older links, by their words."""
+    nav = re.search(r'<nav class="pager".*?</nav>', response.get_data(as_text=True), re.S)
+    found = re.findall(r'href="([^"]+)">(?:← )?(\w+)', nav.group(0)) if nav else []
+    return {words: href.replace("&amp;", "&") for href, words in found}
+
+
+def test_audit_log_pages_go_on_from_the_event_at_their_edge_both_ways_and_keep_the_filters(admin):
+    size = admin_service.AUDIT_PAGE_SIZE
+    newest_first = numbered_events(2 * size + 5)
+    numbered_events(7, action="test.other")  # filtered out, with times among them
     first = admin.get(url_for("admin.audit", action="test.event"))
-    html = first.get_data(as_text=True)
-    assert "page 1 of 2" in page_text(first)
-    assert html.count("<code>test.event</code>") == admin_service.AUDIT_PAGE_SIZE
-    older = url_for("admin.audit", page=2, action="test.event")
-    assert f'href="{older}"' in html.replace("&amp;", "&")
-    second = admin.get(older)
-    assert second.get_data(as_text=True).count("<code>test.event</code>") == 5
-    assert "page 2 of 2" in page_text(admin.get(url_for("admin.audit", action="test.event", page=99)))
+    assert numbers_shown(first) == newest_first[:size] and f"{2 * size + 5} events" in page_text(first)
+    assert list(pager_links(first)) == ["Older"]
+    second = admin.get(pager_links(first)["Older"])
+    assert numbers_shown(second) == newest_first[size:2 * size]
+    assert list(pager_links(second)) == ["Newest", "Newer", "Older"]
+    last = admin.get(pager_links(second)["Older"])
+    assert numbers_shown(last) == newest_first[2 * size:] and list(pager_links(last)) == ["Newest", "Newer"]
+    back = admin.get(pager_links(last)["Newer"])
+    assert numbers_shown(back) == numbers_shown(second) and pager_links(back) == pager_links(second)
+    assert numbers_shown(admin.get(pager_links(back)["Newer"])) == numbers_shown(first)
+    for link in pager_links(second).values():
+        assert "action=test.event" in link
+
+
+def test_a_later_page_of_a_filtered_log_keeps_every_filter(admin):
+    numbered_events(admin_service.AUDIT_PAGE_SIZE + 1)
+    since = (date.today() - timedelta(days=3)).isoformat()
+    first = admin.get(url_for("admin.audit", action="test.event", date_from=since))
+    older = pager_links(first)["Older"]
+    assert f"date_from={since}" in older and "action=test.event" in older
+    assert len(numbers_shown(admin.get(older))) == 1
+
+
+@pytest.mark.parametrize("cursor", ["abc", "", "0", "-3", "1.5", "9" * 30, "99999999", "1\x00"])
+def test_a_cursor_that_names_no_event_gives_the_newest_page(admin, cursor):
+    newest_first = numbered_events(admin_service.AUDIT_PAGE_SIZE + 5)
+    for direction in ("older_than", "newer_than"):
+        response = admin.get(url_for("admin.audit", action="test.event", **{direction: cursor}))
+        assert response.status_code == 200
+        assert numbers_shown(response) == newest_first[:admin_service.AUDIT_PAGE_SIZE]
+
+
+def test_another_municipalitys_event_is_no_cursor_here(admin):
+    newest_first = numbered_events(admin_service.AUDIT_PAGE_SIZE + 5)
+    elsewhere = audit.record("secret.elsewhere", user_id=None,
+                             municipality_id=accounts.find_municipality("Fjellvik kommune").id)
+    db.session.commit()
+    response = admin.get(url_for("admin.audit", action="test.event", older_than=elsewhere.id))
+    assert numbers_shown(response) == newest_first[:admin_service.AUDIT_PAGE_SIZE]
+    assert "secret.elsewhere" not in page_text(response)
 
 
 def test_audit_filter_with_htmx_returns_the_results_only(admin):

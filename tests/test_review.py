@@ -1,6 +1,7 @@
 """The review round: comments on sections, replies, resolving, the summary; and when reviews of plans are due."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -12,17 +13,9 @@ from planbuilder.models import AuditEvent, Comment, Plan
 from planbuilder.services.people import accounts
 from planbuilder.services.plans import overview, plans, review
 from tests.conftest import DEMO_PASSWORD, page_text, sign_in_as
-from tests.test_access import adopt_directly, separate_requests, submit_directly  # noqa: F401  (autouse fixture)
+from tests.test_access import adopt_directly, separate_requests  # noqa: F401  (autouse fixture)
+from tests.test_scale import many_threads
 from tests.wizard_helpers import HTMX, demo_plan
-
-
-@pytest.fixture
-def in_review(seeded):
-    """The demo plan's complete draft, submitted for review through the check-your-answers page."""
-    client_plan = demo_plan()
-    version = plans.current_version(client_plan)
-    submit_directly(version)
-    return version
 
 
 def client_as(app, email):
@@ -283,6 +276,96 @@ def test_review_service_counts(app, in_review):
     assert review.counts(in_review) == review.CommentCounts(threads=2, open=2, comments=3)
     with pytest.raises(review.NotAllowed):
         review.set_resolved(access, first, True, reviewer)
+
+
+# --- a busy section: its threads a page at a time, the newest few on the editor's page -----------------------------
+
+def threads_shown(response) -> list[str]:
+    """The threads a page shows, by their text ("Thread 7"), in the order shown (replies left out)."""
+    return re.findall(r'class="comment__body preserve-lines">(Thread \d+)<', response.get_data(as_text=True))
+
+
+def numbered(*numbers) -> list[str]:
+    return [f"Thread {n}" for n in numbers]
+
+
+def page_url(version, page, **more):
+    return url_for("review.section", version_id=version.id, section_id="ansvar", page=page, **more)
+
+
+def test_a_busy_section_shows_its_threads_twenty_at_a_time_with_links_between_the_pages(app, in_review):
+    many_threads(in_review, 45)
+    editor = client_as(app, "editor@demo.example")
+    first = editor.get(comment_url(in_review))
+    assert threads_shown(first) == numbered(*range(20)) and "Page 1 of 3" in page_text(first)
+    pages = re.search(r'<nav class="pager comment-pages" aria-label="Pages of comments">.*?</nav>',
+                      first.get_data(as_text=True), re.S).group(0)
+    assert f'href="{page_url(in_review, 2)}" rel="next"' in pages and 'rel="prev"' not in pages
+    assert f'href="{page_url(in_review, 3)}"' in pages  # the last page, where the newest threads are
+    second = editor.get(page_url(in_review, 2))
+    assert threads_shown(second) == numbered(*range(20, 40)) and "Page 2 of 3" in page_text(second)
+    assert f'href="{comment_url(in_review)}" rel="prev"' in second.get_data(as_text=True)
+    assert threads_shown(editor.get(page_url(in_review, 3))) == numbered(*range(40, 45))
+    assert "Page 3 of 3" in page_text(editor.get(page_url(in_review, 99)))
+    assert "Page 1 of 3" in page_text(editor.get(page_url(in_review, "two")))
+    assert "30 open" in page_text(first)  # of the whole section, not of the page shown
+
+
+def test_htmx_turns_a_page_of_comments_in_place_and_puts_the_focus_on_its_heading(app, in_review):
+    many_threads(in_review, 25)
+    response = client_as(app, "editor@demo.example").get(page_url(in_review, 2), headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and html.lstrip().startswith('<section class="comments" id="comments-ansvar"')
+    assert threads_shown(response) == numbered(*range(20, 25))
+    assert 'tabindex="-1" data-autofocus>Comments' in html
+    assert f'hx-get="{comment_url(in_review)}"' in html and 'hx-push-url="true"' in html
+
+
+def test_the_editors_section_page_shows_the_newest_threads_and_links_to_all_of_them(app, in_review):
+    many_threads(in_review, 45)
+    editor = client_as(app, "editor@demo.example")
+    page = editor.get(url_for("wizard.section", plan_id=in_review.plan_id, section_id="ansvar"))
+    assert threads_shown(page) == numbered(42, 43, 44)
+    assert "Showing the newest 3 of 45 comments. All comments on this section" in page_text(page)
+    html = page.get_data(as_text=True)
+    assert f'href="{comment_url(in_review)}"' in html and "comment-pages" not in html
+
+
+def test_writing_on_a_later_page_leads_back_to_that_page(app, in_review):
+    many_threads(in_review, 45)
+    reviewer = client_as(app, "reviewer@demo.example")
+    response = reviewer.post(comment_url(in_review), data={"body": "Newest"})
+    [newest] = comments(body="Newest")
+    assert response.headers["Location"] == page_url(in_review, 3, _anchor=f"comment-{newest.id}")
+    [thread] = comments(body="Thread 21")
+    response = reviewer.post(url_for("review.reply", comment_id=thread.id), data={"body": "An answer"})
+    [answer] = comments(body="An answer")
+    assert response.headers["Location"] == page_url(in_review, 2, _anchor=f"comment-{answer.id}")
+    refused = reviewer.post(url_for("review.reply", comment_id=thread.id), data={"body": ""})
+    assert refused.status_code == 422 and "Page 2 of 3" in page_text(refused)
+    assert f'id="reply-{thread.id}-error"' in refused.get_data(as_text=True)
+
+
+def test_a_reply_from_the_editors_page_keeps_its_thread_in_view_when_newer_ones_came_meanwhile(app, in_review):
+    many_threads(in_review, 10)
+    [thread] = comments(body="Thread 7")  # among the newest three when the editor opened the page
+    many_threads(in_review, 5)
+    editor = client_as(app, "editor@demo.example")
+    response = editor.post(url_for("review.reply", comment_id=thread.id), data={"body": "Done", "back": "wizard"},
+                           headers=HTMX)
+    assert threads_shown(response) == numbered(7, 12, 13, 14) and "Done" in page_text(response)
+
+
+def test_the_summary_shows_the_first_threads_of_a_busy_section_and_links_to_the_rest(app, in_review):
+    many_threads(in_review, 30)  # every third resolved: 20 open
+    editor = client_as(app, "editor@demo.example")
+    open_ones = editor.get(url_for("review.summary", version_id=in_review.id))
+    assert threads_shown(open_ones) == numbered(1, 2, 4, 5, 7, 8, 10, 11, 13, 14)
+    assert "10 more are not shown here. All comments on this section" in page_text(open_ones)
+    assert f'href="{comment_url(in_review)}"' in open_ones.get_data(as_text=True)
+    everything = editor.get(url_for("review.summary", version_id=in_review.id, all=1))
+    assert threads_shown(everything) == numbered(*range(10)) and "20 more are not shown here." in page_text(everything)
+    assert page_text(everything).count("1 reply") == 10
 
 
 # --- when reviews are due -----------------------------------------------------------------------------------------

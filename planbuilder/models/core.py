@@ -243,9 +243,7 @@ class AuditEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    municipality_id: Mapped[int | None] = mapped_column(
-        ForeignKey("municipality.id", ondelete="CASCADE"), index=True
-    )
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(60))
     object_type: Mapped[str | None] = mapped_column(String(60))
@@ -253,6 +251,14 @@ class AuditEvent(db.Model):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     user: Mapped[User | None] = relationship()
+
+    # The log is read one municipality at a time, newest first, whole or by action or person (migration 0005):
+    # each page starts at its place in one of these, and the filter's choices are read from them.
+    __table_args__ = (
+        Index("ix_audit_event_log", "municipality_id", "at", "id"),
+        Index("ix_audit_event_action_log", "municipality_id", "action", "at", "id"),
+        Index("ix_audit_event_person_log", "municipality_id", "user_id", "at", "id"),
+    )
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.action} {self.object_type}:{self.object_id}>"

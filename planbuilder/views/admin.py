@@ -167,6 +167,20 @@ def _date_or_none(value):
     return value if isinstance(value, date) else None
 
 
+# The largest id a database integer holds: a bigger number names no event, and SQLite cannot even be asked.
+_LARGEST_ID = 2**63 - 1
+
+
+def _audit_cursor() -> admin_service.AuditCursor | None:
+    """The page asked for by the Newer/Older links (?older_than=<event id> or ?newer_than=…); anything that is
+    not such an id asks for the newest page."""
+    for direction in (admin_service.OLDER, admin_service.NEWER):
+        event_id = request.args.get(f"{direction}_than", type=int)
+        if event_id is not None and 0 < event_id <= _LARGEST_ID:
+            return admin_service.AuditCursor(direction, event_id)
+    return None
+
+
 @bp.get("/audit")
 @login_required
 def audit():
@@ -175,9 +189,8 @@ def audit():
     form = AuditFilterForm(admin_service.audit_actions(municipality_id), admin_service.audit_users(municipality_id),
                            formdata=request.args)
     filters = _audit_filters(form)
-    page = request.args.get("page", "1")
-    result = admin_service.audit_page(municipality_id, filters, int(page) if page.isdigit() else 1)
-    query = {name: value for name, value in request.args.items() if name != "page" and value}
+    result = admin_service.audit_page(municipality_id, filters, _audit_cursor())
+    query = {name: value for name, value in request.args.items() if name in form._fields and value}
     failed = any(field.errors for field in form)
     return render("admin/audit.html", "admin/_audit_results.html", status=INVALID if failed else 200,
                   access=access, form=form, result=result, query=query)

@@ -84,7 +84,7 @@ def overview():
     if not mine:
         return render_template("plans/no_municipality.html"), 403
     standings = standing.standings([m.municipality_id for m in mine])
-    return render_template("plans/overview.html", memberships=mine, standings=standings,
+    return render_template("plans/overview.html", memberships=mine, plans_of=standing.by_municipality(standings),
                            due=standing.due_for_review(standings), soon_days=standing.REVIEW_SOON_DAYS,
                            access=current_access())
 

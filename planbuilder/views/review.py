@@ -33,9 +33,10 @@ def edition_label(edition: str) -> str:
 # --- for the hooks in the wizard and version pages -------------------------------------------------------------
 
 @bp.app_template_global()
-def review_panel(version, section, access, back="wizard") -> review.Panel:
-    """The comment panel of a section page (templates/review/_section_comments.html)."""
-    return review.panel(access, version, section, back)
+def review_panel(version, section, access) -> review.Panel:
+    """The comment panel of the wizard's section page (templates/review/_section_comments.html), collapsed: the
+    editor is there to write, and the section's review page has every comment."""
+    return review.panel(access, version, section, "wizard", collapsed=True)
 
 
 @bp.app_template_global()
@@ -75,22 +76,30 @@ def comment_field(panel: review.Panel, box_id: str):
     return form_class(formdata=None, box_id=box_id).body
 
 
-def _panel_reply(scoped, section, back: str = "review", status: int = 200, refused=None):
-    """The panel as a fragment for htmx, else the section's review page around it."""
-    panel = review.panel(scoped.access, scoped.version, section, back, refused=refused)
+def _panel_reply(scoped, section, back: str = "review", status: int = 200, refused=None, focus=None):
+    """The panel as a fragment for htmx, else the section's review page around it. The page of threads shown is
+    the one holding `focus` (the thread just written to), else the one asked for."""
+    fragment = is_fragment_request()
+    panel = review.panel(scoped.access, scoped.version, section, back, page=request.args.get("page", 1, type=int),
+                         focus=focus, collapsed=fragment and back == "wizard", refused=refused,
+                         take_focus=fragment and request.method == "GET")
     return render(PANEL_PAGE, PANEL, status=status, panel=panel, plan=scoped.plan, version=scoped.version,
                   access=scoped.access, section=section,
                   template=plan_service.template_for(scoped.version.template_id))
 
 
-def _after_change(scoped, section, anchor: str, back: str):
+def _after_change(scoped, section, written, back: str):
+    """After a comment, reply, resolve or reopen: the panel again (htmx), else back to the page it was sent from,
+    at the comment written."""
+    thread = review.thread_of(written)
     if is_fragment_request():
-        return _panel_reply(scoped, section, back)
-    current = plan_service.current_version(scoped.plan)
-    if back == "wizard" and current is not None and current.id == scoped.version.id:
+        return _panel_reply(scoped, section, back, focus=thread)
+    anchor = f"comment-{written.id}"
+    if back == "wizard" and _is_current(scoped):
         return redirect(url_for("wizard.section", plan_id=scoped.plan.id, section_id=section.id, _anchor=anchor), 303)
+    page = review.thread_page(thread)
     return redirect(url_for("review.section", version_id=scoped.version.id, section_id=section.id,
-                            _anchor=anchor), 303)
+                            page=page if page > 1 else None, _anchor=anchor), 303)
 
 
 @bp.route("/versions/<int:version_id>/sections/<section_id>", methods=["GET", "POST"])
@@ -117,12 +126,13 @@ def reply(comment_id: int):
         abort(403)
     form = ReplyForm(box_id=_reply_box(scoped.comment.parent_id or scoped.comment.id))
     return _post_text(scoped, found, form,
-                      lambda: review.reply(scoped.access, scoped.comment, form.body.data, current_user))
+                      lambda: review.reply(scoped.access, scoped.comment, form.body.data, current_user),
+                      thread=review.thread_of(scoped.comment))
 
 
-def _post_text(scoped, found, form, write):
+def _post_text(scoped, found, form, write, thread=None):
     """A comment or reply: written when the form is valid and the service agrees, else shown again with the
-    message next to its box and the text kept."""
+    message next to its box and the text kept (a reply in its thread, on whichever page that is)."""
     if form.validate():
         try:
             written = write()
@@ -131,8 +141,8 @@ def _post_text(scoped, found, form, write):
         except review.ReviewError as exc:
             form.body.errors.append(str(exc))
         else:
-            return _after_change(scoped, found, f"comment-{written.id}", form.back.data)
-    return _panel_reply(scoped, found, form.back.data, INVALID, refused=form)
+            return _after_change(scoped, found, written, form.back.data)
+    return _panel_reply(scoped, found, form.back.data, INVALID, refused=form, focus=thread)
 
 
 def _set_resolved(comment_id: int, resolved: bool):
@@ -143,7 +153,7 @@ def _set_resolved(comment_id: int, resolved: bool):
         review.set_resolved(scoped.access, scoped.comment, resolved, current_user)
     except review.NotAllowed:
         abort(403)
-    return _after_change(scoped, found, f"comment-{scoped.comment.parent_id or scoped.comment.id}", form.back.data)
+    return _after_change(scoped, found, review.thread_of(scoped.comment), form.back.data)
 
 
 @bp.post("/comments/<int:comment_id>/resolve")

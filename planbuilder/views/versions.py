@@ -11,7 +11,7 @@ from ..services.compare import diff_text
 from ..services.documents import preparation
 from ..services.documents import rendering as documents
 from ..services.plans import plans as plan_service
-from ..services.plans import revisions, versions
+from ..services.plans import revision_work, revisions, versions
 from ..services.plans.verification import unverified_entries
 from ..services.plans.wizard import everything_missing
 from .documents import Wanted, deliver
@@ -189,7 +189,7 @@ def compare(a: int, b: int):
         "comparison": comparison, "summary": diff_text.summary(comparison), "edition": edition,
         "editions": documents.EDITIONS, "expanded": {expand} if expand else set(),
         "listings": {expand: versions.section_listing(second.version, expand, edition)} if expand else {},
-        "notes": versions.review_notes(second.version),
+        "notes": revision_work.review_notes(second.version),
         "section": comparison.section(expand) if expand else None,
     }
     if expand and is_fragment_request():

@@ -171,3 +171,34 @@ def test_a_comment_sent_while_signed_out_is_kept_and_can_be_sent_again(live_serv
     assert sent(lambda: page.get_by_role("button", name="Add comment").click()) == 200
     bodies = db.session.scalars(select(Comment.body).where(Comment.version_id == world.in_review.id)).all()
     assert "Skriven efter utloggningen" in bodies
+
+
+def test_a_busy_sections_comments_turn_pages_in_place_and_without_javascript(live_server, new_page, in_review):
+    from tests.e2e.test_accessibility import serious_violations
+    from tests.test_scale import many_threads
+
+    many_threads(in_review, 45)
+    review_page = live_server + url_for("review.section", version_id=in_review.id, section_id="ansvar")
+    editor = new_page()
+    sign_in(editor, live_server, "editor@demo.example")
+    editor.goto(review_page)
+    assert serious_violations(editor) == []
+    editor.get_by_role("navigation", name="Pages of comments").get_by_role("link", name="Next").click()
+    expect(editor.get_by_text("Page 2 of 3")).to_be_visible()
+    assert editor.url.endswith("?page=2")  # the address follows, so Back and a reload work
+    expect(editor.get_by_role("heading", name="Comments")).to_be_focused()
+    assert serious_violations(editor) == []
+    screenshot(editor, "review-comment-pages")
+
+    # The editor's section page: the newest few, one link from all of them.
+    editor.goto(live_server + url_for("wizard.section", plan_id=in_review.plan_id, section_id="ansvar"))
+    expect(editor.locator("#comments-ansvar .comment-list > li")).to_have_count(3)
+    assert serious_violations(editor) == []
+    editor.get_by_role("link", name="All comments on this section").click()
+    expect(editor.get_by_text("Page 1 of 3")).to_be_visible()
+
+    plain = new_page(javascript=False)
+    sign_in(plain, live_server, "reviewer@demo.example")
+    plain.goto(review_page)
+    plain.get_by_role("navigation", name="Pages of comments").get_by_role("link", name="Last").click()
+    expect(plain.get_by_text("Page 3 of 3")).to_be_visible()

@@ -13,8 +13,8 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from flask_babel import get_timezone
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ...extensions import db
 from ...models import ROLES, AuditEvent, Membership, Municipality, Role, SignInLink, User, utcnow
@@ -219,12 +219,22 @@ class AuditFilter:
     date_to: date | None = None
 
 
+OLDER, NEWER = "older", "newer"
+
+
+@dataclass(frozen=True)
+class AuditCursor:
+    """Where a page of the log starts: just past this event, towards older or newer ones."""
+    direction: str  # OLDER or NEWER
+    event_id: int
+
+
 @dataclass(frozen=True)
 class AuditPage:
     events: list[AuditEvent]
-    page: int
-    pages: int
     total: int
+    newer: int | None  # the event the newer page starts from (the first shown); None on the newest page
+    older: int | None  # the event the older page starts from (the last shown); None on the oldest page
 
 
 def _day_start(day: date) -> datetime:
@@ -232,9 +242,7 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=get_timezone()).astimezone(timezone.utc)
 
 
-def audit_page(municipality_id: int, filters: AuditFilter, page: int = 1,
-               per_page: int = AUDIT_PAGE_SIZE) -> AuditPage:
-    """One page of this municipality's events, newest first; never another municipality's."""
+def _audit_conditions(municipality_id: int, filters: AuditFilter) -> list:
     conditions = [AuditEvent.municipality_id == municipality_id]
     if filters.action:
         conditions.append(AuditEvent.action == filters.action)
@@ -244,13 +252,51 @@ def audit_page(municipality_id: int, filters: AuditFilter, page: int = 1,
         conditions.append(AuditEvent.at >= _day_start(filters.date_from))
     if filters.date_to:
         conditions.append(AuditEvent.at < _day_start(filters.date_to + timedelta(days=1)))
+    return conditions
+
+
+def audit_page(municipality_id: int, filters: AuditFilter, cursor: AuditCursor | None = None,
+               per_page: int = AUDIT_PAGE_SIZE) -> AuditPage:
+    """One page of this municipality's events, newest first; never another municipality's.
+
+    Pages go on from an event (keyset pagination on the log's order, time then id), not by counting rows from
+    the top, so the oldest page costs what the newest does. A cursor naming no event of this municipality, or
+    with nothing beyond it, gives the newest page."""
+    conditions = _audit_conditions(municipality_id, filters)
     total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions))
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    events = list(db.session.scalars(select(AuditEvent).where(*conditions)
-                                     .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-                                     .offset((page - 1) * per_page).limit(per_page)))
-    return AuditPage(events, page, pages, total)
+    if cursor is not None:
+        events, more = _events_beyond(conditions, municipality_id, cursor, per_page)
+        if events and cursor.direction == OLDER:
+            return AuditPage(events, total, newer=events[0].id, older=events[-1].id if more else None)
+        if events:
+            return AuditPage(events, total, newer=events[0].id if more else None, older=events[-1].id)
+    events, more = _events_beyond(conditions, municipality_id, None, per_page)
+    return AuditPage(events, total, newer=None, older=events[-1].id if more else None)
+
+
+def _events_beyond(conditions: list, municipality_id: int, cursor: AuditCursor | None,
+                   per_page: int) -> tuple[list[AuditEvent], bool]:
+    """Up to per_page events past the cursor (from the newest without one), newest first, and whether more lie
+    beyond them; in one query, their people in one more."""
+    towards_newer = cursor is not None and cursor.direction == NEWER
+    order = (AuditEvent.at.asc(), AuditEvent.id.asc()) if towards_newer else (AuditEvent.at.desc(),
+                                                                                AuditEvent.id.desc())
+    query = select(AuditEvent).where(*conditions).options(selectinload(AuditEvent.user))
+    if cursor is not None:
+        query = query.where(*_past(cursor, municipality_id))
+    found = list(db.session.scalars(query.order_by(*order).limit(per_page + 1)))
+    page = found[:per_page]
+    return (page[::-1] if towards_newer else page), len(found) > per_page
+
+
+def _past(cursor: AuditCursor, municipality_id: int) -> list:
+    """Events past the cursor's in the log's order (time, then id). Its time is read within the same query, and
+    only from this municipality's events; the plain `at` bound lets the database start there in its index."""
+    at = select(AuditEvent.at).where(AuditEvent.id == cursor.event_id,
+                                     AuditEvent.municipality_id == municipality_id).scalar_subquery()
+    if cursor.direction == OLDER:
+        return [AuditEvent.at <= at, or_(AuditEvent.at < at, AuditEvent.id < cursor.event_id)]
+    return [AuditEvent.at >= at, or_(AuditEvent.at > at, AuditEvent.id > cursor.event_id)]
 
 
 def audit_actions(municipality_id: int) -> list[str]:

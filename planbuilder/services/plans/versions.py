@@ -15,7 +15,7 @@ import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask import render_template
@@ -38,10 +38,11 @@ from ..documents import decision_record, preparation
 from ..documents import rendering as documents
 from ..jobs import runner
 from ..people import audit
+from . import revision_work
 from .content import content_problems
 from .plans import template_for, versions_of
 from .verification import unverified_entries
-from .wizard import REVIEW_CHANGED, REVIEW_CONFIRMED, everything_missing
+from .wizard import everything_missing
 
 log = logging.getLogger(__name__)
 
@@ -344,46 +345,6 @@ def comparison(version_a: PlanVersion, version_b: PlanVersion, edition: str = "i
                         include_sensitive=edition == "internal")
 
 
-@dataclass(frozen=True)
-class ReviewNote:
-    """What the revision work did with a section that has no changes: confirmed still valid (by whom, when), or
-    not reviewed. Changed sections speak for themselves."""
-    confirmed: bool
-    by: str | None = None
-    on: datetime | None = None
-
-
-def review_notes(version: PlanVersion) -> dict[str, ReviewNote]:
-    """{section id: note} for a revision (a version based on an earlier one); empty for a first version, where
-    "no changes" needs no explaining."""
-    if not version.based_on_id:
-        return {}
-    states = version.section_state or {}
-    ids = {state.get("confirmed_by_id") for state in states.values() if state.get("confirmed_by_id")}
-    found = db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))) if ids else ()
-    names = {user_id: name for user_id, name in found}
-    notes = {}
-    for section in template_for(version.template_id).sections:
-        state = states.get(section.id, {})
-        if state.get("review") == REVIEW_CONFIRMED:
-            at = state.get("confirmed_at")
-            notes[section.id] = ReviewNote(True, names.get(state.get("confirmed_by_id")),
-                                           datetime.fromisoformat(at) if at else None)
-        elif state.get("review") != REVIEW_CHANGED:
-            notes[section.id] = ReviewNote(False)
-    return notes
-
-
-def unchanged_groups(result: diff.Comparison, notes: dict[str, ReviewNote]
-                     ) -> tuple[list[diff.SectionChanges], list[diff.SectionChanges], list[diff.SectionChanges]]:
-    """The sections without changes, as the annex lists them: confirmed still valid, not reviewed, and (in a
-    first version) simply without changes."""
-    unchanged = [section for section in result.sections if not section.changed]
-    confirmed = [s for s in unchanged if s.id in notes and notes[s.id].confirmed]
-    unreviewed = [s for s in unchanged if s.id in notes and not notes[s.id].confirmed]
-    return confirmed, unreviewed, [s for s in unchanged if s.id not in notes]
-
-
 def section_listing(version: PlanVersion, section_id: str, edition: str = "internal") -> tuple[diff.Change, ...]:
     return diff.listing(template_for(version.template_id), version.content or {}, section_id,
                         include_sensitive=edition == "internal")
@@ -396,9 +357,9 @@ def changes_html(version_a: PlanVersion, version_b: PlanVersion, edition: str = 
     css = (documents.static_dir() / "print.css").read_text(encoding="utf-8") if inline_css else None
     with force_locale(template.language):  # the comparison too: it writes yes/no, dates and numbers
         result = comparison(version_a, version_b, edition)
-        notes = review_notes(version_b)
+        notes = revision_work.review_notes(version_b)
         return render_template("versions/changes_annex.html", comparison=result, notes=notes,
-                               unchanged_groups=unchanged_groups(result, notes),
+                               unchanged_groups=revision_work.unchanged_groups(result, notes),
                                summary_parts=diff_text.summary(result),
                                version_a=version_a, version_b=version_b, plan=version_b.plan, edition=edition,
                                language=template.language, inline_css=css, today=local_today())
