@@ -2,6 +2,7 @@
 a person at a browser driving the app over HTTP (stdlib only). Loopback addresses only."""
 from __future__ import annotations
 
+import datetime
 import http.cookiejar
 import os
 import re
@@ -47,6 +48,11 @@ def seed(env: dict, editors: int = 0) -> None:
               "--role", "editor", "--password", PASSWORD)
 
 
+def flush_redis(url: str) -> None:
+    """Empty the Redis database of `url` (its number after the last slash): rate limits, queued jobs."""
+    subprocess.run(["redis-cli", "-n", url.rsplit("/", 1)[1], "FLUSHDB"], capture_output=True, check=True)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -54,14 +60,18 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """gunicorn serving app:app on a free loopback port, in its own process group."""
+    """gunicorn serving app:app on a free loopback port, in its own process group. With `access_log`, every
+    request is logged there as "METHOD PATH STATUS MICROSECONDS" (the server's own time; see server_times)."""
 
-    def __init__(self, env: dict, workers: int = 3, threads: int = 4):
+    ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(D)s"
+
+    def __init__(self, env: dict, workers: int = 3, threads: int = 4, access_log: Path | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        logging = ["--access-logfile", str(access_log), "--access-logformat", self.ACCESS_FORMAT] if access_log else []
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
-             "--bind", f"127.0.0.1:{self.port}", "app:app"],
+             "--bind", f"127.0.0.1:{self.port}", *logging, "app:app"],
             cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         self.wait_until_up()
 
@@ -84,21 +94,94 @@ class Gunicorn:
         self.process.wait(10)
 
 
+def server_times(access_log: Path, method: str, path: str, start: int = 0, end: int | None = None) -> list[float]:
+    """Milliseconds the server took for the 200 answers to `method` on paths matching the regular expression
+    `path`, logged between byte offsets start and end of a Gunicorn access log."""
+    with access_log.open("rb") as log:
+        log.seek(start)
+        text = log.read(None if end is None else end - start).decode(errors="replace")
+    pattern = re.compile(rf"^{method} ({path}) 200 (\d+)$", re.MULTILINE)
+    return [int(match.group(2)) / 1000 for match in pattern.finditer(text)]
+
+
+class Worker:
+    """`flask --app app worker` (the document worker on the QUEUE_URL in env), in its own process group."""
+
+    def __init__(self, env: dict, log: Path | None = None):
+        output = log.open("ab") if log else subprocess.DEVNULL
+        self.process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=REPO, env=env,
+                                        stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        if log:
+            output.close()
+
+    def kill(self) -> None:
+        """SIGKILL, as the out-of-memory killer or a lost machine would: no chance to tidy up."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        """RQ's warm shutdown (the job in hand is finished), killed if that takes more than half a minute."""
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
 class EditorClient:
     def __init__(self, base: str):
         self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        cookies = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        self.opener = urllib.request.build_opener(cookies)
+        self.staying = urllib.request.build_opener(cookies, _NoRedirect())  # answers a 303 as it comes
         self.form: dict[str, str] = {}
 
-    def request(self, path: str, data: dict | None = None, headers: dict | None = None,
-                timeout: float = 30) -> tuple[int, str]:
+    def fetch(self, path: str, data: dict | None = None, headers: dict | None = None, timeout: float = 30,
+              follow: bool = True) -> tuple[int, bytes, str]:
+        """Status, body as bytes and content type (a PDF is not decoded); `follow=False` keeps a redirect."""
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         req = urllib.request.Request(self.base + path, data=body, headers=headers or {})
         try:
-            with self.opener.open(req, timeout=timeout) as response:
-                return response.status, response.read().decode(errors="replace")
+            with (self.opener if follow else self.staying).open(req, timeout=timeout) as response:
+                return response.status, response.read(), response.headers.get("Content-Type", "")
         except urllib.error.HTTPError as error:
-            return error.code, error.read().decode(errors="replace")
+            return error.code, error.read(), error.headers.get("Content-Type", "")
+
+    def request(self, path: str, data: dict | None = None, headers: dict | None = None,
+                timeout: float = 30) -> tuple[int, str]:
+        status, body, _ = self.fetch(path, data, headers, timeout)
+        return status, body.decode(errors="replace")
+
+    def download(self, path: str, until: float | None = None, poll: float = 2) -> tuple[int, bytes, int]:
+        """A document as a browser without JavaScript gets it: a progress page (202) is asked again, naming its
+        job, every `poll` seconds (its meta refresh; views/documents.py POLL_SECONDS) until the document comes,
+        or until `until` (time.monotonic()). Returns the last status, its body and how many progress pages."""
+        status, body, _ = self.fetch(path)
+        pages = 0
+        while status == 202 and (until is None or time.monotonic() < until):
+            pages += 1
+            job = re.search(rb"job=(\d+)", body).group(1).decode()
+            time.sleep(poll)
+            status, body, _ = self.fetch(f"{path}{'&' if '?' in path else '?'}job={job}")
+        return status, body, pages
+
+    def adopt(self, version_id: int, csrf_token: str | None = None, step: str = "confirm") -> int:
+        """The adoption form of a council decision two days ago, sent for its "check" (the confirmation page, 200)
+        or by the confirmation page's final button, "confirm" (303 when the adoption is recorded; the page it
+        leads to is not fetched). Given a token, this is the one POST and nothing else."""
+        decided_on = (datetime.date.today() - datetime.timedelta(days=2)).isoformat()
+        status, _, _ = self.fetch(f"/versions/{version_id}/adopt", {
+            "decision_body": "Kommunfullmäktige", "decision_date": decided_on, "decision_paragraph": "KF § 12",
+            "case_number": "KS 2026/12", "step": step, "csrf_token": csrf_token or self.csrf_token()},
+            follow=False)
+        return status
+
+    def csrf_token(self) -> str:
+        """The session's CSRF token, as every page of the app carries it for htmx."""
+        _, page = self.request("/")
+        return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
 
     def sign_in(self, email: str, password: str) -> int:
         _, page = self.request("/auth/sign-in")
@@ -120,3 +203,8 @@ class EditorClient:
         if status == 200:
             self.form["lock"] = re.search(r'id="lock" value="(\d+)"', body).group(1)
         return status, body
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # urllib then raises HTTPError with the 303 itself

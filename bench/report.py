@@ -14,6 +14,7 @@ class Row:
     unit: str = "ms"
     target: str = ""              # e.g. "p95 < 30 ms", "ratio <= 1.0"
     reference: float | None = None  # the reference run's median, same unit; gives the ratio
+    met: bool | None = None         # whether the target is met, where the script can tell
 
     @property
     def ratio(self) -> float | None:
@@ -27,9 +28,9 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def summarise(benchmark: str, measure: str, values: list[float], unit: str = "ms", target: str = "",
-              reference: list[float] | None = None) -> Row:
+              reference: list[float] | None = None, met: bool | None = None) -> Row:
     return Row(benchmark, measure, statistics.median(values), percentile(values, 0.95), unit, target,
-               statistics.median(reference) if reference else None)
+               statistics.median(reference) if reference else None, met)
 
 
 def print_table(rows: list[Row]) -> None:
@@ -39,5 +40,6 @@ def print_table(rows: list[Row]) -> None:
     for row in rows:
         reference = f"{row.reference:>11.2f}" if row.reference else f"{'':>11}"
         ratio = f"{row.ratio:>7.2f}" if row.ratio else f"{'':>7}"
+        verdict = "" if row.met is None else ("  met" if row.met else "  NOT MET")
         print(f"{row.benchmark:<22}{row.measure:<40}{row.median:>10.2f}{row.p95:>10.2f}  {row.unit:<5}"
-              f"{reference}{ratio}  {row.target}")
+              f"{reference}{ratio}  {row.target}{verdict}")

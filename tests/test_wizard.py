@@ -306,8 +306,10 @@ def test_a_save_racing_with_its_own_pages_earlier_save_is_retried_not_refused(ap
         other.commit()
     assert wizard.save_section(template, version, section, {"omvarldsbevakning": "Sedan"}, lock, editor,
                                editor_token="same-page")
-    stored = working_version(version.plan_id).content["ansvar"]
-    assert (stored["samordnare"], stored["omvarldsbevakning"]) == ("Först", "Sedan")
+    stored = working_version(version.plan_id)
+    assert (stored.content["ansvar"]["samordnare"], stored.content["ansvar"]["omvarldsbevakning"]) == ("Först", "Sedan")
+    # The retry counts the lock once and logs it: a colleague's page on another section is not refused after it.
+    assert (stored.lock_version, stored.save_log[-1][0]) == (lock + 2, lock + 2)
 
 
 def test_colleagues_on_different_sections_do_not_refuse_each_other(editor_client, fresh_plan):

@@ -278,11 +278,14 @@ def _save_once(template, version, section, values, expected_lock, user, complete
     problems = content_problems(template, content)
     if problems:
         raise InvalidContent("; ".join(problems))
-    version.content = content
-    version.section_state = states
-    _log_save(version, editor_token, section.id)
-    version.updated_by_id = user.id
-    version.updated_at = utcnow()
+    # One UPDATE of the version: a flush half-way (reading the user again after a retry's rollback) would count
+    # the lock twice but log one save, and every colleague's next save would be refused as a conflict.
+    with db.session.no_autoflush:
+        version.content = content
+        version.section_state = states
+        _log_save(version, editor_token, section.id)
+        version.updated_by_id = user.id
+        version.updated_at = utcnow()
     audit.record("section.edit", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version,
                  section=section.id, fields=sorted(values))
     _commit_keeping_own_lock(version)

@@ -1,0 +1,352 @@
+"""What people wait for now that documents are made in the background: prints figures, asserts nothing.
+
+    python bench/bench_jobs.py [--cycles 8] [--seconds 30] [--pdf-runs 2] [--only redis|embedded]
+                               [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
+                               [--redis redis://127.0.0.1:6379/14]
+
+Side by side in one run, each against a real gunicorn (3 workers × 4 threads) on a free loopback port:
+  "PostgreSQL + RQ"   a scratch PostgreSQL database ('planbuilder_jobs'), QUEUE_URL on the local Redis (that
+                      database flushed first) and one `flask --app app worker` started here (README, Production);
+  "SQLite, embedded"  a SQLite file in a temporary instance folder and no QUEUE_URL: each gunicorn process makes
+                      the documents in a worker thread of its own, as in the Quick start.
+For each, plans holding the demo plan's content go through review one after another (one more before them warms
+the worker up and is not counted):
+  1. "submit for review" → both PDF editions in the render cache (and with the DOCX: all four), polled in the
+     database every 50 ms;
+  2. a reviewer opening the internal PDF right after the submission: the first answer (a progress page, 202),
+     and, once pre-rendered, five downloads of each edition (the whole file read);
+  3. adoption: the form sent for its confirmation page, then the confirmation page's button (the request that
+     records it: its 303, not the page it leads to), and the time from that button until both frozen PDFs exist;
+  4. autosave by 2 editors (each in a section of their own, pausing 0.2–0.6 s) for `seconds` with nobody
+     downloading, then as long again while 5 people download PDFs of 15 other plans, none made yet (each waits on
+     the progress page as its meta refresh does, downloads, takes the next 1–3 s later): the server's time per
+     autosave from gunicorn's access log, and what the editors' client saw. "Unchanged within noise" is taken to
+     mean: the p95 with downloads at most 20 % (and at least 3 ms) above the p95 without.
+Last, 5. the first render against Chromium's print, measured by bench_pdf.py's own code.
+Times from the client (1–3) include loopback HTTP; the client shares the machine's cores with the servers.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harness import (  # noqa: E402
+    DEFAULT_POSTGRES,
+    PASSWORD,
+    EditorClient,
+    Gunicorn,
+    Worker,
+    flush_redis,
+    scratch_database,
+    seed,
+    server_times,
+)
+from report import Row, percentile, print_table, summarise  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
+EDITIONS = ("internal", "public")
+AUTOSAVING, DOWNLOADING, DOWNLOAD_PLANS = 2, 5, 15  # load00–01 autosave, load02–06 download
+SETTINGS = ("DATABASE_URL", "QUEUE_URL", "RATELIMIT_STORAGE_URI", "PLANBUILDER_INSTANCE_PATH", "SECRET_KEY")
+
+
+@dataclass
+class Setup:
+    """One way of running the app: its environment, and where its database is for polling it from here."""
+
+    name: str
+    env: dict
+    database_url: str
+    worker: bool
+    autosave_target: str
+    autosave_limit: float | None  # ms, the p95 the server's autosave must stay under (None: only "unchanged")
+
+
+@dataclass
+class Seeded:
+    autosave_plan: int
+    sections: list[tuple[str, list[str]]]
+    review: list[tuple[int, int]] = field(default_factory=list)   # (plan id, version id), one per cycle
+    download: list[int] = field(default_factory=list)             # version ids nobody has rendered
+
+
+def setups(only: str | None, postgres: str, redis: str, folder: Path) -> list[Setup]:
+    base = {key: value for key, value in os.environ.items() if key not in SETTINGS} | {"SECRET_KEY": "bench"}
+    chosen = []
+    if only in (None, "redis"):
+        flush_redis(redis)
+        url = scratch_database(postgres, "planbuilder_jobs")
+        env = base | {"DATABASE_URL": url, "QUEUE_URL": redis, "PLANBUILDER_INSTANCE_PATH": str(folder / "redis")}
+        chosen.append(Setup("PostgreSQL + RQ", env, url, True, "unchanged within noise", None))
+    if only in (None, "embedded"):
+        instance = folder / "embedded"
+        env = base | {"PLANBUILDER_INSTANCE_PATH": str(instance)}
+        chosen.append(Setup("SQLite, embedded", env, f"sqlite:///{instance}/planbuilder.sqlite3", False,
+                            "p95 < 30 ms, unchanged", 30))
+    return chosen
+
+
+def add_plans(setup: Setup, cycles: int) -> Seeded:
+    """The seeded demo, and plans of Ekdala kommun holding the demo plan's content: one per review cycle, and
+    DOWNLOAD_PLANS more for the downloaders. Made here, in-process; the server only ever sees them over HTTP."""
+    from load_autosave import text_fields
+    from sqlalchemy import delete, select
+
+    from planbuilder import create_app
+    from planbuilder.extensions import db
+    from planbuilder.models import DocumentJob, Plan
+    from planbuilder.services.data import demo
+    from planbuilder.services.people.accounts import find_municipality, find_user
+    from planbuilder.services.plans import plans
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": setup.database_url, "SECRET_KEY": "bench", "AUTO_MIGRATE": False,
+                      "JOB_QUEUE": "manual", "BABEL_TRANSLATION_DIRECTORIES":
+                      str(Path(setup.env["PLANBUILDER_INSTANCE_PATH"]) / "translations")})
+    spec = demo.DEMO_PLANS[0]
+    with app.app_context():
+        municipality, editor = find_municipality(spec.municipality), find_user(f"editor@{spec.email_domain}")
+        first = db.session.scalar(select(Plan).where(Plan.municipality_id == municipality.id,
+                                                     Plan.title == spec.title))
+        # The seed's revision queued a re-render of its draft for a minute later: not in the middle of a figure.
+        db.session.execute(delete(DocumentJob))
+        template = app.extensions["plan_templates"][spec.template_id]
+        sections = [(s.id, text_fields(s)) for s in template.sections if text_fields(s)][:AUTOSAVING]
+        seeded = Seeded(first.id, sections)
+        for number in range(cycles + DOWNLOAD_PLANS):
+            plan = plans.create_plan(municipality, spec.template_id, f"{spec.title} (bench {number})", editor,
+                                     content=demo.load_demo_content(spec.content_file))
+            version = plans.latest_version(plan)
+            if number < cycles:
+                seeded.review.append((plan.id, version.id))
+            else:
+                seeded.download.append(version.id)
+        db.session.remove()
+        db.engine.dispose()
+    return seeded
+
+
+class Database:
+    """Polls the app's database from the benchmark, as an operator's query would."""
+
+    def __init__(self, url: str):
+        self.engine = create_engine(url)
+
+    def count(self, sql: str, **params) -> int:
+        with self.engine.connect() as connection:
+            return connection.execute(text(sql), params).scalar_one()
+
+    def wait_for(self, sql: str, expected: int, started: float, timeout: float = 300, **params) -> float:
+        """Seconds from `started` (perf_counter) until the count is `expected`."""
+        deadline = time.monotonic() + timeout
+        while self.count(sql, **params) != expected:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"still not {expected} after {timeout} s: {sql} {params}")
+            time.sleep(0.05)
+        return time.perf_counter() - started
+
+
+PDFS = "SELECT count(*) FROM rendered_document WHERE version_id = :v AND format = 'pdf'"
+DOCUMENTS = "SELECT count(*) FROM rendered_document WHERE version_id = :v"
+FROZEN = "SELECT count(*) FROM frozen_document WHERE version_id = :v"
+UNFINISHED = "SELECT count(*) FROM document_job WHERE state IN ('queued', 'running')"
+
+
+def signed_in(base: str, email: str) -> EditorClient:
+    client = EditorClient(base)
+    if client.sign_in(email, PASSWORD) != 200:
+        raise RuntimeError(f"could not sign in as {email}")
+    return client
+
+
+def review_cycle(database: Database, editor: EditorClient, reviewer: EditorClient, plan_id: int, version_id: int,
+                 figures: dict[str, list[float]]) -> None:
+    """One plan submitted, opened by a reviewer at once, downloaded once made, adopted, frozen."""
+    token = editor.csrf_token()
+    started = time.perf_counter()
+    status, _, _ = editor.fetch(f"/plans/{plan_id}/submit", {"csrf_token": token}, follow=False)
+    figures["submit"].append((time.perf_counter() - started) * 1000)
+    if status != 303:
+        raise RuntimeError(f"submitting plan {plan_id} answered {status}")
+    asked = time.perf_counter()
+    status, _, _ = reviewer.fetch(f"/versions/{version_id}/document.pdf?edition=internal")
+    figures["first answer"].append((time.perf_counter() - asked) * 1000)
+    figures["answered 202"].append(status == 202)
+    figures["both PDFs"].append(database.wait_for(PDFS, 2, started, v=version_id))
+    figures["all four"].append(database.wait_for(DOCUMENTS, 4, started, v=version_id))
+    for _ in range(5):
+        for edition in EDITIONS:
+            asked = time.perf_counter()
+            status, body, _ = reviewer.fetch(f"/versions/{version_id}/document.pdf?edition={edition}")
+            figures["download"].append((time.perf_counter() - asked) * 1000)
+            if status != 200 or not body.startswith(b"%PDF"):
+                raise RuntimeError(f"the pre-rendered {edition} PDF of version {version_id} answered {status}")
+    started = time.perf_counter()
+    status = editor.adopt(version_id, token, step="check")
+    figures["adoption check"].append((time.perf_counter() - started) * 1000)
+    if status != 200:
+        raise RuntimeError(f"checking the adoption of version {version_id} answered {status}")
+    started = time.perf_counter()
+    status = editor.adopt(version_id, token)
+    figures["adopt"].append((time.perf_counter() - started) * 1000)
+    if status != 303:
+        raise RuntimeError(f"adopting version {version_id} answered {status}")
+    figures["frozen"].append(database.wait_for(FROZEN, 2, started, v=version_id))
+
+
+class Downloader(threading.Thread):
+    """A person downloading PDFs one after another: a progress page is followed as its meta refresh does."""
+
+    def __init__(self, client: EditorClient, documents: list[tuple[int, str]], until: float):
+        super().__init__(daemon=True)
+        self.client, self.documents, self.until = client, documents, until
+        self.downloads = self.progress_pages = 0
+
+    def run(self) -> None:
+        while time.monotonic() < self.until:
+            for version_id, edition in self.documents:
+                status, _, pages = self.client.download(f"/versions/{version_id}/document.pdf?edition={edition}",
+                                                        self.until)
+                self.downloads += status == 200
+                self.progress_pages += pages
+                time.sleep(random.uniform(1, 3))  # opens the file, glances at it, clicks the next
+                if time.monotonic() >= self.until:
+                    return
+
+
+def autosaving(server: Gunicorn, access_log: Path, seeded: Seeded, seconds: float,
+               downloaders: list[EditorClient]) -> tuple[list[float], list[float], str]:
+    """Server and client milliseconds of the editors' autosaves for `seconds`, while `downloaders` download."""
+    from load_autosave import Editor
+
+    until = time.monotonic() + seconds
+    editors = [Editor(number, server.base, seeded.autosave_plan, section, fields, until)
+               for number, (section, fields) in enumerate(seeded.sections)]
+    documents = [(version_id, edition) for version_id in seeded.download for edition in EDITIONS]
+    people = [Downloader(client, documents[number::len(downloaders)], until)
+              for number, client in enumerate(downloaders)]
+    start = access_log.stat().st_size
+    for thread in editors + people:
+        thread.start()
+    for thread in editors + people:
+        thread.join(seconds + 120)
+    time.sleep(0.5)  # the last lines reach the log
+    served = server_times(access_log, "POST", rf"/plans/{seeded.autosave_plan}/sections/[^ ]+", start)
+    client = [ms for editor in editors for ms in editor.latencies]
+    note = (f"{sum(p.downloads for p in people)} downloads, {sum(p.progress_pages for p in people)} progress pages"
+            if people else "")
+    return served, client, note
+
+
+def measure(setup: Setup, cycles: int, seconds: float, folder: Path) -> list[Row]:
+    seed(setup.env, editors=AUTOSAVING + DOWNLOADING)
+    seeded = add_plans(setup, cycles + 1)
+    database = Database(setup.database_url)
+    access_log = folder / f"access-{'redis' if setup.worker else 'embedded'}.log"
+    server = Gunicorn(setup.env, access_log=access_log)
+    worker = Worker(setup.env, folder / "worker.log") if setup.worker else None
+    figures: dict[str, list] = {key: [] for key in
+                                ("submit", "first answer", "answered 202", "both PDFs", "all four", "download",
+                                 "adoption check", "adopt", "frozen")}
+    try:
+        editor = signed_in(server.base, "editor@demo.example")
+        reviewer = signed_in(server.base, "reviewer@demo.example")
+        review_cycle(database, editor, reviewer, *seeded.review[0], {key: [] for key in figures})  # warm-up
+        for plan_id, version_id in seeded.review[1:]:
+            review_cycle(database, editor, reviewer, plan_id, version_id, figures)
+            print(f"… {setup.name}: version {version_id} submitted, downloaded, adopted, frozen", file=sys.stderr)
+        database.wait_for(UNFINISHED, 0, time.perf_counter())
+        quiet, quiet_client, _ = autosaving(server, access_log, seeded, seconds, [])
+        print(f"… {setup.name}: autosave without downloads measured", file=sys.stderr)
+        people = [signed_in(server.base, f"load{AUTOSAVING + i:02d}@demo.example") for i in range(DOWNLOADING)]
+        made = database.count("SELECT count(*) FROM rendered_document")
+        busy, busy_client, note = autosaving(server, access_log, seeded, seconds, people)
+        note += f", {database.count('SELECT count(*) FROM rendered_document') - made} documents made"
+    finally:
+        if worker:
+            worker.stop()
+        server.stop()
+        database.engine.dispose()
+    return rows(setup, figures, quiet, busy, quiet_client, busy_client, note)
+
+
+def unchanged(before: list[float], during: list[float]) -> bool:
+    """Within noise: the p95 during the downloads at most 20 % (and at least 3 ms) above the p95 before."""
+    limit = percentile(before, 0.95)
+    return percentile(during, 0.95) <= max(limit * 1.2, limit + 3)
+
+
+def rows(setup: Setup, figures: dict, quiet: list[float], busy: list[float], quiet_client: list[float],
+         busy_client: list[float], note: str) -> list[Row]:
+    name, p95 = f"jobs {setup.name}", lambda values: percentile(values, 0.95)
+    answered = f"{sum(figures['answered 202'])}/{len(figures['answered 202'])} 202"
+    server_met = unchanged(quiet, busy) and (setup.autosave_limit is None or p95(busy) < setup.autosave_limit)
+    return [
+        summarise(name, "submit for review: the request", figures["submit"]),
+        summarise(name, "submit → both PDFs made", figures["both PDFs"], "s"),
+        summarise(name, "submit → PDFs and DOCX made", figures["all four"], "s"),
+        summarise(name, f"PDF at once: first answer ({answered})", figures["first answer"],
+                  target="progress page < 100 ms",
+                  met=p95(figures["first answer"]) < 100 and all(figures["answered 202"])),
+        summarise(name, "PDF once made: download", figures["download"], target="p95 < 100 ms",
+                  met=p95(figures["download"]) < 100),
+        summarise(name, "adoption: the confirmation page", figures["adoption check"]),
+        summarise(name, "adoption: confirmed, recorded (303)", figures["adopt"], target="p95 < 1 s",
+                  met=p95(figures["adopt"]) < 1000),
+        summarise(name, "adoption → both frozen PDFs", figures["frozen"], "s"),
+        summarise(name, f"autosave, server: nobody downloads ({len(quiet)})", quiet,
+                  target=setup.autosave_target.split(",")[0] if setup.autosave_limit else "",
+                  met=p95(quiet) < setup.autosave_limit if setup.autosave_limit else None),
+        summarise(name, f"autosave, server: 5 downloading ({len(busy)}; {note})", busy, target=setup.autosave_target,
+                  reference=quiet, met=server_met),
+        summarise(name, f"autosave, client: nobody downloads ({len(quiet_client)})", quiet_client),
+        summarise(name, "autosave, client: 5 downloading", busy_client, reference=quiet_client),
+    ]
+
+
+def first_render_ratio(runs: int) -> list[Row]:
+    """bench_pdf.py's first render against Chromium's print, its rows as they are, with the verdict."""
+    import bench_pdf
+
+    found = [row for row in bench_pdf.collect(runs) if row.measure.endswith("first render")]
+    return [replace(row, met=row.ratio <= 1.0) if row.target.startswith("ratio") else row for row in found]
+
+
+def collect(cycles: int = 8, seconds: float = 30, pdf_runs: int = 2, only: str | None = None,
+            postgres: str = DEFAULT_POSTGRES, redis: str = DEFAULT_REDIS) -> list[Row]:
+    """Every figure above; bench/run.py passes pdf_runs=0, as it runs bench_pdf.py itself."""
+    found = []
+    with tempfile.TemporaryDirectory(prefix="bench-jobs-") as folder:
+        for setup in setups(only, postgres, redis, Path(folder)):
+            found += measure(setup, cycles, seconds, Path(folder))
+    if pdf_runs:
+        found += first_render_ratio(pdf_runs)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cycles", type=int, default=8, help="plans submitted and adopted per setup")
+    parser.add_argument("--seconds", type=float, default=30, help="autosave without, then with downloads")
+    parser.add_argument("--pdf-runs", type=int, default=2, help="bench_pdf.py runs for the ratio (0: none)")
+    parser.add_argument("--only", choices=("redis", "embedded"))
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    parser.add_argument("--redis", default=DEFAULT_REDIS)
+    args = parser.parse_args()
+    started = time.monotonic()
+    found = collect(args.cycles, args.seconds, args.pdf_runs, args.only, args.postgres, args.redis)
+    print_table(found)
+    print(f"\n{(time.monotonic() - started) / 60:.1f} minutes; times in ms unless the unit says s")
+
+
+if __name__ == "__main__":
+    main()
