@@ -10,12 +10,16 @@
 """
 from __future__ import annotations
 
+import fcntl
 import heapq
 import importlib
 import itertools
 import logging
+import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import Flask, current_app
 
@@ -147,6 +151,7 @@ class EmbeddedWorker:
     def _work(self) -> None:
         run, sweep = job_function("run"), job_function("sweep")
         sweep_every = self.app.config["JOB_SWEEP_SECONDS"]
+        yield_to_requests(self.app, threading.get_native_id())
         job_id = None  # the first round is a sweep: it picks up what a stopped process left queued or running
         while not self._stopping:
             try:
@@ -154,13 +159,37 @@ class EmbeddedWorker:
                     if job_id is None:
                         sweep()
                     else:
-                        run(job_id)
+                        with one_job_per_machine(self.app):
+                            run(job_id)
             except Exception:  # the worker thread must outlive any one job
                 log.exception("the embedded worker failed on job %s", job_id)
             try:
                 job_id = self._next_job(sweep_every)
             except _Stopped:
                 return
+
+
+def yield_to_requests(app: Flask, native_id: int = 0) -> None:
+    """Renders take a core for seconds; people typing must not wait for them. The worker (a process, or on Linux
+    the embedded worker's thread) runs at a lower priority (JOB_WORKER_NICE), so requests get the CPU first."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, native_id, min(os.getpriority(os.PRIO_PROCESS, native_id)
+                                                       + app.config["JOB_WORKER_NICE"], 19))
+    except (OSError, AttributeError):  # not allowed or not Linux: the jobs run at normal priority
+        log.info("the document worker runs at normal priority")
+
+
+@contextmanager
+def one_job_per_machine(app: Flask) -> Iterator[None]:
+    """Each gunicorn process has its own embedded worker: one render at a time per machine (a lock file next to
+    the embedded database), so two cores are never both taken by renders while people type."""
+    path = os.path.join(app.instance_path, "document-jobs.lock")
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class _Stopped(Exception):
@@ -205,6 +234,7 @@ def work_on_redis(app: Flask, burst: bool = False) -> None:
             except Exception:
                 log.exception("the sweep for lost jobs failed")
 
+    yield_to_requests(app)
     with app.app_context():
         sweep()  # what a worker that stopped left running is handed out again before anything new
     sweeper = threading.Thread(target=sweeping, name="planbuilder-sweep", daemon=True)
