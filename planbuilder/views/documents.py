@@ -79,6 +79,13 @@ def deliver(wanted: Wanted, **page) -> Response:
     if body is not None:
         return _ready(wanted, body)
     progress = preparation.progress(job)
+    if progress.state == JobState.DONE:
+        # The worker finished between our look and its progress: hand the document over (or, if it has gone
+        # from the cache meanwhile, ask again) rather than call a finished job a failure.
+        body = wanted.ready()
+        if body is not None:
+            return _ready(wanted, body)
+        progress = preparation.progress(wanted.ask())
     status = WAITING if progress.waiting else FAILURE_STATUS.get(progress.state, 500)
     if is_fragment_request() and request.args.get("shown") == progress.state:
         # Nothing new to say: no swap, so a screen reader does not hear the same words every few seconds.
