@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -132,11 +133,32 @@ def new_page(browser):
                                       locale="en-GB")
         context.set_default_timeout(15000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        _log_traffic(page)
+        return page
 
     yield open_page
     for context in contexts:
         context.close()
+
+
+def _log_traffic(page) -> None:
+    """What the page sent and heard, printed as it happens: pytest shows it only for a failed test, where it tells
+    a lost request from a slow server."""
+    started = time.monotonic()
+
+    def say(what: str) -> None:
+        print(f"{time.monotonic() - started:8.3f} {what}")
+
+    def posted(request) -> str:
+        data = request.post_data or ""
+        marks = [part for part in data.split("&") if part.startswith(("_autosave=", "_action="))]
+        return f"{request.method} {request.url.split('/', 3)[-1]} {' '.join(marks)}"
+
+    page.on("request", lambda request: say("-> " + posted(request)))
+    page.on("response", lambda response: say(f"<- {response.status} {posted(response.request)}"))
+    page.on("requestfailed", lambda request: say(f"!! {request.failure} {posted(request)}"))
+    page.on("console", lambda message: say(f"console {message.type}: {message.text}"))
 
 
 def screenshot(page, name: str) -> None:
