@@ -110,16 +110,25 @@
   document.addEventListener("input", function (event) {
     if (event.target.closest && event.target.closest("[hx-post]")) unsaved += 1;
   });
-  document.addEventListener("htmx:afterRequest", function (event) { if (event.detail.successful) unsaved = 0; });
+  // Only a save the server took counts: a refused one (409 conflict, 422 too long) is shown in the page like a
+  // success, but its text is still only on this screen.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    if (event.detail.successful && xhr && xhr.status < 400) unsaved = 0;
+  });
   document.addEventListener("submit", function () { unsaved = 0; });
   window.addEventListener("beforeunload", function (event) {
     if (unsaved > 0) { event.preventDefault(); event.returnValue = ""; }
   });
 
-  // After a list of rows is replaced, put keyboard focus back where the person was working.
-  // (Looked up in the document: an outerHTML swap leaves event.detail.target pointing at the removed element.)
-  document.addEventListener("htmx:afterSettle", function () {
-    var focus = document.querySelector("[data-autofocus]");
+  // After a list of rows is replaced, put keyboard focus back where the person was working. Only the content
+  // that settled is searched (the event fires on it; event.detail.target is the removed element after an
+  // outerHTML swap): another request settling a moment earlier must not move focus into rows whose inputs
+  // htmx has not wired up yet, or the first words typed there would not be saved.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var settled = event.target;
+    if (!settled.querySelector) return;
+    var focus = settled.matches("[data-autofocus]") ? settled : settled.querySelector("[data-autofocus]");
     if (!focus) return;
     focus.removeAttribute("data-autofocus");
     focus.focus();

@@ -159,6 +159,7 @@ def _log_traffic(page) -> None:
     page.on("response", lambda response: say(f"<- {response.status} {posted(response.request)}"))
     page.on("requestfailed", lambda request: say(f"!! {request.failure} {posted(request)}"))
     page.on("console", lambda message: say(f"console {message.type}: {message.text}"))
+    page.on("pageerror", lambda error: say(f"page error: {error}"))
 
 
 def screenshot(page, name: str) -> None:

@@ -5,6 +5,7 @@ import re
 
 from flask import url_for
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from planbuilder.plan_templates import Field
 from tests.conftest import DEMO_PASSWORD
@@ -28,9 +29,28 @@ def is_row_action(response) -> bool:
 
 def autosaved(page: Page, action, predicate=is_autosave) -> int:
     """Do something that saves and wait until the server has answered; returns the HTTP status."""
-    with page.expect_response(predicate, timeout=30000) as answer:  # generous: CI machines are busy
-        action()
+    try:
+        with page.expect_response(predicate, timeout=30000) as answer:  # generous: CI machines are busy
+            action()
+    except PlaywrightTimeoutError:
+        print("htmx state of the forms:", page.evaluate(HTMX_STATE))
+        raise
     return answer.value.status
+
+
+# What htmx holds for each form (it keeps its state on the element): a request in flight that never ended, or
+# requests queued behind it, tell a lost autosave from a slow server.
+HTMX_STATE = """() => Array.from(document.forms).map(form => {
+    const data = form['htmx-internal-data'] || {};
+    return {action: form.action, inFlight: data.xhr ? data.xhr.readyState : null,
+            queued: data.queuedRequests ? data.queuedRequests.length : 0,
+            focused: document.activeElement && document.activeElement.id,
+            lists: Array.from(form.querySelectorAll('[hx-post]')).filter(e => e.tagName == 'OL').map(e => {
+                const d = e['htmx-internal-data'] || {};
+                return {id: e.parentNode.id, keys: Object.keys(d), listeners: (d.listenerInfos || []).length,
+                        delayed: !!d.delayed, cls: e.className, inBody: document.body.contains(e)};
+            })};
+})"""
 
 
 def create_plan(page: Page, title: str, template_id: str = "se-vbe") -> int:

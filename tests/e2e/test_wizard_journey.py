@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import url_for
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -121,6 +122,23 @@ def test_a_stale_save_shows_the_conflict_and_keeps_the_first_text(live_server, n
     expect(second.locator("#save-status")).to_contain_text("changed in another window or by a colleague")
     expect(second.locator("#samordnare")).to_have_value("Text från andra fliken")  # not wiped from the screen
     assert working_version(plan_id).content["ansvar"]["samordnare"] == "Text från första fliken"
+    # The refused text is still unsaved: leaving the page (the message's own "reload" link, closing the tab)
+    # asks first, while the tab whose text was saved leaves without a question.
+    assert asks_before_leaving(second) and not asks_before_leaving(first)
+
+
+def asks_before_leaving(page) -> bool:
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.close(run_before_unload=True)  # does not wait: the page closes unless a question stops it
+    for _ in range(50):
+        if asked or page.is_closed():
+            break
+        try:
+            page.wait_for_timeout(100)
+        except PlaywrightError:  # it closed meanwhile: nothing was asked
+            break
+    return asked == ["beforeunload"]
 
 
 def test_inline_validation_when_a_field_loses_focus(live_server, new_page, seeded):
