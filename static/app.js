@@ -111,10 +111,12 @@
     if (event.target.closest && event.target.closest("[hx-post]")) unsaved += 1;
   });
   // Only a save the server took counts: a refused one (409 conflict, 422 too long) is shown in the page like a
-  // success, but its text is still only on this screen.
+  // success, but its text is still only on this screen, unless the refusal put the stored answer back on it
+  // (the "completed" mark refused while answers are missing).
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
-    if (event.detail.successful && xhr && xhr.status < 400) unsaved = 0;
+    if (!event.detail.successful || !xhr) return;
+    if (xhr.status < 400 || xhr.getResponseHeader("X-Planbuilder-Restored")) unsaved = 0;
   });
   document.addEventListener("submit", function () { unsaved = 0; });
   window.addEventListener("beforeunload", function (event) {

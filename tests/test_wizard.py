@@ -1,6 +1,8 @@
 """The wizard through the test client: the plain-form path (no JavaScript) and the htmx path."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import url_for
 from sqlalchemy import select
@@ -8,7 +10,7 @@ from sqlalchemy import select
 from planbuilder.extensions import db
 from planbuilder.models import AuditEvent, Membership, User
 from planbuilder.services.people import accounts
-from planbuilder.services.plans import plans
+from planbuilder.services.plans import plans, wizard
 from tests.conftest import page_text, sign_in_as
 from tests.wizard_helpers import HTMX, demo_plan, form_fields, post_section, section_url, working_version
 
@@ -184,6 +186,37 @@ def test_completing_a_section_needs_its_required_answers(editor_client, fresh_pl
     assert response.status_code == 422
     assert "Answer this before marking the section as completed." in page_text(response)
     assert working_version(fresh_plan.id).content == {}
+
+
+def test_ticking_completed_through_autosave_with_answers_missing_marks_them_and_clears_the_tick(
+        editor_client, fresh_plan):
+    response = post_section(editor_client, fresh_plan.id, "ansvar", {"completed": "yes"}, headers=HTMX,
+                            _autosave="completed")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    for field in plans.template_for("se-vbe").section("ansvar").fields:
+        error = re.search(rf'<p class="field__error" id="{field.id}-error"[^>]*>(.*?)</p>', html, re.S)
+        assert bool(error and "Answer this before marking" in error.group(1)) == field.required, field.id
+    assert "some answers are still missing. They are marked above." in html
+    # Both answers come back unticked (nothing is stored), so the page shows no tick that was not kept.
+    radios = re.findall(r'<input type="radio" id="completed-(\w+)"[^>]*>', html)
+    assert sorted(radios) == ["no", "yes"]
+    assert "checked" not in "".join(re.findall(r"<input type=\"radio\"[^>]*>", html))
+    assert wizard.section_state(working_version(fresh_plan.id), plans.template_for("se-vbe").section("ansvar")) == {}
+
+
+def test_adding_a_row_without_javascript_to_a_completed_section_adds_it(editor_client):
+    plan, template = demo_plan(), plans.template_for("se-vbe")
+    section = template.section("samverkan")
+    assert post_section(editor_client, plan.id, "samverkan", {"completed": "yes"}).status_code == 303
+    assert wizard.section_status(template, working_version(plan.id), section) == wizard.COMPLETED
+    before = len(working_version(plan.id).content["samverkan"]["aktorer"])
+    response = post_section(editor_client, plan.id, "samverkan", {}, _action="add:aktorer")
+    assert response.status_code == 303
+    version = working_version(plan.id)
+    assert len(version.content["samverkan"]["aktorer"]) == before + 1
+    # The new row is not answered yet: the task list says so instead of refusing the row.
+    assert wizard.section_status(template, version, section) == wizard.NEEDS_ATTENTION
 
 
 def test_demo_plan_sections_can_be_completed(editor_client):

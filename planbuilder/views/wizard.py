@@ -143,12 +143,25 @@ def _section_post() -> SectionPost:
                        editor_token=request.form.get("editor_token", "")[:64] or None)
 
 
+# Tells the page's script that a refusal put the stored answer back on the screen, so leaving need not ask.
+SCREEN_RESTORED = "X-Planbuilder-Restored"
+
+
 def _invalid_reply(scoped, page, post, field_ids):
+    if post.fragment and post.autosave == "completed":
+        # The mark was refused: each missing answer is marked, and the tick goes back to what is stored.
+        missing = [field.id for field in page.section.fields if page.form[field.id].errors]
+        stored = {True: "yes", False: "no"}.get(wizard.section_state(page.version, page.section).get("completed"))
+        reply = render("wizard/_autosave.html", "wizard/_autosave.html", status=INVALID, version=page.version,
+                       slots=[page.form.completed, *_error_slots(page.form, missing)], failed=True,
+                       message=_("Not saved – check the message next to the field."),
+                       completion=page.form.completed, completion_stored=stored)
+        reply.headers[SCREEN_RESTORED] = "1"  # the page shows what is stored again: nothing left unsaved
+        return reply
     if post.fragment and post.autosave is not None:
-        message = _("Not saved – check the message next to the field.")
-        target = [page.form.completed] if post.autosave == "completed" else _error_slots(page.form, field_ids)
         return render("wizard/_autosave.html", "wizard/_autosave.html", status=INVALID, version=page.version,
-                      slots=target, message=message, failed=True)
+                      slots=_error_slots(page.form, field_ids), failed=True,
+                      message=_("Not saved – check the message next to the field."))
     context = _section_context(scoped, page.version, page.template, page.section, page.form)
     if post.fragment and post.action is not None:
         return render("wizard/section.html", "wizard/_group_update.html", status=INVALID,

@@ -153,6 +153,20 @@ def test_inline_validation_when_a_field_loses_focus(live_server, new_page, seede
     expect(page.locator("#save-status")).to_contain_text("Not saved")
 
 
+def test_ticking_completed_with_answers_missing_marks_them_and_clears_the_tick(live_server, new_page, seeded):
+    page = new_page()
+    sign_in(page, live_server, "editor@demo.example")
+    plan_id = create_plan(page, "Plan med luckor")
+    page.goto(live_server + url_for("wizard.section", plan_id=plan_id, section_id="ansvar"))
+    page.keyboard.press("Tab")  # focus starts on the page, as a person's would
+    assert autosaved(page, lambda: page.check("#completed-yes")) == 422
+    expect(page.locator("#completed-yes")).not_to_be_checked()  # no tick on the screen that was not stored
+    expect(page.locator("#completed-error")).to_contain_text("not marked as completed")
+    expect(page.locator("#samordnare-error")).to_contain_text("Answer this before marking")
+    expect(page.locator("#completed-yes")).to_be_focused()  # the person is still where they were
+    assert not asks_before_leaving(page)  # the screen shows what is stored: nothing to lose
+
+
 def test_the_wizard_can_be_completed_with_the_keyboard_alone(live_server, new_page, seeded):
     page = new_page()
     sign_in(page, live_server, "editor@demo.example")

@@ -70,7 +70,9 @@ def save_post(page: SectionPage, post: SectionPost, user: User) -> Outcome:
     values = wizard.values_from_form(page.template, page.section, page.form, field_ids) if valid else {}
     if valid and post.action is not None:
         valid = _apply_row_action(page, values, post)
-    if valid and completed:
+    if valid and completed and post.action is None:
+        # A row action leaves the mark as it is: adding a row to a completed section must work (the task list
+        # then says the section needs attention until the row is answered), as it does with JavaScript.
         valid = _check_complete(page, values)
     if not valid:
         return Outcome(INVALID, field_ids)
@@ -121,5 +123,6 @@ def _check_complete(page: SectionPage, values: dict) -> bool:
         form[unanswered.id].errors = [*form[unanswered.id].errors,
                                       _("Answer this before marking the section as completed.")]
     if missing:
-        form.completed.errors = [_("Some answers are still missing; they are marked below.")]
+        form.completed.errors = [_("The section is not marked as completed: some answers are still missing. "
+                                   "They are marked above.")]
     return not missing
