@@ -205,6 +205,27 @@ def test_ticking_completed_through_autosave_with_answers_missing_marks_them_and_
     assert wizard.section_state(working_version(fresh_plan.id), plans.template_for("se-vbe").section("ansvar")) == {}
 
 
+def test_a_missing_answer_in_a_row_is_named_by_row_and_field_and_marked_alone(editor_client, fresh_plan):
+    pid = fresh_plan.id
+    post_section(editor_client, pid, "dokument", {}, _action="add:remiss")
+    post_section(editor_client, pid, "dokument", {}, _action="add:remiss")
+    post_section(editor_client, pid, "dokument", {"remiss-0-name": "Polisen"})
+    response = post_section(editor_client, pid, "dokument", {"completed": "yes"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    summary = re.search(r'<div class="error-summary".*?</div>', html, re.S).group(0)
+    assert re.search(r'<a href="#remiss-1-name">Remissinstans 2: Remissinstans – Answer this', summary)
+    assert "#remiss-0-name" not in summary  # the first row is answered
+
+    def error_of(input_id):
+        return re.search(rf'<p class="field__error" id="{input_id}-error"([^>]*)>(.*?)</p>', html, re.S)
+    assert "Answer this before marking" in error_of("remiss-1-name").group(2)
+    for answered_or_optional in ("remiss-0-name", "remiss-1-received", "remiss-1-summary"):
+        assert "hidden" in error_of(answered_or_optional).group(1), answered_or_optional
+    assert error_of("remiss").group(1).strip() == "hidden"  # the group as a whole is not blamed
+    assert not re.search(r'<fieldset class="group field--error" id="remiss-group"', html)
+
+
 def test_adding_a_row_without_javascript_to_a_completed_section_adds_it(editor_client):
     plan, template = demo_plan(), plans.template_for("se-vbe")
     section = template.section("samverkan")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from wtforms import BooleanField, FieldList, FormField, HiddenField
@@ -17,6 +17,9 @@ from ..template_model import DEFAULT_MAX_ROWS
 from .base import N_, ROWS, FieldType, Problem, is_empty, register
 from .blocks import Table
 from .catalogue import read_catalogue
+
+if TYPE_CHECKING:
+    from ..template_model import Field
 
 ROW_ID = re.compile(r"^[0-9a-f]{8,32}$")
 ROW_MESSAGES = {
@@ -187,13 +190,18 @@ class Group(FieldType):
         return None
 
     def is_missing(self, field, value):
-        if field.required and is_empty(value):
-            return True
+        return self.too_few_rows(field, value) or bool(self.missing_cells(field, value))
+
+    def too_few_rows(self, field, value) -> bool:
+        """Missing as a whole: no rows though some are required, or fewer than its minimum."""
         rows = value if isinstance(value, list) else []
-        if rows and len(rows) < field.min_rows:
-            return True
-        return any(sub.kind.is_missing(sub, row.get(sub.id)) for row in rows if isinstance(row, dict)
-                   for sub in field.fields)
+        return (field.required and is_empty(value)) or (bool(rows) and len(rows) < field.min_rows)
+
+    def missing_cells(self, field, value) -> list[tuple[int, Field]]:
+        """The required answers missing inside rows, as (row index, sub-field), so each can be named."""
+        rows = value if isinstance(value, list) else []
+        return [(index, sub) for index, row in enumerate(rows) if isinstance(row, dict)
+                for sub in field.fields if sub.kind.is_missing(sub, row.get(sub.id))]
 
     # -- reading
     def row_cells(self, field, row: dict, template, fields=None) -> list[str]:

@@ -68,7 +68,8 @@ def _section_context(scoped, version, template, section, form, **extra):
         "section_status": wizard.section_status(template, version, section),
         "review_mark": wizard.review_mark(version, section),
         "dropped": revisions.dropped_notes(version).get(section.id, []),
-        "errors": _error_list(form),
+        "errors": _error_list(form, section),
+        "row_title": row_title,
         "returning_to_check": request.args.get("from") == "check",
         # Identifies this page's saves (see wizard.only_own_saves_since); kept across a re-render.
         "editor_token": request.form.get("editor_token") or secrets.token_hex(16),
@@ -76,19 +77,26 @@ def _section_context(scoped, version, template, section, form, **extra):
     }
 
 
-def _error_list(form) -> list[tuple[str, str]]:
-    """(input id, message) pairs for the error summary, rows included."""
+def _error_list(form, section) -> list[tuple[str, str]]:
+    """(input id, message) pairs for the error summary, rows included: a row's message names the row by its
+    number ("Remissinstans 2: Yttrandet kom in – …") and links to exactly that input."""
     found = []
     for field in form:
         if field.type == "FieldList":
-            for row in field.entries:
-                found += [(sub.id, f"{field.label.text}: {sub.label.text} – {sub.errors[0]}")
+            row_name = row_title(section.field(field.name))
+            for number, row in enumerate(field.entries, start=1):
+                found += [(sub.id, f"{row_name} {number}: {sub.label.text} – {sub.errors[0]}")
                           for sub in row.form if sub.errors]
             found += [(f"{field.id}-group", f"{field.label.text} – {message}")
                       for message in field.errors if isinstance(message, str)]
         elif field.errors:
             found.append((field.id, f"{field.label.text} – {field.errors[0]}"))
     return found
+
+
+def row_title(field) -> str:
+    """What one row of a group is called on the page: its row label, capitalised, or "Row"."""
+    return field.row_label[:1].upper() + field.row_label[1:] if field.row_label else _("Row")
 
 
 def _error_slots(form, field_ids):

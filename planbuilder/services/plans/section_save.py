@@ -120,9 +120,19 @@ def _check_complete(page: SectionPage, values: dict) -> bool:
     merged = {**(page.version.content or {}).get(section.id, {}), **values}
     missing = missing_required(page.template, {section.id: merged}, section)
     for unanswered in missing:
-        form[unanswered.id].errors = [*form[unanswered.id].errors,
-                                      _("Answer this before marking the section as completed.")]
+        for slot in _missing_slots(form, unanswered, merged.get(unanswered.id)):
+            slot.errors = [*slot.errors, _("Answer this before marking the section as completed.")]
     if missing:
         form.completed.errors = [_("The section is not marked as completed: some answers are still missing. "
                                    "They are marked above.")]
     return not missing
+
+
+def _missing_slots(form, field, value) -> list:
+    """Where to say that an answer is missing: the field itself, or for rows exactly the inputs left empty in
+    them (not the whole group), so the message names the row and the field."""
+    if not field.is_group or field.kind.too_few_rows(field, value):
+        return [form[field.id]]
+    entries = form[field.id].entries
+    return [entries[index].form[sub.id] for index, sub in field.kind.missing_cells(field, value)
+            if index < len(entries)] or [form[field.id]]
