@@ -167,6 +167,24 @@ def test_ticking_completed_with_answers_missing_marks_them_and_clears_the_tick(l
     assert not asks_before_leaving(page)  # the screen shows what is stored: nothing to lose
 
 
+def test_what_became_of_a_save_is_shown_next_to_the_typing(live_server, new_page, seeded):
+    """On a long section the save status stays at the foot of the screen, for a save and for a refusal."""
+    page = new_page()
+    sign_in(page, live_server, "editor@demo.example")
+    page.goto(live_server + url_for("wizard.section", plan_id=demo_plan().id, section_id="samverkan"))
+    assert page.evaluate("document.documentElement.scrollHeight > 3 * window.innerHeight")  # a long page
+    status = page.locator("#save-status")
+    assert autosaved(page, lambda: page.fill("#aktorer-0-name", "Polisen i Demo kommun")) == 200
+    expect(status).to_contain_text("Saved")
+    expect(status).to_be_in_viewport()
+    membership = db.session.scalars(select(Membership).join(User).where(User.email == "editor@demo.example")).one()
+    membership.role = "reviewer"  # an admin took the editing away meanwhile
+    db.session.commit()
+    assert autosaved(page, lambda: page.fill("#aktorer-0-name", "Polisen")) == 403
+    expect(status).to_contain_text("you can no longer edit this plan")
+    expect(status).to_be_in_viewport()
+
+
 def test_the_wizard_can_be_completed_with_the_keyboard_alone(live_server, new_page, seeded):
     page = new_page()
     sign_in(page, live_server, "editor@demo.example")
