@@ -47,8 +47,14 @@ def answer_texts(template: PlanTemplate, field: Field, value: Any) -> list[str]:
     return list(field.kind.texts(field, value, template))
 
 
+def row_title(field: Field) -> str:
+    """What one row of a group is called on a page: its row label, capitalised, or "Row"."""
+    return field.row_label[:1].upper() + field.row_label[1:] if field.row_label else str(_l("Row"))
+
+
 def register(app: Flask) -> None:
     app.add_template_global(answer_texts)
+    app.add_template_global(row_title)
     app.add_template_global(status_label)
     app.add_template_global(task_status_label)
     app.add_template_global(get_locale)

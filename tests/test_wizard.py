@@ -224,6 +224,12 @@ def test_a_missing_answer_in_a_row_is_named_by_row_and_field_and_marked_alone(ed
         assert "hidden" in error_of(answered_or_optional).group(1), answered_or_optional
     assert error_of("remiss").group(1).strip() == "hidden"  # the group as a whole is not blamed
     assert not re.search(r'<fieldset class="group field--error" id="remiss-group"', html)
+    # Check your answers names the same input and leads to it.
+    check = editor_client.get(url_for("wizard.check", plan_id=pid)).get_data(as_text=True)
+    title = plans.template_for("se-vbe").section("dokument").title
+    link = section_url(pid, "dokument") + "#remiss-1-name"
+    assert re.search(rf'<a href="{re.escape(link)}">{re.escape(title)}: Remissinstans 2, Remissinstans</a>', check)
+    assert "#remiss-0-name" not in check
 
 
 def test_adding_a_row_without_javascript_to_a_completed_section_adds_it(editor_client):

@@ -16,6 +16,7 @@ from ..services.plans import plans as plan_service
 from ..services.plans import revisions, section_save, verification, versions, wizard
 from ..services.plans.section_save import SectionPage, SectionPost
 from ..services.plans.wizard import RowAction
+from ..templating import row_title
 from .scope import plan_or_404
 
 bp = Blueprint("wizard", __name__)
@@ -69,7 +70,6 @@ def _section_context(scoped, version, template, section, form, **extra):
         "review_mark": wizard.review_mark(version, section),
         "dropped": revisions.dropped_notes(version).get(section.id, []),
         "errors": _error_list(form, section),
-        "row_title": row_title,
         "returning_to_check": request.args.get("from") == "check",
         # Identifies this page's saves (see wizard.only_own_saves_since); kept across a re-render.
         "editor_token": request.form.get("editor_token") or secrets.token_hex(16),
@@ -92,11 +92,6 @@ def _error_list(form, section) -> list[tuple[str, str]]:
         elif field.errors:
             found.append((field.id, f"{field.label.text} – {field.errors[0]}"))
     return found
-
-
-def row_title(field) -> str:
-    """What one row of a group is called on the page: its row label, capitalised, or "Row"."""
-    return field.row_label[:1].upper() + field.row_label[1:] if field.row_label else _("Row")
 
 
 def _error_slots(form, field_ids):

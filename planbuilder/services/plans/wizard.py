@@ -16,7 +16,7 @@ from ...fields.honest import honest_answer, honest_names, honest_text, honest_va
 from ...models import PlanVersion, User, VersionStatus, utcnow
 from ...plan_templates import Field, PlanTemplate, Section
 from ..people import audit
-from .content import content_problems, is_empty, is_section_started, missing_required
+from .content import content_problems, is_empty, is_section_started, missing_required, section_values
 
 
 class SectionStatus(StrEnum):
@@ -90,9 +90,34 @@ def completed_count(items: list[TaskListItem]) -> int:
     return sum(1 for item in items if item.status == COMPLETED)
 
 
-def everything_missing(template: PlanTemplate, version: PlanVersion) -> list[tuple[Section, Field]]:
-    return [(section, field) for section in template.sections
-            for field in missing_required(template, version.content, section)]
+@dataclass(frozen=True)
+class MissingAnswer:
+    """One required answer still missing: a field, or one input of one row of a group (named by row number)."""
+    section: Section
+    field: Field
+    row: int | None = None
+    sub: Field | None = None
+
+    @property
+    def anchor(self) -> str:
+        """The id of the input (or the group's box) on the section page."""
+        if self.sub is not None:
+            return f"{self.field.id}-{self.row - 1}-{self.sub.id}"
+        return self.field.id + ("-group" if self.field.is_group else "")
+
+
+def everything_missing(template: PlanTemplate, version: PlanVersion) -> list[MissingAnswer]:
+    found = []
+    for section in template.sections:
+        values = section_values(version.content or {}, section)
+        for field in missing_required(template, version.content, section):
+            value = values.get(field.id)
+            if field.is_group and not field.kind.too_few_rows(field, value):
+                found += [MissingAnswer(section, field, index + 1, sub)
+                          for index, sub in field.kind.missing_cells(field, value)]
+            else:
+                found.append(MissingAnswer(section, field))
+    return found
 
 
 def review_mark(version: PlanVersion, section: Section) -> str | None:
