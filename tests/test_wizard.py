@@ -161,6 +161,24 @@ def test_rows_without_javascript_pick_add_remove_move(editor_client, fresh_plan)
     assert rows(pid)[1]["description"] == "Egen text" and rows(pid)[1]["_ref"] == "polisen"
 
 
+def test_several_entries_are_picked_from_the_list_at_once(editor_client, fresh_plan):
+    pid = fresh_plan.id
+    response = post_section(editor_client, pid, "samverkan", {"aktorer-pick": ["skola", "polisen", "finns-inte"]},
+                            headers=HTMX, _action="pick:aktorer")
+    assert response.status_code == 200
+    in_list_order = [e.id for e in plans.template_for("se-vbe").catalogues["aktorer"] if e.id in ("polisen", "skola")]
+    assert [row["_ref"] for row in rows(pid)] == in_list_order  # in the list's order; an unknown id is ignored
+    html = response.get_data(as_text=True)
+    assert 'id="aktorer-pick-socialtjanst"' in html and 'id="aktorer-pick-polisen"' not in html  # not offered twice
+    # Ticking one already added (in another tab, say) adds nothing again; ticking nothing says what to do.
+    post_section(editor_client, pid, "samverkan", {"aktorer-pick": "polisen"}, _action="pick:aktorer")
+    assert len(rows(pid)) == 2
+    refused = post_section(editor_client, pid, "samverkan", {}, _action="pick:aktorer")
+    assert refused.status_code == 422
+    assert "Nothing was added: tick one or more in the list first." in page_text(refused)
+    assert len(rows(pid)) == 2
+
+
 def test_rows_with_htmx_return_the_group_fragment(editor_client, fresh_plan):
     response = post_section(editor_client, fresh_plan.id, "samverkan", {"aktorer-pick": "socialtjanst"},
                             headers=HTMX, _action="pick:aktorer")

@@ -139,10 +139,13 @@ def section(plan_id: int, section_id: str):
     return reply(scoped, page, post, outcome.field_ids)
 
 
+MAX_PICKED = 200  # more ticks than any catalogue has entries are not read
+
+
 def _section_post() -> SectionPost:
     action = RowAction.parse(request.form.get("_action"))
     return SectionPost(autosave=request.form.get("_autosave"), action=action, fragment=is_fragment_request(),
-                       picked=(request.form.get(f"{action.field_id}-pick") or None) if action else None,
+                       picked=tuple(request.form.getlist(f"{action.field_id}-pick"))[:MAX_PICKED] if action else (),
                        editor_token=request.form.get("editor_token", "")[:64] or None)
 
 

@@ -85,12 +85,21 @@ def add_row(page: Page, group_id: str) -> int:
     return before
 
 
-def pick_row(page: Page, group_id: str, entry_id: str) -> None:
+def tick_in_list(page: Page, group_id: str, *entry_ids: str) -> None:
+    """Opens a group's "Add from the list" (folded) and ticks the given catalogue entries."""
+    picker = page.locator(f"#{group_id}-pick")
+    if picker.get_attribute("open") is None:
+        picker.locator("summary").click()
+    for entry_id in entry_ids:
+        page.check(f"#{group_id}-pick-{entry_id}")
+
+
+def pick_row(page: Page, group_id: str, *entry_ids: str) -> None:
     rows = page.locator(f"#{group_id}-group .group__row")
     before = rows.count()
-    page.select_option(f"#{group_id}-pick", entry_id)
+    tick_in_list(page, group_id, *entry_ids)
     autosaved(page, lambda: page.locator(f'button[value="pick:{group_id}"]').click(), is_row_action)
-    expect(rows).to_have_count(before + 1)
+    expect(rows).to_have_count(before + len(entry_ids))
     settled(page, group_id)
 
 

@@ -22,6 +22,7 @@ from tests.e2e.helpers import (
     settled,
     sign_in,
     tab_to,
+    tick_in_list,
 )
 from tests.wizard_helpers import demo_plan, working_version
 
@@ -87,14 +88,16 @@ def test_the_core_journey_works_without_javascript(live_server, new_page, seeded
     expect(page.get_by_role("heading", level=1)).to_have_text("Samverkan")
     assert working_version(plan_id).content["ansvar"]["samordnare"] == "Trygghetssamordnare"
 
-    page.select_option("#aktorer-pick", "polisen")
+    tick_in_list(page, "aktorer", "polisen", "skola")  # several at once
     page.get_by_role("button", name="Add selected").click()
+    expect(page.locator("#aktorer-group .group__row")).to_have_count(2)
     page.get_by_role("button", name="Add your own aktör").click()
-    page.fill("#aktorer-1-name", "Fritidsgården Norrby")
+    page.fill("#aktorer-2-name", "Fritidsgården Norrby")
     page.get_by_role("button", name="Save", exact=True).click()
-    page.get_by_role("button", name="Move up aktör 2").click()
-    expect(page.locator("#aktorer-0-name")).to_have_value("Fritidsgården Norrby")
-    page.get_by_role("button", name="Remove aktör 2").click()
+    page.get_by_role("button", name="Move up aktör 3").click()
+    expect(page.locator("#aktorer-1-name")).to_have_value("Fritidsgården Norrby")
+    page.get_by_role("button", name="Remove aktör 3").click()
+    page.get_by_role("button", name="Remove aktör 1").click()
     expect(page.locator("#aktorer-group .group__row")).to_have_count(1)
     assert [r["name"] for r in working_version(plan_id).content["samverkan"]["aktorer"]] == ["Fritidsgården Norrby"]
 

@@ -28,7 +28,7 @@ class SectionPost:
     autosave: str | None = None       # the one field an autosave covers ("completed" for the mark alone)
     action: RowAction | None = None   # add, pick, remove or move a row
     fragment: bool = False            # an htmx request: the rest of the form was autosaved already
-    picked: str | None = None         # the catalogue entry a "pick" adds
+    picked: tuple[str, ...] = ()      # the catalogue entries a "pick" adds
     editor_token: str | None = None   # identifies the page's own earlier saves
 
     def fields_in_scope(self, section: Section) -> list[str]:
@@ -111,6 +111,9 @@ def _apply_row_action(page: SectionPage, values: dict, post: SectionPost) -> boo
     except wizard.RowLimitReached:
         page.form[field.id].errors = [_("There can be at most %(limit)s rows here; remove one to add another.",
                                         limit=field.max_rows)]
+        return False
+    except wizard.NothingPicked:
+        page.form[field.id].errors = [_("Nothing was added: tick one or more in the list first.")]
         return False
     return True
 

@@ -205,19 +205,18 @@ class RowLimitReached(Exception):
     pass
 
 
+class NothingPicked(Exception):
+    """"Add selected" with no catalogue entry ticked."""
+
+
 def apply_row_action(template: PlanTemplate, field: Field, rows: list[dict] | None, action: RowAction,
-                     picked: str | None = None) -> list[dict]:
+                     picked: tuple[str, ...] = ()) -> list[dict]:
     rows = list(rows or [])
     if action.verb in ("add", "pick"):
-        if len(rows) >= field.max_rows:
+        new_rows = [{}] if action.verb == "add" else _picked_rows(template, field, rows, picked)
+        if new_rows and len(rows) + len(new_rows) > field.max_rows:
             raise RowLimitReached()
-        new_row: dict[str, Any] = {"_id": new_row_id()}
-        entry = template.catalogue_entry(field.catalogue or "", picked or "") if action.verb == "pick" else None
-        if entry is not None:
-            new_row["_ref"] = entry.id
-            new_row.update({k: v for k, v in entry.values().items() if field.subfield(k) and v})
-        rows.append(new_row)
-        return rows
+        return rows + [{"_id": new_row_id(), **values} for values in new_rows]
     index = next((i for i, row in enumerate(rows) if row["_id"] == action.row_id), None)
     if index is None:
         return rows  # already removed or moved in another tab: nothing to do
@@ -228,6 +227,18 @@ def apply_row_action(template: PlanTemplate, field: Field, rows: list[dict] | No
     elif action.verb == "down" and index < len(rows) - 1:
         rows[index + 1], rows[index] = rows[index], rows[index + 1]
     return rows
+
+
+def _picked_rows(template: PlanTemplate, field: Field, rows: list[dict], picked: tuple[str, ...]) -> list[dict]:
+    """The rows the ticked catalogue entries start, in the catalogue's order, each entry once; an entry the list
+    has already (added meanwhile in another tab) is not added again."""
+    ticked = set(picked)
+    entries = [entry for entry in template.catalogues.get(field.catalogue or "", []) if entry.id in ticked]
+    if not entries:
+        raise NothingPicked()
+    taken = {row.get("_ref") for row in rows}
+    return [{"_ref": entry.id, **{k: v for k, v in entry.values().items() if field.subfield(k) and v}}
+            for entry in entries if entry.id not in taken]
 
 
 # --- saving ---------------------------------------------------------------------------------------------------
