@@ -46,6 +46,15 @@ def test_section_page_shows_guidance_example_and_labels(editor_client, fresh_pla
     assert "Section 3 of 12" in page_text(editor_client.get(section_url(fresh_plan.id, "ansvar")))
 
 
+def test_guidance_is_open_on_the_first_visit_and_folded_once_seen(editor_client, fresh_plan):
+    def guidance(section_id):
+        html = editor_client.get(section_url(fresh_plan.id, section_id)).get_data(as_text=True)
+        return re.search(r'<details class="guidance"( open)?>', html).group(1)
+    assert guidance("ansvar") == " open"
+    assert guidance("ansvar") is None  # seen: folded, one click opens it again
+    assert guidance("samverkan") == " open"  # another section is new
+
+
 def test_plain_post_saves_and_goes_to_next_section(editor_client, fresh_plan):
     response = post_section(editor_client, fresh_plan.id, "ansvar",
                             {"politiskt_ansvar": "Kommunstyrelsen", "samordnarens_uppgifter": ["lagesbild_polis"]},

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -123,7 +123,8 @@ def section(plan_id: int, section_id: str):
     scoped, version, template, section = _load(plan_id, section_id)
     if request.method == "GET":
         form = _fresh_form(template, section, version)
-        return render_template("wizard/section.html", **_section_context(scoped, version, template, section, form))
+        return render_template("wizard/section.html", guidance_open=_first_visit(template, section),
+                               **_section_context(scoped, version, template, section, form))
     if not scoped.access.can_edit:
         abort(403)
     post = _section_post()
@@ -140,6 +141,20 @@ def section(plan_id: int, section_id: str):
 
 
 MAX_PICKED = 200  # more ticks than any catalogue has entries are not read
+
+
+def _first_visit(template, section) -> bool:
+    """Whether this browser session opens the section for the first time: its guidance is then shown open, and
+    folded on later visits (one click opens it again), so it stops pushing the questions down the page."""
+    key = f"{template.id}/{section.id}"
+    seen = session.get("guidance_seen", [])
+    if key in seen:
+        return False
+    session["guidance_seen"] = [*seen, key][-GUIDANCE_SEEN_KEPT:]
+    return True
+
+
+GUIDANCE_SEEN_KEPT = 60  # sections remembered; keeps the cookie small
 
 
 def _section_post() -> SectionPost:
