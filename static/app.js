@@ -116,6 +116,7 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
     if (!event.detail.successful || !xhr) return;
+    if (!event.detail.elt.closest || !event.detail.elt.closest("form")) return;  // a poll saves nothing
     if (xhr.status < 400 || xhr.getResponseHeader("X-Planbuilder-Restored")) unsaved = 0;
   });
   document.addEventListener("submit", function () { unsaved = 0; });

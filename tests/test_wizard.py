@@ -437,9 +437,10 @@ def test_an_autosave_reports_the_lock_its_own_save_produced(app, editor_client, 
             row.content = {**row.content, "samverkan": {"befintliga_forum": "Kollegans text"}}
             colleague.commit()
 
-    monkeypatch.setattr(wizard_service.db.session, "commit", commit_then_a_colleague_saves)
-    response = post_section(editor_client, fresh_plan.id, "ansvar", {"samordnare": "Min text"}, headers=HTMX,
-                            _autosave="samordnare")
+    data = form_fields(editor_client.get(section_url(fresh_plan.id, "ansvar")).get_data(as_text=True))
+    data.update(samordnare=["Min text"], _autosave=["samordnare"])
+    monkeypatch.setattr(wizard_service.db.session, "commit", commit_then_a_colleague_saves)  # the save's commit
+    response = editor_client.post(section_url(fresh_plan.id, "ansvar"), data=data, headers=HTMX)
     monkeypatch.undo()
     stored = working_version(fresh_plan.id)
     assert f'id="lock" value="{stored.lock_version - 1}"' in response.get_data(as_text=True)

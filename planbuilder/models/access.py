@@ -21,6 +21,10 @@ class SignInSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The section this browser last had open ("plan id/section id") and when it last said so, for "who else is
+    # here". Apart from last_seen_at: an open page's presence poll must never keep an idle session alive.
+    viewing: Mapped[str | None] = mapped_column(String(80), index=True)
+    viewing_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SignInLink(db.Model):

@@ -12,6 +12,8 @@ from ..fields.honest import REASON_SUFFIX
 from ..htmx import INVALID, is_fragment_request, render
 from ..section_forms import section_form_class
 from ..services.documents import preparation
+from ..services.people import sessions
+from ..services.people.accounts import SESSION_TOKEN
 from ..services.plans import plans as plan_service
 from ..services.plans import revisions, section_save, verification, versions, wizard
 from ..services.plans.section_save import SectionPage, SectionPost
@@ -124,6 +126,7 @@ def section(plan_id: int, section_id: str):
     if request.method == "GET":
         form = _fresh_form(template, section, version)
         return render_template("wizard/section.html", guidance_open=_first_visit(template, section),
+                               presence=_presence(plan_id, section_id),
                                **_section_context(scoped, version, template, section, form))
     if not scoped.access.can_edit:
         abort(403)
@@ -141,6 +144,23 @@ def section(plan_id: int, section_id: str):
 
 
 MAX_PICKED = 200  # more ticks than any catalogue has entries are not read
+
+
+@bp.get("/<int:plan_id>/sections/<section_id>/presence")
+@login_required
+def presence(plan_id: int, section_id: str):
+    """Who else has the section open, polled by the open page (a request that keeps no session alive)."""
+    _load(plan_id, section_id)  # the plan's scope and the section's existence, as for the page
+    if not is_fragment_request():
+        return redirect(url_for("wizard.section", plan_id=plan_id, section_id=section_id), 303)
+    return render_template("wizard/_presence.html", plan_id=plan_id, section_id=section_id,
+                           presence=_presence(plan_id, section_id))
+
+
+def _presence(plan_id: int, section_id: str) -> list:
+    where = f"{plan_id}/{section_id}"
+    sessions.mark_viewing(session.get(SESSION_TOKEN), where)
+    return sessions.others_viewing(current_user, where)
 
 
 def _first_visit(template, section) -> bool:

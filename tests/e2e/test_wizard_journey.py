@@ -130,6 +130,17 @@ def test_a_stale_save_shows_the_conflict_and_keeps_the_first_text(live_server, n
     assert asks_before_leaving(second) and not asks_before_leaving(first)
 
 
+def test_a_colleague_with_the_same_section_open_is_named(live_server, new_page, seeded):
+    first, second = new_page(), new_page()
+    sign_in(first, live_server, "editor@demo.example")
+    sign_in(second, live_server, "admin@demo.example")
+    url = live_server + url_for("wizard.section", plan_id=demo_plan().id, section_id="ansvar")
+    first.goto(url)
+    second.goto(url)
+    expect(second.locator("#presence")).to_have_text("Also on this page now: Demo editor")
+    expect(first.locator("#presence")).to_have_text("")  # told on its next poll, 20 s on
+
+
 def asks_before_leaving(page) -> bool:
     asked = []
     page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, session
+from flask import current_app, request, session
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from zxcvbn import zxcvbn
@@ -289,6 +289,8 @@ def set_password(user: User, password: str) -> None:
 
 
 SESSION_TOKEN = "sid"  # the key of this browser's session token in the signed session cookie
+# Requests a page makes by itself, not the person: they keep no session alive.
+PASSIVE_ENDPOINTS = frozenset({"wizard.presence"})
 
 
 def load_session_user(session_id: str) -> User | None:
@@ -300,7 +302,8 @@ def load_session_user(session_id: str) -> User | None:
     if user is None or not user.active or user.session_generation != int(generation):
         return None
     # Signed out, idle too long or signed in too long ago: this browser's session has ended on the server.
-    return user if sessions.is_alive(user, session.get(SESSION_TOKEN)) else None
+    return user if sessions.is_alive(user, session.get(SESSION_TOKEN),
+                                     activity=request.endpoint not in PASSIVE_ENDPOINTS) else None
 
 
 @dataclass(frozen=True)

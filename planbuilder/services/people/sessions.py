@@ -6,14 +6,18 @@ copied cookie opens nothing once the session has ended, whatever its signature s
 """
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ...extensions import db
 from ...models import SignInSession, User, utcnow
 from ..tokens import hash_token, new_token
+
+log = logging.getLogger(__name__)
 
 # Writing "last seen" on every request would add a write to each autosave; once a minute is precise enough.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -27,8 +31,9 @@ def start(user: User) -> str:
     return token
 
 
-def is_alive(user: User, token: str | None) -> bool:
-    """Whether this browser's session of this user is still open; one found past its limits is ended."""
+def is_alive(user: User, token: str | None, activity: bool = True) -> bool:
+    """Whether this browser's session of this user is still open; one found past its limits is ended. A request
+    the page makes on its own (activity=False: the presence poll) does not count as the person being active."""
     if not token:
         return False
     found = db.session.get(SignInSession, hash_token(token))
@@ -41,7 +46,7 @@ def is_alive(user: User, token: str | None) -> bool:
         found.ended_at = now
         db.session.commit()
         return False
-    if now - found.last_seen_at > TOUCH_EVERY:
+    if activity and now - found.last_seen_at > TOUCH_EVERY:
         found.last_seen_at = now
         db.session.commit()
     return True
@@ -60,3 +65,33 @@ def end(token: str | None) -> None:
 def open_sessions(user: User) -> list[SignInSession]:
     return list(db.session.scalars(select(SignInSession).where(SignInSession.user_id == user.id,
                                                                SignInSession.ended_at.is_(None))))
+
+
+# --- who else is here ------------------------------------------------------------------------------------------
+
+# A page says it is still open every 20 seconds; one not heard of for three of those has been left.
+PRESENT_FOR = timedelta(seconds=60)
+
+
+def mark_viewing(token: str | None, where: str) -> None:
+    """This browser has the section `where` ("plan id/section id") open now."""
+    found = db.session.get(SignInSession, hash_token(token)) if token else None
+    if found is None:
+        return
+    found.viewing, found.viewing_at = where, utcnow()
+    try:
+        db.session.commit()
+    except SQLAlchemyError:  # a courtesy: a page must still open when this cannot be written (a full disk)
+        db.session.rollback()
+        log.warning("could not record which section a browser has open", exc_info=True)
+
+
+def others_viewing(user: User, where: str) -> list[User]:
+    """The other people whose browsers have `where` open now, by name."""
+    return list(db.session.scalars(
+        select(User).where(User.id.in_(
+            select(SignInSession.user_id).where(SignInSession.viewing == where,
+                                                SignInSession.viewing_at >= utcnow() - PRESENT_FOR,
+                                                SignInSession.ended_at.is_(None),
+                                                SignInSession.user_id != user.id)))
+        .order_by(User.display_name)))
