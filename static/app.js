@@ -105,23 +105,41 @@
   document.addEventListener("visibilitychange", resumeAfterSignIn);
 
   // Typing is saved after a short pause; until that save has come back, leaving the page would lose it,
-  // so the browser asks first.
-  var unsaved = 0;
+  // so the browser asks first. Kept per field (the element that autosaves it): a refused save (409 conflict,
+  // 422 too long) leaves its field unsaved even when another field saves afterwards, unless the refusal put
+  // the stored answer back on the screen (the "completed" mark refused while answers are missing).
+  var unsaved = new Set();
+  var typedSinceSent = new Set();  // see "change" below
   document.addEventListener("input", function (event) {
-    if (event.target.closest && event.target.closest("[hx-post]")) unsaved += 1;
+    var source = event.target.closest && event.target.closest("form [hx-post]");
+    if (source) { unsaved.add(source); typedSinceSent.add(source); }
   });
-  // Only a save the server took counts: a refused one (409 conflict, 422 too long) is shown in the page like a
-  // success, but its text is still only on this screen, unless the refusal put the stored answer back on it
-  // (the "completed" mark refused while answers are missing).
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
     if (!event.detail.successful || !xhr) return;
-    if (!event.detail.elt.closest || !event.detail.elt.closest("form")) return;  // a poll saves nothing
-    if (xhr.status < 400 || xhr.getResponseHeader("X-Planbuilder-Restored")) unsaved = 0;
+    if (xhr.status >= 400 && !xhr.getResponseHeader("X-Planbuilder-Restored")) return;
+    // The element that sent the request: htmx keeps it in requestConfig.elt (a "Keep my text" button is gone
+    // from the page by now, replaced by the answer). "Keep my text" saves a field for that field's element.
+    var config = event.detail.requestConfig, source = (config && config.elt) || event.detail.elt;
+    var kept = (source.name || "").indexOf("_keep-") === 0 ? source.name.slice(6) : null;
+    unsaved.delete(kept ? document.querySelector("[hx-vals='{\"_autosave\": \"" + kept + "\"}']") : source);
   });
-  document.addEventListener("submit", function () { unsaved = 0; });
+  document.addEventListener("submit", function () { unsaved.clear(); });
+
+  // Leaving a field sends it once more ("change"), which is only worth it when it was typed in since its last
+  // save: after a refused save that second send would be refused again and replace the message, and the
+  // "Keep my text" button the person is reaching for with it.
+  document.addEventListener("htmx:confirm", function (event) {
+    var trigger = event.detail.triggeringEvent;
+    if (trigger && trigger.type === "change" && trigger.isTrusted && !typedSinceSent.has(event.detail.elt)) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("htmx:beforeSend", function (event) { typedSinceSent.delete(event.detail.elt); });
   window.addEventListener("beforeunload", function (event) {
-    if (unsaved > 0) { event.preventDefault(); event.returnValue = ""; }
+    // Rows replaced after a row action were saved with it: only what is still on the page counts.
+    var waiting = Array.from(unsaved).filter(function (source) { return document.body.contains(source); });
+    if (waiting.length) { event.preventDefault(); event.returnValue = ""; }
   });
 
   // After a list of rows is replaced, put keyboard focus back where the person was working. Only the content

@@ -126,18 +126,47 @@ def test_stale_save_is_refused_and_newer_text_survives(editor_client, fresh_plan
     stale_page = editor_client.get(section_url(fresh_plan.id, "ansvar")).get_data(as_text=True)
     post_section(editor_client, fresh_plan.id, "ansvar", {"samordnare": "Först"}, headers=HTMX,
                  _autosave="samordnare")
-    from tests.wizard_helpers import form_fields
     stale = form_fields(stale_page)
     stale["samordnare"] = ["Sen ändring från en annan flik"]
     response = editor_client.post(section_url(fresh_plan.id, "ansvar"),
                                   data={**stale, "_autosave": "samordnare"}, headers=HTMX)
     assert response.status_code == 409
-    assert "changed in another window or by a colleague" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "a colleague changed this answer meanwhile" in html
+    error = re.search(r'<p class="field__error" id="samordnare-error"[^>]*>(.*?)</p>', html, re.S).group(1)
+    assert "Someone else saved another answer here" in error and "“Först”" in error  # what they saved
     assert working_version(fresh_plan.id).content["ansvar"]["samordnare"] == "Först"
     plain = editor_client.post(section_url(fresh_plan.id, "ansvar"), data=stale)
     assert plain.status_code == 409
     assert "Sen ändring från en annan flik" in plain.get_data(as_text=True)  # their text is still on screen
     assert working_version(fresh_plan.id).content["ansvar"]["samordnare"] == "Först"
+    # Saving the same page again is told again; only "Keep my text" replaces theirs, by the person's choice.
+    shown = plain.get_data(as_text=True)
+    assert editor_client.post(section_url(fresh_plan.id, "ansvar"), data=form_fields(shown)).status_code == 409
+    keep = re.search(r'name="(_keep-samordnare)" value="(\w+)"', shown)
+    again = editor_client.post(section_url(fresh_plan.id, "ansvar"), data={**form_fields(shown),
+                                                                            keep.group(1): [keep.group(2)]})
+    assert again.status_code == 303
+    assert working_version(fresh_plan.id).content["ansvar"]["samordnare"] == "Sen ändring från en annan flik"
+
+
+def test_colleagues_on_different_answers_of_one_section_both_save(editor_client, fresh_plan):
+    """Field-level merge: pages opened at the same time, each saving its own answer, refuse nobody."""
+    anna = form_fields(editor_client.get(section_url(fresh_plan.id, "ansvar")).get_data(as_text=True))
+    bertil = form_fields(editor_client.get(section_url(fresh_plan.id, "ansvar")).get_data(as_text=True))
+    first = editor_client.post(section_url(fresh_plan.id, "ansvar"),
+                               data={**anna, "samordnare": ["Anna"], "_autosave": ["samordnare"]}, headers=HTMX)
+    second = editor_client.post(section_url(fresh_plan.id, "ansvar"),
+                                data={**bertil, "politiskt_ansvar": ["KS"], "_autosave": ["politiskt_ansvar"]},
+                                headers=HTMX)
+    assert (first.status_code, second.status_code) == (200, 200)
+    # Bertil's page then saves the whole form ("Save"), still showing the old, empty coordinator field: Anna's
+    # answer is kept, as only she changed it.
+    whole = editor_client.post(section_url(fresh_plan.id, "ansvar"),
+                               data={**bertil, "politiskt_ansvar": ["KS"], "omvarldsbevakning": ["Varje månad"]})
+    assert whole.status_code == 303
+    assert working_version(fresh_plan.id).content["ansvar"] == {
+        "samordnare": "Anna", "politiskt_ansvar": "KS", "omvarldsbevakning": "Varje månad"}
 
 
 def test_unknown_autosave_field_gets_a_clear_message(editor_client, fresh_plan):

@@ -75,6 +75,7 @@ def _section_context(scoped, version, template, section, form, **extra):
         "returning_to_check": request.args.get("from") == "check",
         # Identifies this page's saves (see wizard.only_own_saves_since); kept across a re-render.
         "editor_token": request.form.get("editor_token") or secrets.token_hex(16),
+        "bases": wizard.field_bases(version, section),
         **extra,
     }
 
@@ -139,10 +140,17 @@ def section(plan_id: int, section_id: str):
         abort(400)
     page = SectionPage(template, version, section, section_form_class(template, section)(request.form))
     outcome = section_save.save_post(page, post, current_user)
-    reply = _REPLIES[outcome.kind]
-    return reply(scoped, page, post, outcome.field_ids)
+    return _REPLIES[outcome.kind](scoped, page, post, outcome)
 
 
+BASE_PREFIX = "_base-"  # a hidden input per field: what it held when the page loaded it
+KEEP_PREFIX = "_keep-"  # "keep my text" after a conflict: the base the person chose to save over
+
+
+def _posted_bases_of(form) -> dict[str, str] | None:
+    bases = {key[len(BASE_PREFIX):]: value[:64] for key, value in form.items() if key.startswith(BASE_PREFIX)}
+    bases.update({key[len(KEEP_PREFIX):]: value[:64] for key, value in form.items() if key.startswith(KEEP_PREFIX)})
+    return bases or None
 MAX_PICKED = 200  # more ticks than any catalogue has entries are not read
 
 
@@ -181,14 +189,16 @@ def _section_post() -> SectionPost:
     action = RowAction.parse(request.form.get("_action"))
     return SectionPost(autosave=request.form.get("_autosave"), action=action, fragment=is_fragment_request(),
                        picked=tuple(request.form.getlist(f"{action.field_id}-pick"))[:MAX_PICKED] if action else (),
-                       editor_token=request.form.get("editor_token", "")[:64] or None)
+                       editor_token=request.form.get("editor_token", "")[:64] or None,
+                       bases=_posted_bases_of(request.form))
 
 
 # Tells the page's script that a refusal put the stored answer back on the screen, so leaving need not ask.
 SCREEN_RESTORED = "X-Planbuilder-Restored"
 
 
-def _invalid_reply(scoped, page, post, field_ids):
+def _invalid_reply(scoped, page, post, outcome):
+    field_ids = outcome.field_ids
     if post.fragment and post.autosave == "completed":
         # The mark was refused: each missing answer is marked, and the tick goes back to what is stored.
         missing = [field.id for field in page.section.fields if page.form[field.id].errors]
@@ -203,7 +213,8 @@ def _invalid_reply(scoped, page, post, field_ids):
         return render("wizard/_autosave.html", "wizard/_autosave.html", status=INVALID, version=page.version,
                       slots=_error_slots(page.form, field_ids), failed=True,
                       message=_("Not saved – check the message next to the field."))
-    context = _section_context(scoped, page.version, page.template, page.section, page.form)
+    context = _section_context(scoped, page.version, page.template, page.section, page.form,
+                               bases=_posted_bases(page, post))
     if post.fragment and post.action is not None:
         return render("wizard/section.html", "wizard/_group_update.html", status=INVALID,
                       field=page.section.field(post.action.field_id), failed=True,
@@ -211,7 +222,9 @@ def _invalid_reply(scoped, page, post, field_ids):
     return render_template("wizard/section.html", **context), INVALID
 
 
-def _conflict_reply(scoped, page, post, field_ids):
+def _conflict_reply(scoped, page, post, outcome):
+    if outcome.clashes:
+        return _clash_reply(scoped, page, post, outcome.clashes)
     message = _("Not saved: this plan was changed in another window or by a colleague since you opened this "
                 "page. Your text is still on the screen – copy it if you need it, then reload the page to see "
                 "the latest version.")
@@ -222,7 +235,40 @@ def _conflict_reply(scoped, page, post, field_ids):
     return render_template("wizard/section.html", **context), CONFLICT
 
 
-def _not_editable_reply(scoped, page, post, field_ids):
+def _clash_reply(scoped, page, post, clashes):
+    """Answers a colleague changed meanwhile, and this page too: each says what the colleague saved, the
+    person's own text stays on the screen, and a "keep my text" button (carrying what is stored now as the
+    field's base) saves it over theirs only when the person chooses so; nothing of either is lost."""
+    stored = (page.version.content or {}).get(page.section.id) or {}
+    for field_id in clashes:
+        field = page.section.field(field_id)
+        theirs = " · ".join(field.kind.texts(field, stored.get(field_id), page.template)) or _("(empty)")
+        page.form[field_id].errors = [_(
+            "Someone else saved another answer here since you opened the page: “%(theirs)s”. Your text is still "
+            "in the box and not saved: keep yours instead with the “Keep my text” button, or reload the page to "
+            "take theirs.",
+            theirs=theirs[:CLASH_QUOTE_LENGTH] + ("…" if len(theirs) > CLASH_QUOTE_LENGTH else ""))]
+    keep = [(field_id, page.section.field(field_id).label, wizard.field_base(stored.get(field_id)))
+            for field_id in clashes]
+    message = _("Not saved: a colleague changed this answer meanwhile – see the message next to it.")
+    if post.fragment:
+        return render("wizard/_autosave.html", "wizard/_autosave.html", status=CONFLICT, version=None,
+                      slots=_error_slots(page.form, clashes), message=message, failed=True, keep=keep,
+                      url=url_for("wizard.section", plan_id=page.version.plan_id, section_id=page.section.id))
+    context = _section_context(scoped, page.version, page.template, page.section, page.form, conflict=message,
+                               bases=_posted_bases(page, post), keep=keep)
+    return render_template("wizard/section.html", **context), CONFLICT
+
+
+CLASH_QUOTE_LENGTH = 300
+
+
+def _posted_bases(page, post) -> dict[str, str]:
+    """The bases the page was sent with (what it had loaded), for a page shown again with the person's text."""
+    return {**wizard.field_bases(page.version, page.section), **(post.bases or {})}
+
+
+def _not_editable_reply(scoped, page, post, outcome):
     return _not_editable(page.version, post.fragment)
 
 
@@ -236,7 +282,8 @@ def _not_editable(version, fragment):
     return redirect(url_for("wizard.overview", plan_id=version.plan_id), 303)
 
 
-def _saved_reply(scoped, page, post, field_ids):
+def _saved_reply(scoped, page, post, outcome):
+    field_ids = outcome.field_ids
     version, template, section = page.version, page.template, page.section
     saved_at = _("Saved %(time)s", time=format_time(version.updated_at, "short"))
     if post.fragment:
@@ -248,7 +295,8 @@ def _saved_reply(scoped, page, post, field_ids):
         # The posted form has just validated, so its error slots are the empty ones to show.
         slots = [page.form.completed] if post.autosave == "completed" else _error_slots(page.form, field_ids)
         return render("wizard/_autosave.html", "wizard/_autosave.html", version=version, slots=slots,
-                      message=saved_at, status_now=wizard.section_status(template, version, section))
+                      message=saved_at, status_now=wizard.section_status(template, version, section),
+                      new_bases=_bases_now_on_screen(page, field_ids))
     if post.action is not None:
         return redirect(url_for("wizard.section", plan_id=version.plan_id, section_id=section.id,
                                 _anchor=f"{post.action.field_id}-group"), 303)
@@ -257,6 +305,15 @@ def _saved_reply(scoped, page, post, field_ids):
         flash(saved_at, "success")
         return redirect(url_for("wizard.section", plan_id=version.plan_id, section_id=section.id), 303)
     return redirect(next_url, 303)
+
+
+def _bases_now_on_screen(page, field_ids) -> dict[str, str]:
+    """After an autosave: the new base of each saved field whose text on the screen is what is stored now (a
+    field only a colleague had changed keeps its old base, so the page never overwrites theirs unknowingly)."""
+    stored = (page.version.content or {}).get(page.section.id) or {}
+    typed = wizard.values_from_form(page.template, page.section, page.form, field_ids)
+    return {field_id: wizard.field_base(stored.get(field_id)) for field_id in field_ids
+            if wizard.field_base(stored.get(field_id)) == wizard.field_base(typed.get(field_id))}
 
 
 def _next_page(template, section, plan_id: int, nav: str | None) -> str | None:

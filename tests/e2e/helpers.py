@@ -23,6 +23,12 @@ def is_autosave(response) -> bool:
     return response.request.method == "POST" and "/sections/" in response.url
 
 
+def autosave_of(field_id: str):
+    """A predicate for the autosave of one field (not any save the page sends meanwhile)."""
+    return lambda response: is_autosave(response) and f"_autosave={field_id}&" in (response.request.post_data
+                                                                                 or "") + "&"
+
+
 def is_row_action(response) -> bool:
     return is_autosave(response) and "_action=" in (response.request.post_data or "")
 

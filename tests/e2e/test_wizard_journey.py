@@ -12,6 +12,7 @@ from planbuilder.services.plans import plans
 from tests.e2e.conftest import screenshot
 from tests.e2e.helpers import (
     add_row,
+    autosave_of,
     autosaved,
     create_plan,
     fill_section,
@@ -24,6 +25,7 @@ from tests.e2e.helpers import (
     tab_to,
     tick_in_list,
 )
+from tests.e2e.test_accessibility import serious_violations
 from tests.wizard_helpers import demo_plan, working_version
 
 
@@ -122,12 +124,46 @@ def test_a_stale_save_shows_the_conflict_and_keeps_the_first_text(live_server, n
     second.goto(url)
     assert autosaved(first, lambda: first.fill("#samordnare", "Text från första fliken")) == 200
     assert autosaved(second, lambda: second.fill("#samordnare", "Text från andra fliken")) == 409
-    expect(second.locator("#save-status")).to_contain_text("changed in another window or by a colleague")
+    expect(second.locator("#save-status")).to_contain_text("a colleague changed this answer meanwhile")
+    expect(second.locator("#samordnare-error")).to_contain_text("“Text från första fliken”")  # what they saved
     expect(second.locator("#samordnare")).to_have_value("Text från andra fliken")  # not wiped from the screen
     assert working_version(plan_id).content["ansvar"]["samordnare"] == "Text från första fliken"
-    # The refused text is still unsaved: leaving the page (the message's own "reload" link, closing the tab)
-    # asks first, while the tab whose text was saved leaves without a question.
+    # Answers nobody else touched save as ever, from both tabs.
+    assert autosaved(first, lambda: first.fill("#politiskt_ansvar", "Kommunstyrelsen"),
+                     autosave_of("politiskt_ansvar")) == 200
+    assert autosaved(second, lambda: second.fill("#omvarldsbevakning", "Varje kvartal"),
+                     autosave_of("omvarldsbevakning")) == 200
+    content = working_version(plan_id).content["ansvar"]
+    assert (content["politiskt_ansvar"], content["omvarldsbevakning"]) == ("Kommunstyrelsen", "Varje kvartal")
+    # The refused text is still unsaved: leaving the page (reloading, closing the tab) asks first, while the
+    # tab whose text was saved leaves without a question.
     assert asks_before_leaving(second) and not asks_before_leaving(first)
+
+
+def test_the_person_told_of_a_colleagues_answer_keeps_their_own_by_saving_again(live_server, new_page, seeded):
+    plan_id = demo_plan().id
+    first, second = new_page(), new_page()
+    sign_in(first, live_server, "editor@demo.example")
+    sign_in(second, live_server, "admin@demo.example")
+    url = live_server + url_for("wizard.section", plan_id=plan_id, section_id="ansvar")
+    first.goto(url)
+    second.goto(url)
+    assert autosaved(first, lambda: first.fill("#samordnare", "Annas text")) == 200
+    assert autosaved(second, lambda: second.fill("#samordnare", "Bertils text")) == 409
+    # Typing on (or leaving the field) is told again, and writes nothing over Anna's text...
+    assert autosaved(second, lambda: second.fill("#samordnare", "Bertils text, efter att ha läst Annas"),
+                     autosave_of("samordnare")) == 409
+    assert working_version(plan_id).content["ansvar"]["samordnare"] == "Annas text"
+    expect(second.locator("#samordnare-error")).to_contain_text("“Annas text”")
+    assert serious_violations(second) == []  # the conflict as shown: both texts, the button to keep his
+    # ...until Bertil chooses to keep his.
+    keep = second.locator("#save-status button[name='_keep-samordnare']")
+    assert autosaved(second, keep.click, lambda answer: "_keep-samordnare=" in (answer.request.post_data or "")) == 200
+    assert working_version(plan_id).content["ansvar"]["samordnare"] == "Bertils text, efter att ha läst Annas"
+    assert not asks_before_leaving(second)  # his text is saved
+    # Anna's page did not see that: her next change of the answer is told of Bertil's, not written over it.
+    assert autosaved(first, lambda: first.fill("#samordnare", "Annas andra text"), autosave_of("samordnare")) == 409
+    expect(first.locator("#samordnare-error")).to_contain_text("Bertils text, efter att ha läst Annas")
 
 
 def test_a_colleague_with_the_same_section_open_is_named(live_server, new_page, seeded):

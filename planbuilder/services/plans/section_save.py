@@ -30,6 +30,7 @@ class SectionPost:
     fragment: bool = False            # an htmx request: the rest of the form was autosaved already
     picked: tuple[str, ...] = ()      # the catalogue entries a "pick" adds
     editor_token: str | None = None   # identifies the page's own earlier saves
+    bases: dict[str, str] | None = None  # what each field held when the page loaded it (wizard.field_base)
 
     def fields_in_scope(self, section: Section) -> list[str]:
         """What one save covers: the autosaved field, the group of a row action (htmx has saved the rest), or
@@ -58,6 +59,7 @@ class SectionPage:
 class Outcome:
     kind: str
     field_ids: list[str] = dataclass_field(default_factory=list)
+    clashes: list[str] = dataclass_field(default_factory=list)  # a conflict's answers both sides changed
 
 
 def save_post(page: SectionPage, post: SectionPost, user: User) -> Outcome:
@@ -78,9 +80,9 @@ def save_post(page: SectionPage, post: SectionPost, user: User) -> Outcome:
         return Outcome(INVALID, field_ids)
     try:
         changed = wizard.save_section(page.template, page.version, page.section, values, page.lock(), user,
-                                      completed, editor_token=post.editor_token)
-    except wizard.SaveConflict:
-        return Outcome(CONFLICT, field_ids)
+                                      completed, editor_token=post.editor_token, bases=post.bases)
+    except wizard.SaveConflict as conflict:
+        return Outcome(CONFLICT, field_ids, conflict.fields)
     except wizard.NotEditable:
         return Outcome(NOT_EDITABLE, field_ids)
     if changed:

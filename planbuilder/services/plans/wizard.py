@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -34,7 +36,12 @@ REVIEW_PENDING, REVIEW_CONFIRMED, REVIEW_CHANGED = "pending", "confirmed", "chan
 
 
 class SaveConflict(Exception):
-    """The version changed since the form was loaded (another tab, a colleague): nothing was written."""
+    """The version changed since the form was loaded (another tab, a colleague): nothing was written. `fields`
+    names the answers both sides changed, when the page said what it had loaded (field-level merge)."""
+
+    def __init__(self, fields: list[str] | None = None):
+        super().__init__(", ".join(fields or []))
+        self.fields = list(fields or [])
 
 
 class NotEditable(Exception):
@@ -273,15 +280,16 @@ def _log_save(version: PlanVersion, editor_token: str | None, section_id: str) -
 
 def save_section(template: PlanTemplate, version: PlanVersion, section: Section, values: dict[str, Any],
                  expected_lock: int | None, user: User, completed: bool | None = None,
-                 editor_token: str | None = None) -> bool:
+                 editor_token: str | None = None, bases: dict[str, str] | None = None) -> bool:
     """Write the given field values (and the completed mark) if the version is still as the user saw it.
 
-    Returns whether anything changed. Raises SaveConflict when someone else changed the version since
-    expected_lock, NotEditable for a version that is not a draft; in both cases nothing is written.
+    Returns whether anything changed. Raises SaveConflict when someone else changed what this save would write
+    (see _fields_to_write), NotEditable for a version that is not a draft; in both cases nothing is written.
     """
     for _attempt in range(3):
         try:
-            return _save_once(template, version, section, values, expected_lock, user, completed, editor_token)
+            return _save_once(template, version, section, values, expected_lock, user, completed, editor_token,
+                              bases)
         except StaleDataError:
             # Another request committed between our read and our write. It may have been this same page's
             # previous save (still in flight when this one left), so decide again on the fresh row.
@@ -289,11 +297,45 @@ def save_section(template: PlanTemplate, version: PlanVersion, section: Section,
     raise SaveConflict()
 
 
-def _save_once(template, version, section, values, expected_lock, user, completed, editor_token) -> bool:
+def field_base(value: Any) -> str:
+    """A short fingerprint of one stored answer: the page keeps it for each field it shows, and a save names it
+    as what it started from (field-level merge)."""
+    canonical = json.dumps(None if is_empty(value) else value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def field_bases(version: PlanVersion, section: Section) -> dict[str, str]:
+    stored = (version.content or {}).get(section.id) or {}
+    return {field.id: field_base(stored.get(field.id)) for field in section.fields}
+
+
+def _fields_to_write(version, section, values, bases, expected_lock, editor_token) -> dict[str, Any]:
+    """What a save may write. With the page's bases (what each field held when the page loaded it): every
+    answer nobody else changed since; an answer only someone else changed keeps theirs; an answer both changed,
+    differently, is a conflict (unless every save since came from this very page). Without bases: the whole
+    section must be as the page saw it (the save log's rule)."""
+    if bases is None or not set(values) <= set(bases):
+        if not only_own_saves_since(version, expected_lock, editor_token, section.id):
+            raise SaveConflict()
+        return values
+    stored = (version.content or {}).get(section.id) or {}
+    writes, clashes = {}, []
+    for field_id, value in values.items():
+        now, base, mine = field_base(stored.get(field_id)), bases[field_id], field_base(value)
+        if now == base:
+            writes[field_id] = value
+        elif mine != base and mine != now:
+            clashes.append(field_id)
+    if clashes and not only_own_saves_since(version, expected_lock, editor_token, section.id):
+        raise SaveConflict(clashes)
+    return {**writes, **{field_id: values[field_id] for field_id in clashes}}
+
+
+def _save_once(template, version, section, values, expected_lock, user, completed, editor_token,
+               bases=None) -> bool:
     if version.status != VersionStatus.DRAFT.value:
         raise NotEditable()
-    if not only_own_saves_since(version, expected_lock, editor_token, section.id):
-        raise SaveConflict()
+    values = _fields_to_write(version, section, values, bases, expected_lock, editor_token)
     content = copy.deepcopy(version.content or {})
     section_values = dict(content.get(section.id) or {})
     for field_id, value in values.items():
