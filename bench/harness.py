@@ -194,7 +194,8 @@ class EditorClient:
         _, page = self.request(f"/plans/{plan_id}/sections/{section}")
         self.form = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
                      "lock": re.search(r'name="lock" id="lock" value="(\d+)"', page).group(1),
-                     "editor_token": re.search(r'name="editor_token" value="([^"]+)"', page).group(1)}
+                     "editor_token": re.search(r'name="editor_token" value="([^"]+)"', page).group(1),
+                     **dict(BASE_INPUT.findall(page))}
         return page
 
     def autosave(self, plan_id: int, section: str, field: str, value: str) -> tuple[int, str]:
@@ -202,7 +203,12 @@ class EditorClient:
                                     {**self.form, "_autosave": field, field: value}, {"HX-Request": "true"})
         if status == 200:
             self.form["lock"] = re.search(r'id="lock" value="(\d+)"', body).group(1)
+            self.form.update(BASE_INPUT.findall(body))  # the saved field's new base, as the page takes it
         return status, body
+
+
+# What each field held when the page loaded it (field-level merge): sent back with every save, as the page does.
+BASE_INPUT = re.compile(r'name="(_base-[^"]+)" id="base-[^"]+" value="([0-9a-f]+)"')
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

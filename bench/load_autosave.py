@@ -5,8 +5,8 @@ acknowledged save was lost. Loopback only, bounded in time; prints requests, err
 
 It creates (and drops first) a database 'planbuilder_load', migrates it, seeds the demo and 25 editor accounts,
 starts gunicorn on a free local port, and runs one thread per editor. Each editor works on one section of the
-same plan (several editors share a section, so some saves are refused as conflicts: the editor then reloads the
-page, as a person would). Every 200 answer is an acknowledged save; at the end the database must hold, for every
+same plan (several editors share a section; a save is refused only when another editor changed the same field
+since this one loaded it: the editor then reloads the page, as a person would). Every 200 answer is an acknowledged save; at the end the database must hold, for every
 field, the value of the acknowledged save with the highest lock counter, and no two acknowledged saves may
 share a lock counter.
 """
@@ -38,7 +38,7 @@ class Editor(threading.Thread):
         self.client = EditorClient(base)
         self.latencies: list[float] = []
         self.acknowledged: list[tuple[int, str, str, str]] = []  # (lock after, section, field, value)
-        self.conflicts = self.errors = self.server_errors = 0
+        self.conflicts = self.same_field = self.errors = self.server_errors = 0
 
     def run(self) -> None:
         self.client.sign_in(f"load{self.number:02d}@demo.example", PASSWORD)
@@ -49,12 +49,13 @@ class Editor(threading.Thread):
             value = f"editor {self.number} save {n}"
             n += 1
             started = time.perf_counter()
-            status, _ = self.client.autosave(self.plan_id, self.section, field, value)
+            status, body = self.client.autosave(self.plan_id, self.section, field, value)
             self.latencies.append((time.perf_counter() - started) * 1000)
             if status == 200:
                 self.acknowledged.append((int(self.client.form["lock"]), self.section, field, value))
             elif status == 409:
                 self.conflicts += 1
+                self.same_field += 'name="_keep-' in body  # a true clash (the same field), offering "keep mine"
                 self.client.open_section(self.plan_id, self.section)  # "reload the page"
             else:
                 self.errors += 1
@@ -124,6 +125,7 @@ def run(editors_count: int = 25, seconds: int = 60, workers: int = 3, postgres: 
         "latencies": [ms for e in editors for ms in e.latencies],
         "acknowledged": sum(len(e.acknowledged) for e in editors),
         "conflicts": sum(e.conflicts for e in editors),
+        "same_field": sum(e.same_field for e in editors),
         "errors": sum(e.errors for e in editors),
         "server_errors": sum(e.server_errors for e in editors),
         "lost": verify(database_url, editors),
@@ -133,7 +135,7 @@ def run(editors_count: int = 25, seconds: int = 60, workers: int = 3, postgres: 
 def collect(seconds: int = 60) -> list[Row]:
     result = run(seconds=seconds)
     measure = (f"autosave, 25 editors {seconds} s: {len(result['latencies'])} req, {result['acknowledged']} saved, "
-               f"{result['conflicts']} conflicts, {result['server_errors']} 5xx, {len(result['lost'])} lost, "
+               f"{result['conflicts']} conflicts ({result['same_field']} same field), {result['server_errors']} 5xx, {len(result['lost'])} lost, "
                f"p99 {percentile(result['latencies'], .99):.0f} ms")
     return [summarise("load (gunicorn, PG)", measure, result["latencies"], target="0 5xx, 0 lost")]
 
@@ -148,7 +150,8 @@ def main() -> None:
     result = run(args.editors, args.seconds, args.workers, args.postgres)
     latencies = result["latencies"]
     print(f"editors {args.editors}, {args.seconds} s, gunicorn {args.workers} workers × 4 threads, PostgreSQL")
-    print(f"requests {len(latencies)}  acknowledged {result['acknowledged']}  conflicts {result['conflicts']}  "
+    print(f"requests {len(latencies)}  acknowledged {result['acknowledged']}  conflicts {result['conflicts']} "
+          f"({result['same_field']} on the same field)  "
           f"errors {result['errors']} (5xx {result['server_errors']})")
     print(f"latency ms  p50 {statistics.median(latencies):.1f}  p95 {percentile(latencies, .95):.1f}  "
           f"p99 {percentile(latencies, .99):.1f}")

@@ -333,6 +333,10 @@ def _fields_to_write(version, section, values, bases, expected_lock, editor_toke
 
 def _save_once(template, version, section, values, expected_lock, user, completed, editor_token,
                bases=None) -> bool:
+    # Saves of one version take their turn (a row lock on PostgreSQL; SQLite writes one at a time anyway), so
+    # each decides on what the one before it wrote instead of failing on the version counter: 25 people saving
+    # one plan at once made three retries run out, and the person was told of a conflict that was none.
+    db.session.refresh(version, with_for_update=True)
     if version.status != VersionStatus.DRAFT.value:
         raise NotEditable()
     values = _fields_to_write(version, section, values, bases, expected_lock, editor_token)
