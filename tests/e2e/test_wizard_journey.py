@@ -114,14 +114,21 @@ def test_the_core_journey_works_without_javascript(live_server, new_page, seeded
     expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
 
 
-def test_a_stale_save_shows_the_conflict_and_keeps_the_first_text(live_server, new_page, seeded):
-    plan_id = demo_plan().id
+def two_people_on_ansvar(live_server, new_page):
+    """The demo editor (first) and the demo admin (second), each in a browser of their own, with the demo plan's
+    Ansvar section open."""
     first, second = new_page(), new_page()
     sign_in(first, live_server, "editor@demo.example")
     sign_in(second, live_server, "admin@demo.example")
-    url = live_server + url_for("wizard.section", plan_id=plan_id, section_id="ansvar")
+    url = live_server + url_for("wizard.section", plan_id=demo_plan().id, section_id="ansvar")
     first.goto(url)
     second.goto(url)
+    return first, second
+
+
+def test_a_stale_save_shows_the_conflict_and_keeps_the_first_text(live_server, new_page, seeded):
+    plan_id = demo_plan().id
+    first, second = two_people_on_ansvar(live_server, new_page)
     assert autosaved(first, lambda: first.fill("#samordnare", "Text från första fliken")) == 200
     assert autosaved(second, lambda: second.fill("#samordnare", "Text från andra fliken")) == 409
     expect(second.locator("#save-status")).to_contain_text("a colleague changed this answer meanwhile")
@@ -140,14 +147,9 @@ def test_a_stale_save_shows_the_conflict_and_keeps_the_first_text(live_server, n
     assert asks_before_leaving(second) and not asks_before_leaving(first)
 
 
-def test_the_person_told_of_a_colleagues_answer_keeps_their_own_by_saving_again(live_server, new_page, seeded):
+def test_the_person_told_of_a_colleagues_answer_keeps_their_own_by_choice(live_server, new_page, seeded):
     plan_id = demo_plan().id
-    first, second = new_page(), new_page()
-    sign_in(first, live_server, "editor@demo.example")
-    sign_in(second, live_server, "admin@demo.example")
-    url = live_server + url_for("wizard.section", plan_id=plan_id, section_id="ansvar")
-    first.goto(url)
-    second.goto(url)
+    first, second = two_people_on_ansvar(live_server, new_page)
     assert autosaved(first, lambda: first.fill("#samordnare", "Annas text")) == 200
     assert autosaved(second, lambda: second.fill("#samordnare", "Bertils text")) == 409
     # Typing on (or leaving the field) is told again, and writes nothing over Anna's text...
@@ -167,12 +169,7 @@ def test_the_person_told_of_a_colleagues_answer_keeps_their_own_by_saving_again(
 
 
 def test_a_colleague_with_the_same_section_open_is_named(live_server, new_page, seeded):
-    first, second = new_page(), new_page()
-    sign_in(first, live_server, "editor@demo.example")
-    sign_in(second, live_server, "admin@demo.example")
-    url = live_server + url_for("wizard.section", plan_id=demo_plan().id, section_id="ansvar")
-    first.goto(url)
-    second.goto(url)
+    first, second = two_people_on_ansvar(live_server, new_page)
     expect(second.locator("#presence")).to_have_text("Also on this page now: Demo editor")
     expect(first.locator("#presence")).to_have_text("")  # told on its next poll, 20 s on
 
