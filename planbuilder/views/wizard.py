@@ -14,8 +14,8 @@ from ..section_forms import section_form_class
 from ..services.documents import preparation
 from ..services.people import sessions
 from ..services.people.accounts import SESSION_TOKEN
+from ..services.plans import merge, revisions, section_save, verification, versions, wizard
 from ..services.plans import plans as plan_service
-from ..services.plans import revisions, section_save, verification, versions, wizard
 from ..services.plans.section_save import SectionPage, SectionPost
 from ..services.plans.wizard import RowAction
 from ..templating import row_title
@@ -73,9 +73,9 @@ def _section_context(scoped, version, template, section, form, **extra):
         "dropped": revisions.dropped_notes(version).get(section.id, []),
         "errors": _error_list(form, section),
         "returning_to_check": request.args.get("from") == "check",
-        # Identifies this page's saves (see wizard.only_own_saves_since); kept across a re-render.
+        # Identifies this page's saves (see merge.only_own_saves_since); kept across a re-render.
         "editor_token": request.form.get("editor_token") or secrets.token_hex(16),
-        "bases": wizard.field_bases(version, section),
+        "bases": merge.field_bases(version, section),
         **extra,
     }
 
@@ -248,7 +248,7 @@ def _clash_reply(scoped, page, post, clashes):
             "in the box and not saved: keep yours instead with the “Keep my text” button, or reload the page to "
             "take theirs.",
             theirs=theirs[:CLASH_QUOTE_LENGTH] + ("…" if len(theirs) > CLASH_QUOTE_LENGTH else ""))]
-    keep = [(field_id, page.section.field(field_id).label, wizard.field_base(stored.get(field_id)))
+    keep = [(field_id, page.section.field(field_id).label, merge.field_base(stored.get(field_id)))
             for field_id in clashes]
     message = _("Not saved: a colleague changed this answer meanwhile – see the message next to it.")
     if post.fragment:
@@ -265,7 +265,7 @@ CLASH_QUOTE_LENGTH = 300
 
 def _posted_bases(page, post) -> dict[str, str]:
     """The bases the page was sent with (what it had loaded), for a page shown again with the person's text."""
-    return {**wizard.field_bases(page.version, page.section), **(post.bases or {})}
+    return {**merge.field_bases(page.version, page.section), **(post.bases or {})}
 
 
 def _not_editable_reply(scoped, page, post, outcome):
@@ -312,8 +312,8 @@ def _bases_now_on_screen(page, field_ids) -> dict[str, str]:
     field only a colleague had changed keeps its old base, so the page never overwrites theirs unknowingly)."""
     stored = (page.version.content or {}).get(page.section.id) or {}
     typed = wizard.values_from_form(page.template, page.section, page.form, field_ids)
-    return {field_id: wizard.field_base(stored.get(field_id)) for field_id in field_ids
-            if wizard.field_base(stored.get(field_id)) == wizard.field_base(typed.get(field_id))}
+    return {field_id: merge.field_base(stored.get(field_id)) for field_id in field_ids
+            if merge.field_base(stored.get(field_id)) == merge.field_base(typed.get(field_id))}
 
 
 def _next_page(template, section, plan_id: int, nav: str | None) -> str | None:

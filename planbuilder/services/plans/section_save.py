@@ -30,7 +30,7 @@ class SectionPost:
     fragment: bool = False            # an htmx request: the rest of the form was autosaved already
     picked: tuple[str, ...] = ()      # the catalogue entries a "pick" adds
     editor_token: str | None = None   # identifies the page's own earlier saves
-    bases: dict[str, str] | None = None  # what each field held when the page loaded it (wizard.field_base)
+    bases: dict[str, str] | None = None  # what each field held when the page loaded it (merge.field_base)
 
     def fields_in_scope(self, section: Section) -> list[str]:
         """What one save covers: the autosaved field, the group of a row action (htmx has saved the rest), or

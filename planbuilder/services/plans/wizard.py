@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -19,6 +17,7 @@ from ...models import PlanVersion, User, VersionStatus, utcnow
 from ...plan_templates import Field, PlanTemplate, Section
 from ..people import audit
 from .content import content_problems, is_empty, is_section_started, missing_required, section_values
+from .merge import SAVE_LOG_LENGTH, SaveConflict, fields_to_write
 
 
 class SectionStatus(StrEnum):
@@ -33,15 +32,6 @@ class SectionStatus(StrEnum):
 NOT_STARTED, IN_PROGRESS, COMPLETED = SectionStatus.NOT_STARTED, SectionStatus.IN_PROGRESS, SectionStatus.COMPLETED
 NEEDS_ATTENTION, TO_REVIEW = SectionStatus.NEEDS_ATTENTION, SectionStatus.TO_REVIEW
 REVIEW_PENDING, REVIEW_CONFIRMED, REVIEW_CHANGED = "pending", "confirmed", "changed"
-
-
-class SaveConflict(Exception):
-    """The version changed since the form was loaded (another tab, a colleague): nothing was written. `fields`
-    names the answers both sides changed, when the page said what it had loaded (field-level merge)."""
-
-    def __init__(self, fields: list[str] | None = None):
-        super().__init__(", ".join(fields or []))
-        self.fields = list(fields or [])
 
 
 class NotEditable(Exception):
@@ -250,29 +240,6 @@ def _picked_rows(template: PlanTemplate, field: Field, rows: list[dict], picked:
 
 # --- saving ---------------------------------------------------------------------------------------------------
 
-SAVE_LOG_LENGTH = 100
-
-
-def only_own_saves_since(version: PlanVersion, expected_lock: int | None, editor_token: str | None,
-                         section_id: str | None = None) -> bool:
-    """Whether nobody but this page changed the section since expected_lock.
-
-    Every save is logged as [lock counter after it, the saving page's editor token, the section it wrote].
-    A save naming an older counter is still safe when each change since then came from this same page (an
-    autosave still in flight when the person pressed "Save") or touched another section (a colleague working
-    on another part of the plan). Anything the log cannot account for is refused.
-    """
-    if expected_lock is None or expected_lock > version.lock_version:
-        return False
-    if expected_lock == version.lock_version:
-        return True
-    newer = [entry for entry in version.save_log or [] if entry[0] > expected_lock]
-    if len(newer) != version.lock_version - expected_lock:
-        return False  # older than the log, or changed by something that does not log (a status change)
-    return all((editor_token and entry[1] == editor_token)
-               or (section_id is not None and len(entry) > 2 and entry[2] != section_id) for entry in newer)
-
-
 def _log_save(version: PlanVersion, editor_token: str | None, section_id: str) -> None:
     version.save_log = [*(version.save_log or [])[-(SAVE_LOG_LENGTH - 1):],
                         [version.lock_version + 1, editor_token or "", section_id]]
@@ -297,40 +264,6 @@ def save_section(template: PlanTemplate, version: PlanVersion, section: Section,
     raise SaveConflict()
 
 
-def field_base(value: Any) -> str:
-    """A short fingerprint of one stored answer: the page keeps it for each field it shows, and a save names it
-    as what it started from (field-level merge)."""
-    canonical = json.dumps(None if is_empty(value) else value, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
-
-
-def field_bases(version: PlanVersion, section: Section) -> dict[str, str]:
-    stored = (version.content or {}).get(section.id) or {}
-    return {field.id: field_base(stored.get(field.id)) for field in section.fields}
-
-
-def _fields_to_write(version, section, values, bases, expected_lock, editor_token) -> dict[str, Any]:
-    """What a save may write. With the page's bases (what each field held when the page loaded it): every
-    answer nobody else changed since; an answer only someone else changed keeps theirs; an answer both changed,
-    differently, is a conflict (unless every save since came from this very page). Without bases: the whole
-    section must be as the page saw it (the save log's rule)."""
-    if bases is None or not set(values) <= set(bases):
-        if not only_own_saves_since(version, expected_lock, editor_token, section.id):
-            raise SaveConflict()
-        return values
-    stored = (version.content or {}).get(section.id) or {}
-    writes, clashes = {}, []
-    for field_id, value in values.items():
-        now, base, mine = field_base(stored.get(field_id)), bases[field_id], field_base(value)
-        if now == base:
-            writes[field_id] = value
-        elif mine != base and mine != now:
-            clashes.append(field_id)
-    if clashes and not only_own_saves_since(version, expected_lock, editor_token, section.id):
-        raise SaveConflict(clashes)
-    return {**writes, **{field_id: values[field_id] for field_id in clashes}}
-
-
 def _save_once(template, version, section, values, expected_lock, user, completed, editor_token,
                bases=None) -> bool:
     # Saves of one version take their turn (a row lock on PostgreSQL; SQLite writes one at a time anyway), so
@@ -339,7 +272,7 @@ def _save_once(template, version, section, values, expected_lock, user, complete
     db.session.refresh(version, with_for_update=True)
     if version.status != VersionStatus.DRAFT.value:
         raise NotEditable()
-    values = _fields_to_write(version, section, values, bases, expected_lock, editor_token)
+    values = fields_to_write(version, section, values, bases, expected_lock, editor_token)
     content = copy.deepcopy(version.content or {})
     section_values = dict(content.get(section.id) or {})
     for field_id, value in values.items():
