@@ -112,11 +112,15 @@ def _error_slots(form, field_ids):
     return slots
 
 
+def _stored_completion(version, section) -> str | None:
+    """The stored answer to "Have you completed this section?" as the form's radio value."""
+    return {True: "yes", False: "no"}.get(wizard.section_state(version, section).get("completed"))
+
+
 def _fresh_form(template, section, version):
     form_class = section_form_class(template, section)
-    completed = wizard.section_state(version, section).get("completed")
     data = wizard.form_data(template, section, (version.content or {}).get(section.id) or {})
-    data.update(lock=version.lock_version, completed={True: "yes", False: "no"}.get(completed))
+    data.update(lock=version.lock_version, completed=_stored_completion(version, section))
     return form_class(formdata=None, data=data)
 
 
@@ -151,6 +155,8 @@ def _posted_bases_of(form) -> dict[str, str] | None:
     bases = {key[len(BASE_PREFIX):]: value[:64] for key, value in form.items() if key.startswith(BASE_PREFIX)}
     bases.update({key[len(KEEP_PREFIX):]: value[:64] for key, value in form.items() if key.startswith(KEEP_PREFIX)})
     return bases or None
+
+
 MAX_PICKED = 200  # more ticks than any catalogue has entries are not read
 
 
@@ -199,20 +205,20 @@ SCREEN_RESTORED = "X-Planbuilder-Restored"
 
 def _invalid_reply(scoped, page, post, outcome):
     field_ids = outcome.field_ids
-    if post.fragment and post.autosave == "completed":
-        # The mark was refused: each missing answer is marked, and the tick goes back to what is stored.
-        missing = [field.id for field in page.section.fields if page.form[field.id].errors]
-        stored = {True: "yes", False: "no"}.get(wizard.section_state(page.version, page.section).get("completed"))
-        reply = render("wizard/_autosave.html", "wizard/_autosave.html", status=INVALID, version=page.version,
-                       slots=[page.form.completed, *_error_slots(page.form, missing)], failed=True,
-                       message=_("Not saved – check the message next to the field."),
-                       completion=page.form.completed, completion_stored=stored)
-        reply.headers[SCREEN_RESTORED] = "1"  # the page shows what is stored again: nothing left unsaved
-        return reply
     if post.fragment and post.autosave is not None:
-        return render("wizard/_autosave.html", "wizard/_autosave.html", status=INVALID, version=page.version,
-                      slots=_error_slots(page.form, field_ids), failed=True,
-                      message=_("Not saved – check the message next to the field."))
+        slots, completion = _error_slots(page.form, field_ids), {}
+        if post.autosave == "completed":
+            # The mark was refused: each missing answer is marked, and the tick goes back to what is stored.
+            missing = [field.id for field in page.section.fields if page.form[field.id].errors]
+            slots = [page.form.completed, *_error_slots(page.form, missing)]
+            completion = {"completion": page.form.completed,
+                          "completion_stored": _stored_completion(page.version, page.section)}
+        reply = render("wizard/_autosave.html", "wizard/_autosave.html", status=INVALID, version=page.version,
+                       slots=slots, failed=True, message=_("Not saved – check the message next to the field."),
+                       **completion)
+        if completion:
+            reply.headers[SCREEN_RESTORED] = "1"  # the page shows what is stored again: nothing left unsaved
+        return reply
     context = _section_context(scoped, page.version, page.template, page.section, page.form,
                                bases=_posted_bases(page, post))
     if post.fragment and post.action is not None:
