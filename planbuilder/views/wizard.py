@@ -151,9 +151,14 @@ BASE_PREFIX = "_base-"  # a hidden input per field: what it held when the page l
 KEEP_PREFIX = "_keep-"  # "keep my text" after a conflict: the base the person chose to save over
 
 
+MAX_BASE_LENGTH = 4000  # a group's base names each of its rows (at most 50 by default, ~50 characters each)
+
+
 def _posted_bases_of(form) -> dict[str, str] | None:
-    bases = {key[len(BASE_PREFIX):]: value[:64] for key, value in form.items() if key.startswith(BASE_PREFIX)}
-    bases.update({key[len(KEEP_PREFIX):]: value[:64] for key, value in form.items() if key.startswith(KEEP_PREFIX)})
+    bases = {key[len(BASE_PREFIX):]: value[:MAX_BASE_LENGTH] for key, value in form.items()
+             if key.startswith(BASE_PREFIX)}
+    bases.update({key[len(KEEP_PREFIX):]: value[:MAX_BASE_LENGTH] for key, value in form.items()
+                  if key.startswith(KEEP_PREFIX)})
     return bases or None
 
 
@@ -254,7 +259,8 @@ def _clash_reply(scoped, page, post, clashes):
             "in the box and not saved: keep yours instead with the “Keep my text” button, or reload the page to "
             "take theirs.",
             theirs=theirs[:CLASH_QUOTE_LENGTH] + ("…" if len(theirs) > CLASH_QUOTE_LENGTH else ""))]
-    keep = [(field_id, page.section.field(field_id).label, merge.field_base(stored.get(field_id)))
+    keep = [(field_id, page.section.field(field_id).label,
+             merge.kept_base(page.section.field(field_id), stored.get(field_id), (post.bases or {}).get(field_id)))
             for field_id in clashes]
     message = _("Not saved: a colleague changed this answer meanwhile – see the message next to it.")
     if post.fragment:
@@ -318,7 +324,7 @@ def _bases_now_on_screen(page, field_ids) -> dict[str, str]:
     field only a colleague had changed keeps its old base, so the page never overwrites theirs unknowingly)."""
     stored = (page.version.content or {}).get(page.section.id) or {}
     typed = wizard.values_from_form(page.template, page.section, page.form, field_ids)
-    return {field_id: merge.field_base(stored.get(field_id)) for field_id in field_ids
+    return {field_id: merge.base_of(page.section.field(field_id), stored.get(field_id)) for field_id in field_ids
             if merge.field_base(stored.get(field_id)) == merge.field_base(typed.get(field_id))}
 
 

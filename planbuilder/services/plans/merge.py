@@ -2,7 +2,9 @@
 
 Each field on a page carries a fingerprint of what it held when the page loaded it (its base). A save writes
 every answer nobody else changed since; an answer only someone else changed keeps theirs; an answer both changed,
-differently, is a conflict the person settles (views/wizard.py shows the colleague's text and "Keep my text").
+differently, is a conflict the person settles (views/wizard_merge.py shows both texts side by side).
+A repeating group is merged row by row (rows keep their `_id`): its base also names each row's fingerprint, so
+two people changing different rows, or both adding rows, never conflict.
 Pages that send no bases fall back on the section's save log: the whole section must be as the page saw it,
 apart from the page's own earlier saves and other sections' saves.
 """
@@ -56,16 +58,108 @@ def field_base(value: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+# A group's base: its own fingerprint, then each row's ("<group>|<row id>:<row>,..."), in the page's order.
+ROWS_MARK, ROW_SEPARATOR, ROW_ID_MARK = "|", ",", ":"
+# A base no stored answer has: "keep my text" for a group names rows but not the group's fingerprint.
+KEPT_GROUP = "kept"
+
+
+def base_of(field, value: Any) -> str:
+    """What the page keeps for one field: its fingerprint, and for a group each row's as well."""
+    if not field.is_group:
+        return field_base(value)
+    return field_base(value) + ROWS_MARK + _listed_rows(_rows(value) or [])
+
+
+def _listed_rows(rows: list[dict]) -> str:
+    return ROW_SEPARATOR.join(f"{row['_id']}{ROW_ID_MARK}{field_base(row)}" for row in rows)
+
+
+def kept_base(field, stored_value: Any, page_base: str | None) -> str:
+    """The base "keep my text" sends: what is stored now is what the person chose to save over. For a group,
+    the rows the page had loaded take the person's version; rows a colleague added meanwhile stay."""
+    if not field.is_group:
+        return field_base(stored_value)
+    loaded = _row_bases(page_base or "") or {}
+    return KEPT_GROUP + ROWS_MARK + _listed_rows([row for row in _rows(stored_value) or [] if row["_id"] in loaded])
+
+
 def field_bases(version: PlanVersion, section: Section) -> dict[str, str]:
     stored = (version.content or {}).get(section.id) or {}
-    return {field.id: field_base(stored.get(field.id)) for field in section.fields}
+    return {field.id: base_of(field, stored.get(field.id)) for field in section.fields}
+
+
+def _rows(value: Any) -> list[dict] | None:
+    """A group's rows when each has its `_id` (anything else is merged as one answer)."""
+    if is_empty(value):
+        return []
+    if isinstance(value, list) and all(isinstance(row, dict) and row.get("_id") for row in value):
+        return value
+    return None
+
+
+def _row_bases(base: str) -> dict[str, str] | None:
+    if ROWS_MARK not in base:
+        return None
+    listed = base.split(ROWS_MARK, 1)[1]
+    pairs = [entry.split(ROW_ID_MARK, 1) for entry in listed.split(ROW_SEPARATOR) if ROW_ID_MARK in entry]
+    return dict(pairs)
+
+
+def merged_rows(stored: list[dict], mine: list[dict], bases: dict[str, str]) -> tuple[list[dict], list[str]]:
+    """Three-way merge of a group's rows: what is stored now, what this page sends, what the page loaded.
+
+    A row only one side changed takes that side's; a row both changed differently is a clash (the person's
+    row is taken when they chose to keep theirs). A row the page loaded and no longer sends was removed here
+    and goes, unless a colleague changed it meanwhile; a row a colleague removed goes, unless the person changed
+    it. New rows of both sides are kept. The page's order wins unless a colleague reordered the rows meanwhile.
+    Returns the rows and the ids of the clashing ones.
+    """
+    stored_by, mine_by = {row["_id"]: row for row in stored}, {row["_id"]: row for row in mine}
+    merged, clashes = {}, []
+    for row_id, row in stored_by.items():
+        base, now = bases.get(row_id), field_base(row)
+        if row_id not in mine_by:
+            if base != now:  # a colleague's new row, or one they changed after this page removed it
+                merged[row_id] = row
+            continue
+        own = field_base(mine_by[row_id])
+        if now == base or own == now:
+            merged[row_id] = mine_by[row_id]
+        elif own == base:
+            merged[row_id] = row
+        else:
+            clashes.append(row_id)
+            merged[row_id] = mine_by[row_id]
+    for row_id, row in mine_by.items():
+        if row_id not in stored_by and bases.get(row_id) != field_base(row):
+            merged[row_id] = row  # new here, or changed here after a colleague removed it: nothing is lost
+    stored_order = [row_id for row_id in stored_by if row_id in bases]
+    leading = mine_by if stored_order == [row_id for row_id in bases if row_id in stored_by] else stored_by
+    order = [row_id for row_id in leading if row_id in merged]
+    order += [row_id for row_id in (*stored_by, *mine_by) if row_id in merged and row_id not in order]
+    return [merged[row_id] for row_id in order], clashes
+
+
+def _merge_field(stored_value: Any, value: Any, base: str) -> tuple[bool, Any]:
+    """(clash, what to write or None to leave the stored answer) for one field whose stored answer changed
+    since the page loaded it."""
+    row_bases, stored_rows, my_rows = _row_bases(base), _rows(stored_value), _rows(value)
+    if row_bases is not None and stored_rows is not None and my_rows is not None:
+        rows, clashes = merged_rows(stored_rows, my_rows, row_bases)
+        return bool(clashes), rows
+    base = base.split(ROWS_MARK, 1)[0]
+    mine, now = field_base(value), field_base(stored_value)
+    if mine == base or mine == now:
+        return False, None  # only the colleague changed it (or both to the same answer): theirs stays
+    return True, value
 
 
 def fields_to_write(version, section, values, bases, expected_lock, editor_token) -> dict[str, Any]:
     """What a save may write. With the page's bases (what each field held when the page loaded it): every
     answer nobody else changed since; an answer only someone else changed keeps theirs; an answer both changed,
-    differently, is a conflict (unless every save since came from this very page). Without bases: the whole
-    section must be as the page saw it (the save log's rule)."""
+    differently, is a conflict (unless every save since came from this very page); a group is merged row by
+    row. Without bases: the whole section must be as the page saw it (the save log's rule)."""
     if bases is None or not set(values) <= set(bases):
         if not only_own_saves_since(version, expected_lock, editor_token, section.id):
             raise SaveConflict()
@@ -73,11 +167,14 @@ def fields_to_write(version, section, values, bases, expected_lock, editor_token
     stored = (version.content or {}).get(section.id) or {}
     writes, clashes = {}, []
     for field_id, value in values.items():
-        now, base, mine = field_base(stored.get(field_id)), bases[field_id], field_base(value)
-        if now == base:
+        if field_base(stored.get(field_id)) == bases[field_id].split(ROWS_MARK, 1)[0]:
             writes[field_id] = value
-        elif mine != base and mine != now:
+            continue
+        clash, merged = _merge_field(stored.get(field_id), value, bases[field_id])
+        if clash:
             clashes.append(field_id)
+        if merged is not None:
+            writes[field_id] = merged
     if clashes and not only_own_saves_since(version, expected_lock, editor_token, section.id):
         raise SaveConflict(clashes)
-    return {**writes, **{field_id: values[field_id] for field_id in clashes}}
+    return {**writes, **{field_id: values[field_id] for field_id in clashes if field_id not in writes}}
