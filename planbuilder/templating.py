@@ -1,6 +1,7 @@
 """Helpers every page template may use: labels for statuses and locale-aware dates."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from babel import dates
@@ -52,9 +53,36 @@ def row_title(field: Field) -> str:
     return field.row_label[:1].upper() + field.row_label[1:] if field.row_label else str(_l("Row"))
 
 
+# A folded row shows a few of its one-line answers, each cut short, so the card stays one line.
+ROW_FACTS, FACT_LENGTH = 3, 60
+# Sub-fields a row's title already names ("Aktör 3: Polisen"), so they are no key fact.
+TITLE_SUBFIELDS = ("name", "title")
+
+
+@dataclass(frozen=True)
+class RowCard:
+    """What the folded card of one row of a group shows, and whether the row is left open."""
+    facts: tuple[str, ...]
+    unfinished: bool  # nothing answered yet, or a required answer still missing: shown open to be written
+
+
+def row_card(field: Field, row_form, template: PlanTemplate) -> RowCard:
+    """One row as its card reads: its first few one-line answers in the reader's words (a choice by its label),
+    written by the sub-fields' own types from what the row's form holds; long texts are left to the open row."""
+    stored = (field.kind.from_form(field, [row_form.data], template) or [{}])[0]
+    one_line = [sub for sub in field.fields
+                if sub.id not in TITLE_SUBFIELDS and row_form[sub.id].type != "TextAreaField"]
+    facts = [cell if len(cell) <= FACT_LENGTH else cell[:FACT_LENGTH - 1].rstrip() + "…"
+             for cell in field.kind.row_cells(field, stored, template, one_line) if cell]
+    unfinished = (not any(sub.id in stored for sub in field.fields)
+                  or any(sub.kind.is_missing(sub, stored.get(sub.id)) for sub in field.fields))
+    return RowCard(tuple(facts[:ROW_FACTS]), unfinished)
+
+
 def register(app: Flask) -> None:
     app.add_template_global(answer_texts)
     app.add_template_global(row_title)
+    app.add_template_global(row_card)
     app.add_template_global(status_label)
     app.add_template_global(task_status_label)
     app.add_template_global(get_locale)

@@ -109,15 +109,138 @@ def test_one_row_both_changed_is_settled_by_the_person_and_other_rows_stay(edito
     assert actors(pid)[0]["description"] == "Min" and len(actors(pid)) == 3  # the colleague's new row stays
 
 
-def test_a_tampered_group_base_never_loses_a_row(editor_client, plan_with_two_actors):
+def test_a_tampered_group_base_is_refused_and_loses_nothing(editor_client, plan_with_two_actors):
     pid = plan_with_two_actors.id
-    page, colleague = open_page(editor_client, pid), open_page(editor_client, pid)
-    tampered = {"aktorer-0-description": ["Ny"], "_base-aktorer": ["nonsense|x:y,,:"]}
-    # Nobody saved since the page loaded it: the page saw everything, so its rows are saved as they are.
-    assert autosave_rows(editor_client, pid, page, tampered).status_code == 200
-    assert [r["description"] for r in actors(pid)][0] == "Ny" and len(actors(pid)) == 2
-    # After a colleague's save the same base cannot prove what the page saw: refused, nothing written.
-    assert autosave_rows(editor_client, pid, colleague, {"aktorer-1-description": ["Kollega"]}).status_code == 200
+    page = open_page(editor_client, pid)
     before = actors(pid)
-    refused = autosave_rows(editor_client, pid, page, {**tampered, "aktorer-0-description": ["Nyare"]})
+    # The base cannot prove what the page saw of rows another page wrote: refused, nothing written.
+    refused = autosave_rows(editor_client, pid, page, {"aktorer-0-description": ["Ny"],
+                                                       "_base-aktorer": ["nonsense|x:y,,:"]})
     assert refused.status_code == 409 and actors(pid) == before
+    assert "Take theirs" in refused.get_data(as_text=True)
+
+
+@pytest.fixture
+def clash_on_the_coordinator(editor_client, fresh_plan):
+    """A page whose text for "samordnare" clashes with what a colleague saved meanwhile: (the page's form, the
+    409 answer)."""
+    pid = fresh_plan.id
+    mine = form_fields(editor_client.get(section_url(pid, "ansvar")).get_data(as_text=True))
+    post_section(editor_client, pid, "ansvar", {"samordnare": "Kollegans text"}, headers=HTMX, _autosave="samordnare")
+    mine["samordnare"] = ["Min text"]
+    refused = editor_client.post(section_url(pid, "ansvar"), data={**mine, "_autosave": ["samordnare"]}, headers=HTMX)
+    assert refused.status_code == 409
+    return mine, refused.get_data(as_text=True)
+
+
+@pytest.fixture
+def fresh_plan(editor_client):
+    editor_client.post(url_for("plans.create"), data={"title": "Krockplan", "template_id": "se-vbe"})
+    return db.session.scalars(select(plans.Plan).where(plans.Plan.title == "Krockplan")).one()
+
+
+def coordinator(plan_id):
+    return working_version(plan_id).content["ansvar"]["samordnare"]
+
+
+def choose(client, plan_id, page, html, name, fragment=True):
+    value = re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
+    data = {**page, name: [value], **({"_autosave": ["samordnare"]} if fragment else {})}
+    return client.post(section_url(plan_id, "ansvar"), data=data, headers=HTMX if fragment else {})
+
+
+def test_taking_theirs_puts_their_text_in_the_box_and_saves_nothing_of_mine(editor_client, fresh_plan,
+                                                                             clash_on_the_coordinator):
+    page, html = clash_on_the_coordinator
+    taken = choose(editor_client, fresh_plan.id, page, html, "_take-samordnare")
+    assert taken.status_code == 200 and taken.headers.get("X-Planbuilder-Restored")
+    box = re.search(r'<textarea[^>]*name="samordnare"[^>]*>(.*?)</textarea>', taken.get_data(as_text=True), re.S)
+    assert box.group(1).strip() == "Kollegans text"  # their text, redrawn in place of mine
+    assert 'id="samordnare-wrapper" hx-swap-oob="true"' in taken.get_data(as_text=True)
+    assert coordinator(fresh_plan.id) == "Kollegans text"
+
+
+def test_keeping_mine_saves_it_over_theirs(editor_client, fresh_plan, clash_on_the_coordinator):
+    page, html = clash_on_the_coordinator
+    assert choose(editor_client, fresh_plan.id, page, html, "_keep-samordnare").status_code == 200
+    assert coordinator(fresh_plan.id) == "Min text"
+
+
+def test_both_in_the_box_saves_both_texts_to_edit_into_one(editor_client, fresh_plan, clash_on_the_coordinator):
+    page, html = clash_on_the_coordinator
+    both = choose(editor_client, fresh_plan.id, page, html, "_combine-samordnare")
+    assert both.status_code == 200
+    assert coordinator(fresh_plan.id) == "Min text\n\nKollegans text"
+    box = re.search(r'<textarea[^>]*name="samordnare"[^>]*>(.*?)</textarea>', both.get_data(as_text=True), re.S)
+    assert "Min text" in box.group(1) and "Kollegans text" in box.group(1)
+
+
+def test_the_choices_work_without_javascript(editor_client, fresh_plan):
+    pid = fresh_plan.id
+    mine = form_fields(editor_client.get(section_url(pid, "ansvar")).get_data(as_text=True))
+    post_section(editor_client, pid, "ansvar", {"samordnare": "Kollegans text"})
+    mine.update(samordnare=["Min text"], politiskt_ansvar=["Kommunstyrelsen"])
+    refused = editor_client.post(section_url(pid, "ansvar"), data=mine)
+    assert refused.status_code == 409
+    html = refused.get_data(as_text=True)
+    assert "Take theirs" in html and 'href="#samordnare-error"' in html  # the notice links to the choice
+    again = form_fields(html)
+    taken = choose(editor_client, pid, again, html, "_take-samordnare", fragment=False)
+    assert taken.status_code == 303
+    assert working_version(pid).content["ansvar"] == {"samordnare": "Kollegans text",
+                                                      "politiskt_ansvar": "Kommunstyrelsen"}
+
+
+def test_both_texts_too_long_together_are_refused_with_a_reason(editor_client, fresh_plan):
+    pid = fresh_plan.id
+    limit = plans.template_for("se-vbe").section("ansvar").field("samordnare").max_length or 10000
+    mine = form_fields(editor_client.get(section_url(pid, "ansvar")).get_data(as_text=True))
+    post_section(editor_client, pid, "ansvar", {"samordnare": "k" * (limit - 10)}, headers=HTMX,
+                 _autosave="samordnare")
+    mine["samordnare"] = ["m" * 20]
+    html = editor_client.post(section_url(pid, "ansvar"), data={**mine, "_autosave": ["samordnare"]},
+                              headers=HTMX).get_data(as_text=True)
+    refused = choose(editor_client, pid, mine, html, "_combine-samordnare")
+    assert refused.status_code == 422 and "longer than this answer may be" in refused.get_data(as_text=True)
+    assert coordinator(pid) == "k" * (limit - 10)
+
+
+def test_a_choice_made_after_the_answer_changed_again_is_asked_again(editor_client, fresh_plan,
+                                                                      clash_on_the_coordinator):
+    page, html = clash_on_the_coordinator
+    post_section(editor_client, fresh_plan.id, "ansvar", {"samordnare": "Kollegans andra text"}, headers=HTMX,
+                 _autosave="samordnare")
+    again = choose(editor_client, fresh_plan.id, page, html, "_keep-samordnare")
+    assert again.status_code == 409  # "keep mine" named the text it was shown, not this newer one
+    assert "Kollegans andra text" in again.get_data(as_text=True)
+    assert coordinator(fresh_plan.id) == "Kollegans andra text"
+
+
+def test_a_row_both_changed_is_shown_side_by_side_without_javascript(editor_client, plan_with_two_actors):
+    pid = plan_with_two_actors.id
+    mine, colleague = open_page(editor_client, pid), open_page(editor_client, pid)
+    assert autosave_rows(editor_client, pid, colleague, {"aktorer-0-description": ["Kollegans"]}).status_code == 200
+    refused = editor_client.post(section_url(pid, "samverkan"), data={**mine, "aktorer-0-description": ["Min"]})
+    assert refused.status_code == 409
+    html = refused.get_data(as_text=True)
+    panel = html[html.index('id="aktorer-error"'):]
+    panel = panel[:panel.index("_take-aktorer")]
+    assert "Min" in panel and "Kollegans" in panel
+    taken = editor_client.post(section_url(pid, "samverkan"), data={**form_fields(html), "_take-aktorer": ["1"]})
+    assert taken.status_code == 303 and actors(pid)[0]["description"] == "Kollegans"
+
+
+def test_a_save_of_another_answer_does_not_license_overwriting_a_colleagues(editor_client, fresh_plan):
+    """The page's lock counter moves on with each of its saves, past colleagues' saves of other answers; a later
+    clash on such an answer must still be told, not written over theirs."""
+    pid = fresh_plan.id
+    page = form_fields(editor_client.get(section_url(pid, "ansvar")).get_data(as_text=True))
+    post_section(editor_client, pid, "ansvar", {"samordnare": "Kollegans"}, headers=HTMX, _autosave="samordnare")
+    other = editor_client.post(section_url(pid, "ansvar"), data={**page, "politiskt_ansvar": ["KS"],
+                                                                 "_autosave": ["politiskt_ansvar"]}, headers=HTMX)
+    assert other.status_code == 200
+    page["lock"] = [re.search(r'name="lock" id="lock" value="(\d+)"', other.get_data(as_text=True)).group(1)]
+    clash = editor_client.post(section_url(pid, "ansvar"), data={**page, "samordnare": ["Min"],
+                                                                 "_autosave": ["samordnare"]}, headers=HTMX)
+    assert clash.status_code == 409
+    assert coordinator(pid) == "Kollegans"

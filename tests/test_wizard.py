@@ -11,7 +11,7 @@ from planbuilder.extensions import db
 from planbuilder.models import AuditEvent, Membership, User
 from planbuilder.services.people import accounts
 from planbuilder.services.plans import plans, wizard
-from tests.conftest import page_text, sign_in_as
+from tests.conftest import html_text, page_text, sign_in_as
 from tests.wizard_helpers import HTMX, demo_plan, form_fields, post_section, section_url, working_version
 
 
@@ -133,8 +133,11 @@ def test_stale_save_is_refused_and_newer_text_survives(editor_client, fresh_plan
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "a colleague changed this answer meanwhile" in html
-    error = re.search(r'<p class="field__error" id="samordnare-error"[^>]*>(.*?)</p>', html, re.S).group(1)
-    assert "Someone else saved another answer here" in error and "“Först”" in error  # what they saved
+    # Next to the field: both texts side by side, who saved theirs, and the choices.
+    slot = html[html.index('<div class="field__error clash" id="samordnare-error"'):]
+    error = html_text(slot[:slot.index("</div>", slot.index("_take-samordnare"))])
+    assert "Your text, not saved Sen ändring från en annan flik" in error
+    assert re.search(r"Saved by .+, .+ Först", error) and "Keep mine" in error and "Take theirs" in error
     assert working_version(fresh_plan.id).content["ansvar"]["samordnare"] == "Först"
     plain = editor_client.post(section_url(fresh_plan.id, "ansvar"), data=stale)
     assert plain.status_code == 409
@@ -495,3 +498,67 @@ def test_the_task_list_labels_sections_nothing_in_which_is_required_as_optional(
         row = html[html.index(f'/sections/{section.id}"'):].split("</li>", 1)[0]
         assert ("(optional)" in row) == optional, section.id
     assert any(not any(f.required for f in s.fields) for s in template.sections)  # the demo has one to show
+
+
+# --- rows as folded cards (issue #13) -----------------------------------------------------------------------
+
+def row_cards(html: str) -> dict[str, tuple[bool, str]]:
+    """Each row's card by its inputs' id prefix ("remiss-0"): (open?, the summary's text, both cues included:
+    the style sheet shows "Change" on a folded card and "Close" on an open one)."""
+    cards = re.findall(r'<details class="group__card"( open)?>\s*<summary class="group__summary">(.*?)</summary>'
+                       r'.*?name="([\w-]+)-row_id"', html, re.S)
+    return {prefix: (bool(is_open), re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", summary)).strip())
+            for is_open, summary, prefix in cards}
+
+
+def test_a_written_row_is_a_folded_card_and_a_row_still_to_write_is_open_without_javascript(editor_client,
+                                                                                           fresh_plan):
+    pid = fresh_plan.id
+    for _ in range(3):
+        post_section(editor_client, pid, "dokument", {}, _action="add:remiss")
+    post_section(editor_client, pid, "dokument", {"remiss-0-name": "Polisen", "remiss-0-received": "2026-03-05",
+                                                  "remiss-2-received": "2026-03-06"})
+    cards = row_cards(editor_client.get(section_url(pid, "dokument")).get_data(as_text=True))
+    is_open, summary = cards["remiss-0"]
+    assert not is_open and summary == "Remissinstans 1: Polisen 05/03/2026 Change Close"  # a date as people read it
+    assert cards["remiss-1"][0]  # nothing written yet: open to be written
+    assert cards["remiss-2"][0]  # its required answer is missing: open
+    # Marking the section completed names the missing answers; their rows are open, so the links land on them.
+    response = post_section(editor_client, pid, "dokument", {"completed": "yes"})
+    assert response.status_code == 422
+    cards = row_cards(response.get_data(as_text=True))
+    assert not cards["remiss-0"][0] and cards["remiss-1"][0] and cards["remiss-2"][0]
+
+
+def test_a_row_card_names_its_key_facts_in_words_and_leaves_long_texts_out(editor_client):
+    html = editor_client.get(section_url(demo_plan().id, "samverkan")).get_data(as_text=True)
+    assert "<h3" not in html and "<h2" not in html.split('id="section-form"')[1]  # no heading skips a level
+    police = plans.template_for("se-vbe").catalogue_entry("aktorer", "polisen")
+    is_open, summary = row_cards(html)["aktorer-0"]
+    assert not is_open
+    assert summary.startswith("Aktör 1: Polisen, lokalpolisområde Ekdala")
+    assert "Månadsvis" in summary and "manadsvis" not in summary  # a choice by its label, not its stored value
+    assert "Kommunpolisen" in summary and police.description[:30] not in summary  # no long text
+    assert 'name="aktorer-0-description"' in html  # still in the form: a save without JavaScript keeps it
+    # A written row with a message is open, so the error summary's link lands on a visible input.
+    response = post_section(editor_client, demo_plan().id, "samverkan", {"aktorer-1-contact_function": "x" * 500})
+    assert response.status_code == 422 and '<a href="#aktorer-1-contact_function">' in response.get_data(as_text=True)
+    cards = row_cards(response.get_data(as_text=True))
+    assert cards["aktorer-1"][0] and not cards["aktorer-0"][0]
+
+
+def test_a_row_to_verify_is_folded_and_says_so(editor_client, fresh_plan):
+    pid = fresh_plan.id
+    post_section(editor_client, pid, "anhoriga", {"stodlinjer-pick": "anhorigstodlinje"}, _action="pick:stodlinjer")
+    is_open, summary = row_cards(editor_client.get(section_url(pid, "anhoriga")).get_data(as_text=True))["stodlinjer-0"]
+    assert not is_open and "To verify" in summary and "020-100 200" in summary
+
+
+def test_a_row_card_keeps_what_people_typed_inert(editor_client, fresh_plan):
+    pid = fresh_plan.id
+    post_section(editor_client, pid, "samverkan", {}, _action="add:aktorer")
+    post_section(editor_client, pid, "samverkan", {"aktorer-0-name": "<b>Fet</b>",
+                                                   "aktorer-0-contact_function": "<img src=x onerror=alert(1)>"})
+    html = editor_client.get(section_url(pid, "samverkan")).get_data(as_text=True)
+    summary = re.search(r'<summary class="group__summary">(.*?)</summary>', html, re.S).group(1)
+    assert "&lt;b&gt;Fet&lt;/b&gt;" in summary and "&lt;img src=x" in summary and "<img" not in summary

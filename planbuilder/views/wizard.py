@@ -1,6 +1,7 @@
 """The guided wizard: task list, section pages (with htmx autosave), check your answers, submit for review."""
 from __future__ import annotations
 
+import dataclasses
 import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -14,7 +15,7 @@ from ..section_forms import section_form_class
 from ..services.documents import preparation
 from ..services.people import sessions
 from ..services.people.accounts import SESSION_TOKEN
-from ..services.plans import merge, revisions, section_save, verification, versions, wizard
+from ..services.plans import clashes, merge, refresh, revisions, section_save, verification, versions, wizard
 from ..services.plans import plans as plan_service
 from ..services.plans.section_save import SectionPage, SectionPost
 from ..services.plans.wizard import RowAction
@@ -149,6 +150,8 @@ def section(plan_id: int, section_id: str):
 
 BASE_PREFIX = "_base-"  # a hidden input per field: what it held when the page loaded it
 KEEP_PREFIX = "_keep-"  # "keep my text" after a conflict: the base the person chose to save over
+COMBINE_PREFIX = "_combine-"  # "both in the box" after a conflict: as "keep", with the colleague's text added
+TAKE_PREFIX = "_take-"  # "take theirs" after a conflict: the stored answer stays
 
 
 MAX_BASE_LENGTH = 4000  # a group's base names each of its rows (at most 50 by default, ~50 characters each)
@@ -157,8 +160,8 @@ MAX_BASE_LENGTH = 4000  # a group's base names each of its rows (at most 50 by d
 def _posted_bases_of(form) -> dict[str, str] | None:
     bases = {key[len(BASE_PREFIX):]: value[:MAX_BASE_LENGTH] for key, value in form.items()
              if key.startswith(BASE_PREFIX)}
-    bases.update({key[len(KEEP_PREFIX):]: value[:MAX_BASE_LENGTH] for key, value in form.items()
-                  if key.startswith(KEEP_PREFIX)})
+    bases.update({key.split("-", 1)[1]: value[:MAX_BASE_LENGTH] for key, value in form.items()
+                  if key.startswith((KEEP_PREFIX, COMBINE_PREFIX))})
     return bases or None
 
 
@@ -168,12 +171,16 @@ MAX_PICKED = 200  # more ticks than any catalogue has entries are not read
 @bp.get("/<int:plan_id>/sections/<section_id>/presence")
 @login_required
 def presence(plan_id: int, section_id: str):
-    """Who else has the section open, polled by the open page (a request that keeps no session alive)."""
-    _load(plan_id, section_id)  # the plan's scope and the section's existence, as for the page
+    """Who else has the section open, polled by the open page (a request that keeps no session alive); with the
+    page's bases, also each answer stored differently since, drawn afresh for the page to put in (refresh.py)."""
+    scoped, version, template, section = _load(plan_id, section_id)
     if not is_fragment_request():
         return redirect(url_for("wizard.section", plan_id=plan_id, section_id=section_id), 303)
+    outdated = refresh.outdated(version, section, _posted_bases_of(request.args) or {})
+    context = outdated and _section_context(scoped, version, template, section,
+                                            _fresh_form(template, section, version), outdated=outdated)
     return render_template("wizard/_presence.html", plan_id=plan_id, section_id=section_id,
-                           presence=_presence(plan_id, section_id))
+                           presence=_presence(plan_id, section_id), **(context or {}))
 
 
 def _presence(plan_id: int, section_id: str) -> list:
@@ -201,7 +208,12 @@ def _section_post() -> SectionPost:
     return SectionPost(autosave=request.form.get("_autosave"), action=action, fragment=is_fragment_request(),
                        picked=tuple(request.form.getlist(f"{action.field_id}-pick"))[:MAX_PICKED] if action else (),
                        editor_token=request.form.get("editor_token", "")[:64] or None,
-                       bases=_posted_bases_of(request.form))
+                       bases=_posted_bases_of(request.form), settle=_settled_conflicts(request.form))
+
+
+def _settled_conflicts(form) -> dict[str, str]:
+    settle = {key[len(TAKE_PREFIX):]: clashes.TAKE for key in form if key.startswith(TAKE_PREFIX)}
+    return {**settle, **{key[len(COMBINE_PREFIX):]: clashes.COMBINE for key in form if key.startswith(COMBINE_PREFIX)}}
 
 
 # Tells the page's script that a refusal put the stored answer back on the screen, so leaving need not ask.
@@ -246,33 +258,25 @@ def _conflict_reply(scoped, page, post, outcome):
     return render_template("wizard/section.html", **context), CONFLICT
 
 
-def _clash_reply(scoped, page, post, clashes):
-    """Answers a colleague changed meanwhile, and this page too: each says what the colleague saved, the
-    person's own text stays on the screen, and a "keep my text" button (carrying what is stored now as the
-    field's base) saves it over theirs only when the person chooses so; nothing of either is lost."""
-    stored = (page.version.content or {}).get(page.section.id) or {}
-    for field_id in clashes:
-        field = page.section.field(field_id)
-        theirs = " · ".join(field.kind.texts(field, stored.get(field_id), page.template)) or _("(empty)")
-        page.form[field_id].errors = [_(
-            "Someone else saved another answer here since you opened the page: “%(theirs)s”. Your text is still "
-            "in the box and not saved: keep yours instead with the “Keep my text” button, or reload the page to "
-            "take theirs.",
-            theirs=theirs[:CLASH_QUOTE_LENGTH] + ("…" if len(theirs) > CLASH_QUOTE_LENGTH else ""))]
-    keep = [(field_id, page.section.field(field_id).label,
-             merge.kept_base(page.section.field(field_id), stored.get(field_id), (post.bases or {}).get(field_id)))
-            for field_id in clashes]
+def _clash_reply(scoped, page, post, field_ids):
+    """Answers a colleague changed meanwhile, and this page too: each shows the person's text and the colleague's
+    side by side, with "keep mine", "take theirs" and (free text) "both in the box"; nothing of either is lost,
+    and nothing is saved until the person chooses."""
+    typed = wizard.values_from_form(page.template, page.section, page.form, field_ids)
+    url = url_for("wizard.section", plan_id=page.version.plan_id, section_id=page.section.id)
+    found = [dataclasses.replace(clash, url=url) for clash in clashes.clashes_of(
+        page.template, page.version, page.section, typed, post.bases or {}, field_ids)]
+    for clash in found:
+        page.form[clash.field_id].errors = [_("A colleague saved another answer here since you opened the page. "
+                                              "Your text is kept on the screen, not saved: choose what to keep.")]
+        page.form[clash.field_id].clash = clash
     message = _("Not saved: a colleague changed this answer meanwhile – see the message next to it.")
     if post.fragment:
         return render("wizard/_autosave.html", "wizard/_autosave.html", status=CONFLICT, version=None,
-                      slots=_error_slots(page.form, clashes), message=message, failed=True, keep=keep,
-                      url=url_for("wizard.section", plan_id=page.version.plan_id, section_id=page.section.id))
+                      slots=_error_slots(page.form, field_ids), message=message, failed=True, keep=found)
     context = _section_context(scoped, page.version, page.template, page.section, page.form, conflict=message,
-                               bases=_posted_bases(page, post), keep=keep)
+                               bases=_posted_bases(page, post), keep=found)
     return render_template("wizard/section.html", **context), CONFLICT
-
-
-CLASH_QUOTE_LENGTH = 300
 
 
 def _posted_bases(page, post) -> dict[str, str]:
@@ -304,6 +308,13 @@ def _saved_reply(scoped, page, post, outcome):
             context = _section_context(scoped, version, template, section, _fresh_form(template, section, version))
             return render("wizard/section.html", "wizard/_group_update.html",
                           field=section.field(post.action.field_id), message=saved_at, focus_group=True, **context)
+        if post.settle:
+            # A conflict settled: the answer goes back on the screen as stored now (theirs, or both texts).
+            context = _section_context(scoped, version, template, section, _fresh_form(template, section, version))
+            reply = render("wizard/_settled.html", "wizard/_settled.html", settled=list(post.settle),
+                           message=saved_at, **context)
+            reply.headers[SCREEN_RESTORED] = "1"
+            return reply
         # The posted form has just validated, so its error slots are the empty ones to show.
         slots = [page.form.completed] if post.autosave == "completed" else _error_slots(page.form, field_ids)
         return render("wizard/_autosave.html", "wizard/_autosave.html", version=version, slots=slots,

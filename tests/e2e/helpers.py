@@ -91,6 +91,15 @@ def add_row(page: Page, group_id: str) -> int:
     return before
 
 
+def open_row(page: Page, group_id: str, index: int) -> None:
+    """Opens a row's folded card (a written row shows only its title and key facts) with "Change", as a person
+    does before changing it; a row already open stays open."""
+    card = page.locator(f"#{group_id}-group .group__row").nth(index).locator("details.group__card")
+    if card.get_attribute("open") is None:
+        card.locator("summary.group__summary").click()
+    expect(card).to_have_attribute("open", "")
+
+
 def tick_in_list(page: Page, group_id: str, *entry_ids: str) -> None:
     """Opens a group's "Add from the list" (folded) and ticks the given catalogue entries."""
     picker = page.locator(f"#{group_id}-pick")

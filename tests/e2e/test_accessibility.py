@@ -6,7 +6,7 @@ from axe_playwright_python.sync_playwright import Axe
 from flask import url_for
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import open_row, sign_in
 from tests.wizard_helpers import demo_plan
 
 SERIOUS = ("serious", "critical")
@@ -37,11 +37,25 @@ def test_task_list(editor_page, live_server):
 
 def test_section_page_with_validation_errors(editor_page, live_server):
     editor_page.goto(live_server + url_for("wizard.section", plan_id=demo_plan().id, section_id="samverkan"))
+    open_row(editor_page, "aktorer", 0)
     editor_page.fill("#aktorer-0-name", "x" * 500)
     editor_page.evaluate("document.querySelectorAll('[hx-post]').forEach(e => e.removeAttribute('hx-post'))")
     editor_page.get_by_role("button", name="Save", exact=True).click()
     expect(editor_page.locator(".error-summary")).to_be_visible()
     assert serious_violations(editor_page) == []
+
+
+def test_section_page_with_rows_as_cards(editor_page, live_server):
+    """The demo plan's actors, folded to cards and one opened: nothing serious, and no heading skips a level
+    (rows were once <h3> right under the page's <h1>)."""
+    editor_page.goto(live_server + url_for("wizard.section", plan_id=demo_plan().id, section_id="samverkan"))
+    expect(editor_page.locator("#aktorer-group .group__row").nth(4)).to_be_visible()
+    for opened in (False, True):
+        if opened:
+            open_row(editor_page, "aktorer", 1)
+        violations = Axe().run(editor_page).response["violations"]
+        assert [v["id"] for v in violations if v["impact"] in SERIOUS] == []
+        assert "heading-order" not in [v["id"] for v in violations]
 
 
 def test_check_your_answers(editor_page, live_server):

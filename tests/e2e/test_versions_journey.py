@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from planbuilder.services.plans import plans
 from tests.e2e.conftest import screenshot
-from tests.e2e.helpers import autosaved, sign_in
+from tests.e2e.helpers import autosaved, open_row, sign_in
 from tests.wizard_helpers import demo_plan, working_version
 
 # Both PDF editions are rendered while the person waits: generous, and the budget of the whole action (the click
@@ -60,6 +60,7 @@ def test_adopt_revise_and_compare(live_server, new_page, seeded):
     coordinator = page.input_value("#samordnare")
     autosaved(page, lambda: page.fill("#samordnare", coordinator + " Trygghetssamordnare med ansvar för VBE-frågor"))
     page.goto(live_server + url_for("wizard.section", plan_id=plan_id, section_id="samverkan"))
+    open_row(page, "aktorer", 0)
     role = page.input_value("#aktorer-0-description")
     autosaved(page, lambda: page.fill("#aktorer-0-description", role + " Deltar också i skolornas trygghetsgrupper."))
     page.goto(live_server + url_for("wizard.section", plan_id=plan_id, section_id="utbildning"))

@@ -19,6 +19,7 @@ from tests.e2e.helpers import (
     is_autosave,
     is_row_action,
     mark_completed,
+    open_row,
     pick_row,
     settled,
     sign_in,
@@ -68,9 +69,12 @@ def actors_journey(page, base, plan_id):
     pick_row(page, "aktorer", "skola")
     index = add_row(page, "aktorer")
     autosaved(page, lambda: page.fill(f"#aktorer-{index}-name", "Nattvandrarna i Ekdala"))
+    open_row(page, "aktorer", 0)  # picked rows are written, so folded to a card
     autosaved(page, lambda: page.fill("#aktorer-0-description", "Lägesbild varje månad, egen formulering"))
+    open_row(page, "aktorer", 1)
     autosaved(page, lambda: page.get_by_role("button", name="Remove aktör 2").click(), is_row_action)
     settled(page, "aktorer")
+    open_row(page, "aktorer", 1)
     autosaved(page, lambda: page.get_by_role("button", name="Move up aktör 2").click(), is_row_action)
     settled(page, "aktorer")
     page.reload()
@@ -96,9 +100,12 @@ def test_the_core_journey_works_without_javascript(live_server, new_page, seeded
     page.get_by_role("button", name="Add your own aktör").click()
     page.fill("#aktorer-2-name", "Fritidsgården Norrby")
     page.get_by_role("button", name="Save", exact=True).click()
+    open_row(page, "aktorer", 2)  # written rows are folded cards; <details> opens them without JavaScript too
     page.get_by_role("button", name="Move up aktör 3").click()
     expect(page.locator("#aktorer-1-name")).to_have_value("Fritidsgården Norrby")
+    open_row(page, "aktorer", 2)
     page.get_by_role("button", name="Remove aktör 3").click()
+    open_row(page, "aktorer", 0)
     page.get_by_role("button", name="Remove aktör 1").click()
     expect(page.locator("#aktorer-group .group__row")).to_have_count(1)
     assert [r["name"] for r in working_version(plan_id).content["samverkan"]["aktorer"]] == ["Fritidsgården Norrby"]
@@ -132,7 +139,7 @@ def test_a_stale_save_shows_the_conflict_and_keeps_the_first_text(live_server, n
     assert autosaved(first, lambda: first.fill("#samordnare", "Text från första fliken")) == 200
     assert autosaved(second, lambda: second.fill("#samordnare", "Text från andra fliken")) == 409
     expect(second.locator("#save-status")).to_contain_text("a colleague changed this answer meanwhile")
-    expect(second.locator("#samordnare-error")).to_contain_text("“Text från första fliken”")  # what they saved
+    expect(second.locator("#samordnare-error")).to_contain_text("Text från första fliken")  # what they saved
     expect(second.locator("#samordnare")).to_have_value("Text från andra fliken")  # not wiped from the screen
     assert working_version(plan_id).content["ansvar"]["samordnare"] == "Text från första fliken"
     # Answers nobody else touched save as ever, from both tabs.
@@ -156,16 +163,35 @@ def test_the_person_told_of_a_colleagues_answer_keeps_their_own_by_choice(live_s
     assert autosaved(second, lambda: second.fill("#samordnare", "Bertils text, efter att ha läst Annas"),
                      autosave_of("samordnare")) == 409
     assert working_version(plan_id).content["ansvar"]["samordnare"] == "Annas text"
-    expect(second.locator("#samordnare-error")).to_contain_text("“Annas text”")
-    assert serious_violations(second) == []  # the conflict as shown: both texts, the button to keep his
+    # Side by side, next to the field: his text, not saved, and hers, with who saved it.
+    expect(second.locator("#samordnare-error .clash__side").first).to_contain_text("Bertils text, efter att ha läst")
+    expect(second.locator("#samordnare-error .clash__side").last).to_contain_text("Saved by Demo editor")
+    expect(second.locator("#samordnare-error .clash__side").last).to_contain_text("Annas text")
+    assert serious_violations(second) == []  # the conflict as shown: both texts and the choices
     # ...until Bertil chooses to keep his.
-    keep = second.locator("#save-status button[name='_keep-samordnare']")
+    keep = second.locator("#samordnare-error button[name='_keep-samordnare']")
     assert autosaved(second, keep.click, lambda answer: "_keep-samordnare=" in (answer.request.post_data or "")) == 200
     assert working_version(plan_id).content["ansvar"]["samordnare"] == "Bertils text, efter att ha läst Annas"
     assert not asks_before_leaving(second)  # his text is saved
     # Anna's page did not see that: her next change of the answer is told of Bertil's, not written over it.
     assert autosaved(first, lambda: first.fill("#samordnare", "Annas andra text"), autosave_of("samordnare")) == 409
     expect(first.locator("#samordnare-error")).to_contain_text("Bertils text, efter att ha läst Annas")
+
+
+def test_the_person_told_of_a_colleagues_answer_can_take_theirs_and_write_on(live_server, new_page, seeded):
+    plan_id = demo_plan().id
+    first, second = two_people_on_ansvar(live_server, new_page)
+    assert autosaved(first, lambda: first.fill("#samordnare", "Annas text")) == 200
+    assert autosaved(second, lambda: second.fill("#samordnare", "Bertils text")) == 409
+    take = second.get_by_role("button", name="Take theirs")
+    assert autosaved(second, take.click, lambda answer: "_take-samordnare=" in (answer.request.post_data or "")) == 200
+    expect(second.locator("#samordnare")).to_have_value("Annas text")  # hers, in place of his
+    expect(second.locator("#samordnare-error .clash__side")).to_have_count(0)
+    # His page now holds what is stored: his next words save without a conflict.
+    assert autosaved(second, lambda: second.fill("#samordnare", "Annas text, och Bertils tillägg"),
+                     autosave_of("samordnare")) == 200
+    assert working_version(plan_id).content["ansvar"]["samordnare"] == "Annas text, och Bertils tillägg"
+    assert not asks_before_leaving(second)
 
 
 def test_a_colleague_with_the_same_section_open_is_named(live_server, new_page, seeded):
@@ -221,6 +247,7 @@ def test_what_became_of_a_save_is_shown_next_to_the_typing(live_server, new_page
     page.goto(live_server + url_for("wizard.section", plan_id=demo_plan().id, section_id="samverkan"))
     assert page.evaluate("document.documentElement.scrollHeight > 3 * window.innerHeight")  # a long page
     status = page.locator("#save-status")
+    open_row(page, "aktorer", 0)
     assert autosaved(page, lambda: page.fill("#aktorer-0-name", "Polisen i Demo kommun")) == 200
     expect(status).to_contain_text("Saved")
     expect(status).to_be_in_viewport()

@@ -175,6 +175,24 @@ def fields_to_write(version, section, values, bases, expected_lock, editor_token
             clashes.append(field_id)
         if merged is not None:
             writes[field_id] = merged
-    if clashes and not only_own_saves_since(version, expected_lock, editor_token, section.id):
+    if any(not _own_answer(version, section.id, field_id, expected_lock, editor_token) for field_id in clashes):
         raise SaveConflict(clashes)
     return {**writes, **{field_id: values[field_id] for field_id in clashes if field_id not in writes}}
+
+
+def _own_answer(version, section_id, field_id, expected_lock, editor_token) -> bool:
+    """Whether a stored answer that differs from the page's base was written by this very page (its earlier save,
+    whose new base had not reached the page yet). The save log names who wrote each answer last; the page's lock
+    is no proof, as any other answer's save raises it past colleagues' saves."""
+    for entry in reversed(version.save_log or []):
+        if len(entry) > 5 and entry[2] == section_id and field_id in entry[5]:
+            return bool(editor_token) and entry[1] == editor_token
+    return only_own_saves_since(version, expected_lock, editor_token, section_id)  # a log from before it said
+
+
+def last_change(version: PlanVersion, section_id: str, field_id: str) -> tuple[int | None, str | None]:
+    """Who saved an answer last and when (an ISO time), from the save log; (None, None) when it does not say."""
+    for entry in reversed(version.save_log or []):
+        if len(entry) > 5 and entry[2] == section_id and field_id in entry[5]:
+            return entry[3], entry[4]
+    return None, None

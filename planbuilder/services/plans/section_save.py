@@ -13,7 +13,7 @@ from ...extensions import db
 from ...models import PlanVersion, User
 from ...template_model import PlanTemplate, Section
 from ..documents import preparation
-from . import wizard
+from . import clashes, wizard
 from .content import missing_required
 from .wizard import RowAction
 
@@ -31,6 +31,7 @@ class SectionPost:
     picked: tuple[str, ...] = ()      # the catalogue entries a "pick" adds
     editor_token: str | None = None   # identifies the page's own earlier saves
     bases: dict[str, str] | None = None  # what each field held when the page loaded it (merge.field_base)
+    settle: dict[str, str] = dataclass_field(default_factory=dict)  # a conflict settled: "take" or "combine"
 
     def fields_in_scope(self, section: Section) -> list[str]:
         """What one save covers: the autosaved field, the group of a row action (htmx has saved the rest), or
@@ -72,6 +73,8 @@ def save_post(page: SectionPage, post: SectionPost, user: User) -> Outcome:
     values = wizard.values_from_form(page.template, page.section, page.form, field_ids) if valid else {}
     if valid and post.action is not None:
         valid = _apply_row_action(page, values, post)
+    if valid and post.settle:
+        valid = _settle(page, values, post.settle)
     if valid and completed and post.action is None:
         # A row action leaves the mark as it is: adding a row to a completed section must work (the task list
         # then says the section needs attention until the row is answered), as it does with JavaScript.
@@ -117,6 +120,28 @@ def _apply_row_action(page: SectionPage, values: dict, post: SectionPost) -> boo
     except wizard.NothingPicked:
         page.form[field.id].errors = [_("Nothing was added: tick one or more in the list first.")]
         return False
+    return True
+
+
+def _settle(page: SectionPage, values: dict, settle: dict[str, str]) -> bool:
+    """After a conflict: "take theirs" leaves the stored answer as it is; "both in the box" saves the person's
+    text and the colleague's together, for the person to edit into one."""
+    stored = (page.version.content or {}).get(page.section.id) or {}
+    for field_id, how in settle.items():
+        if field_id not in values:
+            continue
+        if how == clashes.TAKE:
+            del values[field_id]
+            continue
+        field = page.section.field(field_id)
+        if field.type != "long_text":
+            continue  # only free text goes in one box; any other answer is kept as the person chose it
+        both = clashes.combined(field, values[field_id], stored.get(field_id))
+        if both is None:
+            page.form[field_id].errors = [_("Together the two texts are longer than this answer may be: copy "
+                                            "what you need from theirs into your text, then keep yours.")]
+            return False
+        values[field_id] = both
     return True
 
 

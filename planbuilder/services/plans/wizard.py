@@ -240,9 +240,12 @@ def _picked_rows(template: PlanTemplate, field: Field, rows: list[dict], picked:
 
 # --- saving ---------------------------------------------------------------------------------------------------
 
-def _log_save(version: PlanVersion, editor_token: str | None, section_id: str) -> None:
+def _log_save(version: PlanVersion, editor_token: str | None, section_id: str, user: User | None = None,
+              field_ids=()) -> None:
+    """[lock after the save, the page's token, the section, who, when, which answers]: see merge.py."""
     version.save_log = [*(version.save_log or [])[-(SAVE_LOG_LENGTH - 1):],
-                        [version.lock_version + 1, editor_token or "", section_id]]
+                        [version.lock_version + 1, editor_token or "", section_id, user.id if user else None,
+                         utcnow().isoformat(), sorted(field_ids)]]
 
 
 def save_section(template: PlanTemplate, version: PlanVersion, section: Section, values: dict[str, Any],
@@ -298,7 +301,7 @@ def _save_once(template, version, section, values, expected_lock, user, complete
     with db.session.no_autoflush:
         version.content = content
         version.section_state = states
-        _log_save(version, editor_token, section.id)
+        _log_save(version, editor_token, section.id, user, values)
         version.updated_by_id = user.id
         version.updated_at = utcnow()
     audit.record("section.edit", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version,
@@ -333,7 +336,7 @@ def confirm_still_valid(version: PlanVersion, section: Section, user: User) -> N
     # Who vouched for the section, and when: the comparison and the council's annex say so.
     state["confirmed_by_id"], state["confirmed_at"] = user.id, utcnow().isoformat()
     version.section_state = states
-    _log_save(version, None, section.id)
+    _log_save(version, None, section.id, user)
     version.updated_by_id = user.id
     version.updated_at = utcnow()
     audit.record("section.confirm", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version,
