@@ -321,8 +321,10 @@ def _saved_reply(scoped, page, post, outcome):
                       message=saved_at, status_now=wizard.section_status(template, version, section),
                       new_bases=_bases_now_on_screen(page, field_ids))
     if post.action is not None:
+        # Back to the rows; a trip from check your answers still leads back there.
         return redirect(url_for("wizard.section", plan_id=version.plan_id, section_id=section.id,
-                                _anchor=f"{post.action.field_id}-group"), 303)
+                                _anchor=f"{post.action.field_id}-group",
+                                **({"from": "check"} if request.args.get("from") == "check" else {})), 303)
     next_url = _next_page(template, section, version.plan_id, request.form.get("_nav"))
     if next_url is None:
         flash(saved_at, "success")

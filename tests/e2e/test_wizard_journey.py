@@ -1,6 +1,8 @@
 """The wizard in a real browser: with htmx autosave, without JavaScript, with two people at once, by keyboard."""
 from __future__ import annotations
 
+import re
+
 from flask import url_for
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
@@ -323,3 +325,32 @@ def test_an_editor_made_reviewer_while_typing_is_told_in_place(live_server, new_
     screenshot(page, "role-changed-while-typing")
     expect(page.locator("#samordnare")).to_have_value("Skrivet efter rollbytet")
     assert working_version(plan_id).content.get("ansvar", {}).get("samordnare") != "Skrivet efter rollbytet"
+
+
+def test_rows_without_javascript_in_a_completed_section_from_check_your_answers(live_server, new_page, seeded):
+    """"Change" on check your answers leads to the answer and back; adding a row to a section marked completed
+    works without JavaScript; the error for the row names the row and the field, and links to that input."""
+    page = new_page(javascript=False)
+    sign_in(page, live_server, "editor@demo.example")
+    plan_id = create_plan(page, "Rader utan JavaScript")
+    check = live_server + url_for("wizard.check", plan_id=plan_id)
+    page.goto(check)
+    page.get_by_role("link", name="Change Särskilda insatser").click()
+    page.get_by_label("Yes, I have completed this section").check()
+    page.get_by_role("button", name="Save and return to check your answers").click()
+    expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
+    assert working_version(plan_id).section_state["sarskilda"]["completed"] is True
+
+    page.get_by_role("link", name="Change Särskilda insatser").click()
+    page.get_by_role("button", name="Add insats").click()
+    expect(page.locator("#sarskilda_insatser-group .group__row")).to_have_count(1)
+    page.get_by_role("button", name="Save and return to check your answers").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("Insats 1: Insats")
+    expect(summary.get_by_role("link", name=re.compile("^Insats 1: Insats"))).to_have_attribute(
+        "href", "#sarskilda_insatser-0-title")
+    expect(page.locator("#sarskilda_insatser-0-title")).to_be_visible()  # the row with the error is open
+    page.fill("#sarskilda_insatser-0-title", "Mentorsprogram")
+    page.get_by_role("button", name="Save and return to check your answers").click()
+    expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
+    assert working_version(plan_id).content["sarskilda"]["sarskilda_insatser"][0]["title"] == "Mentorsprogram"
