@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import dataclasses
-import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..fields.honest import REASON_SUFFIX
 from ..htmx import INVALID, is_fragment_request, render
 from ..section_forms import section_form_class
 from ..services.documents import preparation
@@ -19,8 +17,15 @@ from ..services.plans import clashes, merge, refresh, revisions, section_save, v
 from ..services.plans import plans as plan_service
 from ..services.plans.section_save import SectionPage, SectionPost
 from ..services.plans.wizard import RowAction
-from ..templating import row_title
 from .scope import plan_or_404
+from .section_page import (
+    error_slots,
+    fresh_form,
+    posted_bases_of,
+    section_context,
+    settled_conflicts,
+    stored_completion,
+)
 
 bp = Blueprint("wizard", __name__)
 CONFLICT = 409
@@ -60,80 +65,15 @@ def overview(plan_id: int):
                            review=versions.review_status(scoped.plan))
 
 
-def _section_context(scoped, version, template, section, form, **extra):
-    """Everything section.html and its fragments need, built in one place so no route forgets a part."""
-    index = template.section_index(section.id)
-    return {
-        "plan": scoped.plan, "access": scoped.access, "version": version, "template": template,
-        "section": section, "form": form, "number": template.section_number(section.id),
-        "previous": template.sections[index - 1] if index > 0 else None,
-        "next": template.sections[index + 1] if index + 1 < len(template.sections) else None,
-        "editable": scoped.access.can_edit and version.is_editable,
-        "section_status": wizard.section_status(template, version, section),
-        "review_mark": wizard.review_mark(version, section),
-        "dropped": revisions.dropped_notes(version).get(section.id, []),
-        "errors": _error_list(form, section),
-        "returning_to_check": request.args.get("from") == "check",
-        # Identifies this page's saves (see merge.only_own_saves_since); kept across a re-render.
-        "editor_token": request.form.get("editor_token") or secrets.token_hex(16),
-        "bases": merge.field_bases(version, section),
-        **extra,
-    }
-
-
-def _error_list(form, section) -> list[tuple[str, str]]:
-    """(input id, message) pairs for the error summary, rows included: a row's message names the row by its
-    number ("Remissinstans 2: Yttrandet kom in – …") and links to exactly that input."""
-    found = []
-    for field in form:
-        if field.type == "FieldList":
-            row_name = row_title(section.field(field.name))
-            for number, row in enumerate(field.entries, start=1):
-                found += [(sub.id, f"{row_name} {number}: {sub.label.text} – {sub.errors[0]}")
-                          for sub in row.form if sub.errors]
-            found += [(f"{field.id}-group", f"{field.label.text} – {message}")
-                      for message in field.errors if isinstance(message, str)]
-        elif field.errors:
-            found.append((field.id, f"{field.label.text} – {field.errors[0]}"))
-    return found
-
-
-def _error_slots(form, field_ids):
-    """Every error slot an autosave touches: the field's own, and each sub-field's for a group."""
-    slots = []
-    for field_id in field_ids:
-        field = form[field_id]
-        slots.append(field)
-        reason = field_id + REASON_SUFFIX
-        if reason in form:  # an honest answer's reason has a slot of its own
-            slots.append(form[reason])
-        if field.type == "FieldList":
-            slots += [sub for row in field.entries for sub in row.form if sub.name.split("-")[-1] not in
-                      ("row_id", "row_ref", "row_verified")]
-    return slots
-
-
-def _stored_completion(version, section) -> str | None:
-    """The stored answer to "Have you completed this section?" as the form's radio value."""
-    return {True: "yes", False: "no"}.get(wizard.section_state(version, section).get("completed"))
-
-
-def _fresh_form(template, section, version):
-    form_class = section_form_class(template, section)
-    data = wizard.form_data(template, section, (version.content or {}).get(section.id) or {})
-    data.update(lock=version.lock_version, completed=_stored_completion(version, section))
-    return form_class(formdata=None, data=data)
-
-
 @bp.route("/<int:plan_id>/sections/<section_id>", methods=["GET", "POST"])
 @login_required
 def section(plan_id: int, section_id: str):
     scoped, version, template, section = _load(plan_id, section_id)
     if request.method == "GET":
-        form = _fresh_form(template, section, version)
+        form = fresh_form(template, section, version)
         return render_template("wizard/section.html", guidance_open=_first_visit(template, section),
                                presence=_presence(plan_id, section_id),
-                               **_section_context(scoped, version, template, section, form))
+                               **section_context(scoped, version, template, section, form))
     if not scoped.access.can_edit:
         abort(403)
     post = _section_post()
@@ -148,23 +88,6 @@ def section(plan_id: int, section_id: str):
     return _REPLIES[outcome.kind](scoped, page, post, outcome)
 
 
-BASE_PREFIX = "_base-"  # a hidden input per field: what it held when the page loaded it
-KEEP_PREFIX = "_keep-"  # "keep my text" after a conflict: the base the person chose to save over
-COMBINE_PREFIX = "_combine-"  # "both in the box" after a conflict: as "keep", with the colleague's text added
-TAKE_PREFIX = "_take-"  # "take theirs" after a conflict: the stored answer stays
-
-
-MAX_BASE_LENGTH = 4000  # a group's base names each of its rows (at most 50 by default, ~50 characters each)
-
-
-def _posted_bases_of(form) -> dict[str, str] | None:
-    bases = {key[len(BASE_PREFIX):]: value[:MAX_BASE_LENGTH] for key, value in form.items()
-             if key.startswith(BASE_PREFIX)}
-    bases.update({key.split("-", 1)[1]: value[:MAX_BASE_LENGTH] for key, value in form.items()
-                  if key.startswith((KEEP_PREFIX, COMBINE_PREFIX))})
-    return bases or None
-
-
 MAX_PICKED = 200  # more ticks than any catalogue has entries are not read
 
 
@@ -176,9 +99,9 @@ def presence(plan_id: int, section_id: str):
     scoped, version, template, section = _load(plan_id, section_id)
     if not is_fragment_request():
         return redirect(url_for("wizard.section", plan_id=plan_id, section_id=section_id), 303)
-    outdated = refresh.outdated(version, section, _posted_bases_of(request.args) or {})
-    context = outdated and _section_context(scoped, version, template, section,
-                                            _fresh_form(template, section, version), outdated=outdated)
+    outdated = refresh.outdated(version, section, posted_bases_of(request.args) or {})
+    context = outdated and section_context(scoped, version, template, section,
+                                            fresh_form(template, section, version), outdated=outdated)
     return render_template("wizard/_presence.html", plan_id=plan_id, section_id=section_id,
                            presence=_presence(plan_id, section_id), **(context or {}))
 
@@ -208,12 +131,7 @@ def _section_post() -> SectionPost:
     return SectionPost(autosave=request.form.get("_autosave"), action=action, fragment=is_fragment_request(),
                        picked=tuple(request.form.getlist(f"{action.field_id}-pick"))[:MAX_PICKED] if action else (),
                        editor_token=request.form.get("editor_token", "")[:64] or None,
-                       bases=_posted_bases_of(request.form), settle=_settled_conflicts(request.form))
-
-
-def _settled_conflicts(form) -> dict[str, str]:
-    settle = {key[len(TAKE_PREFIX):]: clashes.TAKE for key in form if key.startswith(TAKE_PREFIX)}
-    return {**settle, **{key[len(COMBINE_PREFIX):]: clashes.COMBINE for key in form if key.startswith(COMBINE_PREFIX)}}
+                       bases=posted_bases_of(request.form), settle=settled_conflicts(request.form))
 
 
 # Tells the page's script that a refusal put the stored answer back on the screen, so leaving need not ask.
@@ -223,20 +141,20 @@ SCREEN_RESTORED = "X-Planbuilder-Restored"
 def _invalid_reply(scoped, page, post, outcome):
     field_ids = outcome.field_ids
     if post.fragment and post.autosave is not None:
-        slots, completion = _error_slots(page.form, field_ids), {}
+        slots, completion = error_slots(page.form, field_ids), {}
         if post.autosave == "completed":
             # The mark was refused: each missing answer is marked, and the tick goes back to what is stored.
             missing = [field.id for field in page.section.fields if page.form[field.id].errors]
-            slots = [page.form.completed, *_error_slots(page.form, missing)]
+            slots = [page.form.completed, *error_slots(page.form, missing)]
             completion = {"completion": page.form.completed,
-                          "completion_stored": _stored_completion(page.version, page.section)}
+                          "completion_stored": stored_completion(page.version, page.section)}
         reply = render("wizard/_autosave.html", "wizard/_autosave.html", status=INVALID, version=page.version,
                        slots=slots, failed=True, message=_("Not saved – check the message next to the field."),
                        **completion)
         if completion:
             reply.headers[SCREEN_RESTORED] = "1"  # the page shows what is stored again: nothing left unsaved
         return reply
-    context = _section_context(scoped, page.version, page.template, page.section, page.form,
+    context = section_context(scoped, page.version, page.template, page.section, page.form,
                                bases=_posted_bases(page, post))
     if post.fragment and post.action is not None:
         return render("wizard/section.html", "wizard/_group_update.html", status=INVALID,
@@ -254,7 +172,7 @@ def _conflict_reply(scoped, page, post, outcome):
     if post.fragment:
         return render("wizard/_autosave.html", "wizard/_autosave.html", status=CONFLICT, version=None,
                       slots=[], message=message, failed=True, conflict=True)
-    context = _section_context(scoped, page.version, page.template, page.section, page.form, conflict=message)
+    context = section_context(scoped, page.version, page.template, page.section, page.form, conflict=message)
     return render_template("wizard/section.html", **context), CONFLICT
 
 
@@ -273,8 +191,8 @@ def _clash_reply(scoped, page, post, field_ids):
     message = _("Not saved: a colleague changed this answer meanwhile – see the message next to it.")
     if post.fragment:
         return render("wizard/_autosave.html", "wizard/_autosave.html", status=CONFLICT, version=None,
-                      slots=_error_slots(page.form, field_ids), message=message, failed=True, keep=found)
-    context = _section_context(scoped, page.version, page.template, page.section, page.form, conflict=message,
+                      slots=error_slots(page.form, field_ids), message=message, failed=True, keep=found)
+    context = section_context(scoped, page.version, page.template, page.section, page.form, conflict=message,
                                bases=_posted_bases(page, post), keep=found)
     return render_template("wizard/section.html", **context), CONFLICT
 
@@ -305,18 +223,18 @@ def _saved_reply(scoped, page, post, outcome):
     if post.fragment:
         if post.action is not None:
             # Rows moved or appeared: re-render the group from what is stored now.
-            context = _section_context(scoped, version, template, section, _fresh_form(template, section, version))
+            context = section_context(scoped, version, template, section, fresh_form(template, section, version))
             return render("wizard/section.html", "wizard/_group_update.html",
                           field=section.field(post.action.field_id), message=saved_at, focus_group=True, **context)
         if post.settle:
             # A conflict settled: the answer goes back on the screen as stored now (theirs, or both texts).
-            context = _section_context(scoped, version, template, section, _fresh_form(template, section, version))
+            context = section_context(scoped, version, template, section, fresh_form(template, section, version))
             reply = render("wizard/_settled.html", "wizard/_settled.html", settled=list(post.settle),
                            message=saved_at, **context)
             reply.headers[SCREEN_RESTORED] = "1"
             return reply
         # The posted form has just validated, so its error slots are the empty ones to show.
-        slots = [page.form.completed] if post.autosave == "completed" else _error_slots(page.form, field_ids)
+        slots = [page.form.completed] if post.autosave == "completed" else error_slots(page.form, field_ids)
         return render("wizard/_autosave.html", "wizard/_autosave.html", version=version, slots=slots,
                       message=saved_at, status_now=wizard.section_status(template, version, section),
                       new_bases=_bases_now_on_screen(page, field_ids))
