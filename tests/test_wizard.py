@@ -562,3 +562,15 @@ def test_a_row_card_keeps_what_people_typed_inert(editor_client, fresh_plan):
     html = editor_client.get(section_url(pid, "samverkan")).get_data(as_text=True)
     summary = re.search(r'<summary class="group__summary">(.*?)</summary>', html, re.S).group(1)
     assert "&lt;b&gt;Fet&lt;/b&gt;" in summary and "&lt;img src=x" in summary and "<img" not in summary
+
+
+def test_a_row_moved_stays_open_where_the_person_is_working(editor_client, fresh_plan):
+    pid = fresh_plan.id
+    post_section(editor_client, pid, "samverkan", {"aktorer-pick": ["polisen", "skola"]}, _action="pick:aktorer")
+    first, second = (row["_id"] for row in rows(pid))
+    moved = post_section(editor_client, pid, "samverkan", {}, headers=HTMX, _action=f"down:aktorer:{first}")
+    html = moved.get_data(as_text=True)
+    assert [row["_id"] for row in rows(pid)] == [second, first]
+    card = re.search(rf'<li class="group__row" id="row-{first}">\s*<details class="group__card"([^>]*)>', html)
+    other = re.search(rf'<li class="group__row" id="row-{second}">\s*<details class="group__card"([^>]*)>', html)
+    assert "open" in card.group(1) and "open" not in other.group(1)

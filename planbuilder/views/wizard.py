@@ -225,7 +225,8 @@ def _saved_reply(scoped, page, post, outcome):
             # Rows moved or appeared: re-render the group from what is stored now.
             context = section_context(scoped, version, template, section, fresh_form(template, section, version))
             return render("wizard/section.html", "wizard/_group_update.html",
-                          field=section.field(post.action.field_id), message=saved_at, focus_group=True, **context)
+                          field=section.field(post.action.field_id), message=saved_at, focus_group=True,
+                          opened_row=post.action.row_id, **context)
         if post.settle:
             # A conflict settled: the answer goes back on the screen as stored now (theirs, or both texts).
             context = section_context(scoped, version, template, section, fresh_form(template, section, version))
