@@ -118,7 +118,7 @@
     var xhr = event.detail.xhr;
     if (!event.detail.successful || !xhr) return;
     if (xhr.status >= 400 && !xhr.getResponseHeader("X-Planbuilder-Restored")) return;
-    // The element that sent the request: htmx keeps it in requestConfig.elt (a conflict's "Keep mine" button is
+    // The element that sent the request: htmx keeps it in requestConfig.elt (a conflict's "Keep my text" button is
     // gone from the page by now, replaced by the answer). Settling a conflict (keep mine, take theirs, both in the
     // box) saves a field for that field's element.
     var config = event.detail.requestConfig, source = (config && config.elt) || event.detail.elt;
@@ -331,6 +331,35 @@
   function onReady(run) {
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run); else run();
   }
+
+  // A conflict still open is never hidden by a later save of another answer: the status keeps a link to each.
+  // And once one is settled (keep mine, use theirs, combine), the focus goes into that answer's box, where the
+  // person goes on writing, instead of being lost with the button that is gone.
+  var settling = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var found = /^_(keep|take|combine)-(.+)$/.exec(event.detail.elt.name || "");
+    if (found) settling = found[2];
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var status = document.getElementById("save-status");
+    if (status && !status.querySelector(".save-status__text--failed, a[href^='#']")) {
+      document.querySelectorAll("#section-form .clash[data-settle]").forEach(function (panel) {
+        var link = document.createElement("a");
+        link.href = "#" + panel.id;
+        link.className = "save-status__reload";
+        link.textContent = panel.dataset.settle;
+        status.appendChild(document.createTextNode(" "));
+        status.appendChild(link);
+      });
+    }
+    if (!settling) return;
+    var area = document.getElementById(settling + "-wrapper") || document.getElementById(settling + "-group");
+    var box = area && area.querySelector("textarea, input:not([type=hidden]), select");
+    settling = null;
+    if (!box) return;
+    box.focus();
+    if (box.setSelectionRange && typeof box.value === "string") box.setSelectionRange(box.value.length, box.value.length);
+  });
 
   // After a list of rows is replaced, put keyboard focus back where the person was working. Only the content
   // that settled is searched (the event fires on it; event.detail.target is the removed element after an

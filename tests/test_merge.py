@@ -117,7 +117,7 @@ def test_a_tampered_group_base_is_refused_and_loses_nothing(editor_client, plan_
     refused = autosave_rows(editor_client, pid, page, {"aktorer-0-description": ["Ny"],
                                                        "_base-aktorer": ["nonsense|x:y,,:"]})
     assert refused.status_code == 409 and actors(pid) == before
-    assert "Take theirs" in refused.get_data(as_text=True)
+    assert "Use my colleague's text" in refused.get_data(as_text=True)
 
 
 @pytest.fixture
@@ -183,7 +183,7 @@ def test_the_choices_work_without_javascript(editor_client, fresh_plan):
     refused = editor_client.post(section_url(pid, "ansvar"), data=mine)
     assert refused.status_code == 409
     html = refused.get_data(as_text=True)
-    assert "Take theirs" in html and 'href="#samordnare-error"' in html  # the notice links to the choice
+    assert "Use my colleague's text" in html and 'href="#samordnare-error"' in html  # the notice links to the choice
     again = form_fields(html)
     taken = choose(editor_client, pid, again, html, "_take-samordnare", fragment=False)
     assert taken.status_code == 303

@@ -137,7 +137,7 @@ def test_stale_save_is_refused_and_newer_text_survives(editor_client, fresh_plan
     slot = html[html.index('<div class="field__error clash" id="samordnare-error"'):]
     error = html_text(slot[:slot.index("</div>", slot.index("_take-samordnare"))])
     assert "Your text, not saved Sen ändring från en annan flik" in error
-    assert re.search(r"Saved by .+, .+ Först", error) and "Keep mine" in error and "Take theirs" in error
+    assert re.search(r"Saved by .+, .+ Först", error) and "Keep my text" in error and "Use my colleague's text" in error
     assert working_version(fresh_plan.id).content["ansvar"]["samordnare"] == "Först"
     plain = editor_client.post(section_url(fresh_plan.id, "ansvar"), data=stale)
     assert plain.status_code == 409
@@ -574,3 +574,21 @@ def test_a_row_moved_stays_open_where_the_person_is_working(editor_client, fresh
     card = re.search(rf'<li class="group__row" id="row-{first}">\s*<details class="group__card"([^>]*)>', html)
     other = re.search(rf'<li class="group__row" id="row-{second}">\s*<details class="group__card"([^>]*)>', html)
     assert "open" in card.group(1) and "open" not in other.group(1)
+
+
+def test_a_number_is_read_as_people_write_it_and_a_word_in_it_is_told_not_emptied(editor_client, fresh_plan):
+    """The time set aside is a number field: drawn as a text box, a decimal comma and spaces between thousands
+    are read; "50 procent" keeps the stored answer and says why, instead of storing nothing as "Saved"."""
+    pid = fresh_plan.id
+    page = editor_client.get(section_url(pid, "ansvar")).get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="samordnare_tid"[^>]*type="text"', page) or \
+        re.search(r'<input[^>]*type="text"[^>]*id="samordnare_tid"', page)
+    for typed, stored in (("40", 40), ("50,5", 50.5), ("1 000", 1000)):
+        saved = post_section(editor_client, pid, "ansvar", {"samordnare_tid": typed}, headers=HTMX,
+                             _autosave="samordnare_tid")
+        assert saved.status_code == 200
+        assert working_version(pid).content["ansvar"]["samordnare_tid"] == stored
+    refused = post_section(editor_client, pid, "ansvar", {"samordnare_tid": "50 procent"}, headers=HTMX,
+                           _autosave="samordnare_tid")
+    assert refused.status_code == 422
+    assert working_version(pid).content["ansvar"]["samordnare_tid"] == 1000

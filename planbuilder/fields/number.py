@@ -2,6 +2,7 @@
 kept and shown, with the reader's decimal sign ("2,5")."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -9,6 +10,7 @@ from babel.numbers import format_decimal
 from flask_babel import gettext as _
 from wtforms import DecimalField
 from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.widgets import TextInput
 
 from .base import N_, FieldType, Problem, is_empty, reader_locale, register
 
@@ -28,6 +30,23 @@ class FiniteNumber:
             raise ValidationError(_("Enter a number."))
 
 
+class LocalDecimalField(DecimalField):
+    """A number typed the way people write it here: a decimal comma or point, spaces between thousands. Drawn as
+    a text box: a browser's number box sends nothing for "50 procent" (the stored answer was then emptied while
+    the page said "Saved") and reads "50,5" its own way; a text box sends what was typed, and a mistyped number
+    gets its message next to the field."""
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [SPACES.sub("", valuelist[0]).replace(",", ".")]
+        super().process_formdata(valuelist)
+
+
+SPACES = re.compile(r"[\s\u00a0\u202f']")  # thousands separators: spaces (also no-break, narrow) and apostrophes
+
+
 class Number(FieldType):
     name = "number"
     schema_properties = {"min": {"type": ["number", "null"], "description": "Smallest number allowed (optional)."},
@@ -38,8 +57,8 @@ class Number(FieldType):
         return {"min": declaration.number("min"), "max": declaration.number("max")}
 
     def form_field(self, field, template):
-        return DecimalField(field.label, description=field.help, places=None,
-                            validators=[Optional(), FiniteNumber(), NumberRange(min=field.min, max=field.max)])
+        return LocalDecimalField(field.label, description=field.help, places=None,
+                                 validators=[Optional(), FiniteNumber(), NumberRange(min=field.min, max=field.max)])
 
     def input_attributes(self, field):
         return {"inputmode": "decimal"}

@@ -219,7 +219,7 @@ def _not_editable(version, fragment):
 def _saved_reply(scoped, page, post, outcome):
     field_ids = outcome.field_ids
     version, template, section = page.version, page.template, page.section
-    saved_at = _("Saved %(time)s", time=format_time(version.updated_at, "short"))
+    saved_at = _("Saved %(time)s", time=format_time(version.updated_at, "HH:mm"))  # 24-hour, as the dates
     if post.fragment:
         if post.action is not None:
             # Rows moved or appeared: re-render the group from what is stored now.
@@ -230,8 +230,10 @@ def _saved_reply(scoped, page, post, outcome):
         if post.settle:
             # A conflict settled: the answer goes back on the screen as stored now (theirs, or both texts).
             context = section_context(scoped, version, template, section, fresh_form(template, section, version))
-            reply = render("wizard/_settled.html", "wizard/_settled.html", settled=list(post.settle),
-                           message=saved_at, **context)
+            combined = clashes.COMBINE in post.settle.values()
+            reply = render("wizard/_settled.html", "wizard/_settled.html", settled=list(post.settle), **context,
+                           message=_("Both texts are saved together in the box – edit them into one.")
+                           if combined else saved_at)
             reply.headers[SCREEN_RESTORED] = "1"
             return reply
         # The posted form has just validated, so its error slots are the empty ones to show.

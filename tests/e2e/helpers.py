@@ -9,6 +9,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from planbuilder.plan_templates import Field
 from tests.conftest import DEMO_PASSWORD
+from tests.wizard_helpers import demo_plan
 
 
 def sign_in(page: Page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:
@@ -153,3 +154,15 @@ def tab_to(page: Page, matches, limit: int = 400) -> None:
         if matches(info):
             return
     raise AssertionError("could not reach the element with the keyboard")
+
+
+def two_people_on_ansvar(live_server, new_page):
+    """The demo editor (first) and the demo admin (second), each in a browser of their own, with the demo plan's
+    Ansvar section open."""
+    first, second = new_page(), new_page()
+    sign_in(first, live_server, "editor@demo.example")
+    sign_in(second, live_server, "admin@demo.example")
+    url = live_server + url_for("wizard.section", plan_id=demo_plan().id, section_id="ansvar")
+    first.goto(url)
+    second.goto(url)
+    return first, second

@@ -5,19 +5,8 @@ from __future__ import annotations
 from flask import url_for
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import autosave_of, autosaved, sign_in
+from tests.e2e.helpers import autosave_of, autosaved, sign_in, two_people_on_ansvar
 from tests.wizard_helpers import demo_plan, working_version
-
-
-def two_people_on_ansvar(live_server, new_page):
-    """The demo editor (first) and the demo admin (second), each in a browser of their own, on Ansvar."""
-    first, second = new_page(), new_page()
-    sign_in(first, live_server, "editor@demo.example")
-    sign_in(second, live_server, "admin@demo.example")
-    url = live_server + url_for("wizard.section", plan_id=demo_plan().id, section_id="ansvar")
-    first.goto(url)
-    second.goto(url)
-    return first, second
 
 
 def poll(page) -> None:

@@ -27,6 +27,7 @@ from tests.e2e.helpers import (
     sign_in,
     tab_to,
     tick_in_list,
+    two_people_on_ansvar,
 )
 from tests.e2e.test_accessibility import serious_violations
 from tests.wizard_helpers import demo_plan, working_version
@@ -123,18 +124,6 @@ def test_the_core_journey_works_without_javascript(live_server, new_page, seeded
     expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
 
 
-def two_people_on_ansvar(live_server, new_page):
-    """The demo editor (first) and the demo admin (second), each in a browser of their own, with the demo plan's
-    Ansvar section open."""
-    first, second = new_page(), new_page()
-    sign_in(first, live_server, "editor@demo.example")
-    sign_in(second, live_server, "admin@demo.example")
-    url = live_server + url_for("wizard.section", plan_id=demo_plan().id, section_id="ansvar")
-    first.goto(url)
-    second.goto(url)
-    return first, second
-
-
 def test_a_stale_save_shows_the_conflict_and_keeps_the_first_text(live_server, new_page, seeded):
     plan_id = demo_plan().id
     first, second = two_people_on_ansvar(live_server, new_page)
@@ -185,7 +174,7 @@ def test_the_person_told_of_a_colleagues_answer_can_take_theirs_and_write_on(liv
     first, second = two_people_on_ansvar(live_server, new_page)
     assert autosaved(first, lambda: first.fill("#samordnare", "Annas text")) == 200
     assert autosaved(second, lambda: second.fill("#samordnare", "Bertils text")) == 409
-    take = second.get_by_role("button", name="Take theirs")
+    take = second.get_by_role("button", name="Use my colleague's text")
     assert autosaved(second, take.click, lambda answer: "_take-samordnare=" in (answer.request.post_data or "")) == 200
     expect(second.locator("#samordnare")).to_have_value("Annas text")  # hers, in place of his
     expect(second.locator("#samordnare-error .clash__side")).to_have_count(0)
