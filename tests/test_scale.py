@@ -7,11 +7,12 @@ import re
 from contextlib import contextmanager
 from datetime import timedelta
 
+import pytest
 from flask import url_for
 from sqlalchemy import event, func, insert, select
 
 from planbuilder.extensions import db
-from planbuilder.models import AuditEvent, Comment, Membership, utcnow
+from planbuilder.models import AuditEvent, Comment, Membership, Plan, User, utcnow
 from planbuilder.services.people import accounts
 from planbuilder.services.plans import plans
 from tests.conftest import sign_in_as
@@ -147,3 +148,160 @@ def test_the_audit_log_takes_as_many_queries_for_its_oldest_page_as_for_its_newe
     many_events(240, people=3)
     assert queries_for(client, newest) == few
     assert queries_for(client, oldest_page(client)) == few
+
+
+# --- pages: the dashboard, the overview and the user list in pages of a fixed size ------------------------------
+
+def page_of(client, endpoint: str, **args) -> str:
+    """The page's main content (the header's municipality switcher names every municipality of the person)."""
+    response = client.get(url_for(endpoint, **args))
+    assert response.status_code == 200
+    return response.get_data(as_text=True).split('<main id="main"')[1].split("</main>")[0]
+
+
+def plans_named(count: int, municipality_name: str = "Ekdala kommun", prefix: str = "Plan") -> None:
+    """`count` plans in bulk, titled so they sort in number order (“Plan 007”)."""
+    municipality = accounts.find_municipality(municipality_name)
+    for number in range(count):
+        plans.create_plan(municipality, "se-vbe" if municipality.country == "SE" else "no-vbe",
+                          f"{prefix} {number:03d}", accounts.find_user(EDITOR))
+
+
+def pager_of(html: str) -> str:
+    match = re.search(r'<nav class="pager pager--numbered".*?</nav>', html, re.S)
+    return match.group(0) if match else ""
+
+
+def test_the_dashboard_shows_its_plans_25_to_a_page_with_a_pager(client, seeded):
+    plans_named(30)  # and the demo's two “Handlingsplan …”, which come first by title: 32 in all
+    sign_in_as(client, EDITOR)
+    first = page_of(client, "plans.dashboard")
+    assert "Plan 000" in first and "Plan 022" in first and "Plan 023" not in first
+    pager = pager_of(first)
+    assert 'aria-label="Pages of plans"' in pager and "Showing 1–25 of 32" in pager
+    assert re.search(r'href="[^"]*\?page=1"[^>]*aria-current', pager) is None  # page 1 is the list's own address
+    assert re.search(r'aria-current="page"><span class="visually-hidden">Page </span>1<', pager)
+    assert f'rel="next" href="{url_for("plans.dashboard", page=2)}"' in pager and 'rel="prev"' not in pager
+    second = page_of(client, "plans.dashboard", page=2)
+    assert "Plan 023" in second and "Plan 029" in second and "Plan 022" not in second
+    assert "Showing 26–32 of 32" in second
+    assert f'rel="prev" href="{url_for("plans.dashboard")}"' in second and 'rel="next"' not in second
+
+
+def test_a_plan_due_for_review_is_listed_whichever_page_it_is_on(client, seeded):
+    from tests.test_access import adopt_directly
+    plans_named(30)
+    last = db.session.scalar(select(Plan).where(Plan.title == "Plan 029"))
+    adopt_directly(plans.latest_version(last), utcnow().date() - timedelta(days=3))
+    sign_in_as(client, EDITOR)
+    first = page_of(client, "plans.dashboard")
+    assert "Plan 029" in first.split('id="due-title"')[1].split("</section>")[0]
+    coordinator_view = page_of(client, "plans.overview")
+    assert "Plan 029" in coordinator_view.split('id="due-title"')[1].split("</section>")[0]
+
+
+@pytest.mark.parametrize("asked, shown", [("abc", 1), ("0", 1), ("-4", 1), ("2", 2), ("3", 2), ("1.5", 1), ("", 1),
+                                          ("99999999999999999999999", 2), ("%00", 1)])
+def test_a_page_that_does_not_exist_gives_the_nearest_one(client, seeded, asked, shown):
+    plans_named(30)
+    sign_in_as(client, EDITOR)
+    response = client.get(url_for("plans.dashboard") + f"?page={asked}")
+    assert response.status_code == 200
+    assert f'aria-current="page"><span class="visually-hidden">Page </span>{shown}</a>' in response.get_data(as_text=True)
+
+
+def test_the_dashboard_never_pages_into_another_municipality(client, seeded):
+    plans_named(30, "Fjellvik kommune", prefix="Fjellvik plan")
+    plans_named(3)
+    sign_in_as(client, EDITOR)
+    shown = page_of(client, "plans.dashboard") + page_of(client, "plans.dashboard", page=2)
+    assert "Fjellvik plan" not in shown and "Fjellvik kommune" not in shown
+    assert pager_of(shown) == ""  # four plans of its own: one page, no pager
+
+
+def test_a_later_page_takes_as_many_queries_as_the_first_whatever_the_amount(client, seeded):
+    sign_in_as(client, EDITOR)
+    plans_named(30)
+    few = [queries_for(client, url_for("plans.dashboard", page=n)) for n in (1, 2)]
+    plans_named(270, prefix="More")
+    assert [queries_for(client, url_for("plans.dashboard", page=n)) for n in (1, 2, 12)] == [few[0], few[0], few[0]]
+    assert few[0] == few[1]
+
+
+def municipalities_on(html: str) -> list[str]:
+    return [name.strip() for name in re.findall(r'<h2 id="municipality-\d+">([^<]+)', html)]
+
+
+def test_the_overview_pages_plans_by_municipality_and_keeps_empty_ones(client, seeded):
+    sign_in_as(client, EDITOR)
+    more_municipalities_with_plans(15, 10)  # Kommun 10 … Kommun 24, two plans each, after Ekdala's
+    editor = accounts.find_user(EDITOR)
+    empty = accounts.create_municipality("Kommun 99", "SE")  # sorts last, with no plans
+    db.session.add(Membership(user_id=editor.id, municipality_id=empty.id, role="reviewer"))
+    db.session.commit()
+    # Ekdala's two plans, the thirty new ones and the empty municipality: 33 lines; Kommun 21's two plans are
+    # lines 25 and 26, so it heads both pages.
+    first = page_of(client, "plans.overview")
+    assert "Showing 1–25 of 33" in pager_of(first) and 'aria-label="Pages of plans"' in pager_of(first)
+    assert municipalities_on(first) == ["Ekdala kommun", *(f"Kommun {n}" for n in range(10, 22))]
+    second = page_of(client, "plans.overview", page=2)
+    assert "Showing 26–33 of 33" in second
+    assert municipalities_on(second) == [*(f"Kommun {n}" for n in range(21, 25)), "Kommun 99"]
+    assert "There are no plans yet." in second  # the empty municipality is listed, with its switch button
+    assert page_of(client, "plans.overview", page=7) == second
+
+
+def test_the_overview_shows_only_the_persons_municipalities(client, seeded):
+    plans_named(30, "Fjellvik kommune", prefix="Fjellvik plan")
+    more_municipalities_with_plans(14, 10)
+    sign_in_as(client, EDITOR)
+    shown = page_of(client, "plans.overview") + page_of(client, "plans.overview", page=2)
+    assert "Fjellvik" not in shown and "Søndervig" not in shown
+
+
+def test_the_overview_takes_as_many_queries_on_any_page_at_ten_times_the_municipalities(client, seeded):
+    sign_in_as(client, EDITOR)
+    more_municipalities_with_plans(15, 10)
+    few = queries_for(client, url_for("plans.overview"))
+    more_municipalities_with_plans(150, 100)
+    assert [queries_for(client, url_for("plans.overview", page=n)) for n in (1, 2, 13)] == [few, few, few]
+
+
+def members_named(count: int, municipality_name: str = "Ekdala kommun", prefix: str = "Member") -> None:
+    municipality = accounts.find_municipality(municipality_name)
+    password_hash = accounts.hash_password("a-long-enough-secret")
+    ids = db.session.scalars(insert(User).returning(User.id), [
+        {"email": f"{prefix.lower()}{n:03d}@{municipality.id}.example", "display_name": f"{prefix} {n:03d}",
+         "password_hash": password_hash} for n in range(count)]).all()
+    db.session.execute(insert(Membership), [{"user_id": i, "municipality_id": municipality.id, "role": "reviewer"}
+                                            for i in ids])
+    db.session.commit()
+
+
+def test_the_user_list_shows_50_to_a_page_with_a_pager(client, seeded):
+    members_named(60)  # and the demo's admin, editor and reviewer (“Demo …”, before “Member …”)
+    sign_in_as(client, "admin@demo.example")
+    first = page_of(client, "admin.users")
+    assert "Member 046" in first and "Member 047" not in first
+    assert 'aria-label="Pages of users"' in pager_of(first) and "Showing 1–50 of 63" in pager_of(first)
+    second = page_of(client, "admin.users", page=2)
+    assert "Member 047" in second and "Member 059" in second and "Member 046" not in second
+    assert "Showing 51–63 of 63" in second and f'rel="prev" href="{url_for("admin.users")}"' in second
+    assert page_of(client, "admin.users", page="x") == first
+    assert page_of(client, "admin.users", page=40) == second
+
+
+def test_the_user_list_never_shows_another_municipalitys_people(client, seeded):
+    members_named(60, "Fjellvik kommune", prefix="Fjellvik")
+    members_named(3)
+    sign_in_as(client, "admin@demo.example")
+    shown = page_of(client, "admin.users") + page_of(client, "admin.users", page=2)
+    assert "Fjellvik" not in shown and pager_of(shown) == ""
+
+
+def test_the_user_list_takes_as_many_queries_on_any_page_at_ten_times_the_people(client, seeded):
+    sign_in_as(client, "admin@demo.example")
+    members_named(60)
+    few = queries_for(client, url_for("admin.users"))
+    members_named(540, prefix="More")
+    assert [queries_for(client, url_for("admin.users", page=n)) for n in (1, 2, 12)] == [few, few, few]

@@ -26,8 +26,9 @@ NEW_SIGN_IN_LINK = "new_sign_in_link"
 @login_required
 def users():
     access = admin_access()
-    return render_template("admin/users.html", access=access,
-                           members=admin_service.members(access.municipality), role_labels=ROLE_LABELS,
+    return render_template("admin/users.html", access=access, role_labels=ROLE_LABELS,
+                           page=admin_service.members_page(access.municipality.id,
+                                                           request.args.get("page", type=int)),
                            invited=invitations.invited_to(access.municipality.id))
 
 

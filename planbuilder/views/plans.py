@@ -33,14 +33,17 @@ def header_context():
     return {"my_memberships": my_memberships}
 
 
+def _page_asked() -> int | None:
+    """?page=N of a paged list; anything else (missing, not a number) asks for the first page."""
+    return request.args.get("page", type=int)
+
+
 def _dashboard_context(access, form=None):
     templates = plan_service.templates_for_country(access.municipality.country)
-    standings = standing.standings([access.municipality.id])
     return {
         "access": access,
-        "summaries": plan_service.dashboard(access.municipality),
-        "standings": {s.plan.id: s for s in standings},
-        "due": standing.due_for_review(standings),
+        "page": standing.dashboard_page(access.municipality.id, _page_asked()),
+        "due": standing.due_in([access.municipality.id]),
         "soon_days": standing.REVIEW_SOON_DAYS,
         "memberships": memberships(current_user),
         "form": form or NewPlanForm(templates),
@@ -83,10 +86,10 @@ def overview():
     mine = memberships(current_user)
     if not mine:
         return render_template("plans/no_municipality.html"), 403
-    standings = standing.standings([m.municipality_id for m in mine])
-    return render_template("plans/overview.html", memberships=mine, plans_of=standing.by_municipality(standings),
-                           due=standing.due_for_review(standings), soon_days=standing.REVIEW_SOON_DAYS,
-                           access=current_access())
+    return render_template("plans/overview.html", memberships=mine,
+                           page=standing.overview_page(current_user.id, _page_asked()),
+                           due=standing.due_in([m.municipality_id for m in mine]),
+                           soon_days=standing.REVIEW_SOON_DAYS, access=current_access())
 
 
 @bp.post("/municipality")

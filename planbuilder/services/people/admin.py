@@ -18,11 +18,13 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from ...extensions import db
 from ...models import ROLES, AuditEvent, Membership, Municipality, Role, SignInLink, User, utcnow
+from .. import paging
 from ..tokens import new_token
 from . import accounts, audit, invitations
 
 SIGN_IN_LINK_DAYS = 7
 AUDIT_PAGE_SIZE = 50
+USERS_PAGE_SIZE = 50
 PASSWORD, LINK = "password", "link"
 
 
@@ -36,11 +38,15 @@ class AdminError(ValueError):
 
 # --- users and roles ------------------------------------------------------------------------------------------
 
-def members(municipality: Municipality) -> list[Membership]:
-    """The municipality's members with their accounts, in one query however many there are."""
-    return list(db.session.scalars(
-        select(Membership).join(User).where(Membership.municipality_id == municipality.id)
-        .options(contains_eager(Membership.user)).order_by(func.lower(User.display_name), User.email)))
+def _members_query(municipality_id: int):
+    return (select(Membership).join(User).where(Membership.municipality_id == municipality_id)
+            .options(contains_eager(Membership.user)).order_by(func.lower(User.display_name), User.email, User.id))
+
+
+def members_page(municipality_id: int, asked: int | None, per_page: int = USERS_PAGE_SIZE) -> paging.Page[Membership]:
+    """One page of the municipality's members, by name, with their accounts: two queries on any page, however
+    many members there are."""
+    return paging.page_of(_members_query(municipality_id), asked, per_page)
 
 
 def membership_of(municipality_id: int, user_id: int) -> Membership | None:

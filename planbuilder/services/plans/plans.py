@@ -1,12 +1,10 @@
 """Plans and their versions: creating, listing, reading content safely."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.orm import defer
+from sqlalchemy import select
 
 from ...clock import local_today
 from ...extensions import db
@@ -80,23 +78,6 @@ def create_plan(municipality: Municipality, template_id: str, title: str, user: 
                  template=template.id, title=title)
     db.session.commit()
     return plan
-
-
-@dataclass(frozen=True)
-class PlanSummary:
-    plan: Plan
-    latest: PlanVersion | None
-
-
-def dashboard(municipality: Municipality) -> list[PlanSummary]:
-    """The municipality's plans with each one's latest version, in two queries however many plans it has."""
-    plans = db.session.scalars(plans_of(municipality.id)).all()
-    latest_ids = select(func.max(PlanVersion.id)).where(PlanVersion.plan_id.in_([p.id for p in plans])) \
-        .group_by(PlanVersion.plan_id)
-    latest = {v.plan_id: v for v in db.session.scalars(
-        select(PlanVersion).where(PlanVersion.id.in_(latest_ids))
-        .options(defer(PlanVersion.content), defer(PlanVersion.section_state)))}
-    return [PlanSummary(plan, latest.get(plan.id)) for plan in plans]
 
 
 def latest_version(plan: Plan) -> PlanVersion | None:
