@@ -1,4 +1,4 @@
-"""Which municipality the current request works in, and with which role.
+"""Which municipality the current request works in, and with which role; and who may share a version.
 
 A neutral module: the views scope every object through it, and the language and clock of a page follow it, so
 it belongs to neither.
@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import g, session
 from flask_login import current_user
 
+from .models import PlanVersion, Role, VersionStatus
 from .services.people.accounts import Access, access_to, memberships
 
 
@@ -24,3 +25,15 @@ def current_access() -> Access | None:
             access = Access(first.municipality, first.role) if first else None
         g.access = access
     return g.access
+
+
+# Versions a reviewer may share with a read-only link: the one they review, and the adopted plan.
+REVIEWER_SHARES = (VersionStatus.IN_REVIEW.value, VersionStatus.ADOPTED.value)
+
+
+def may_share(access: Access | None, version: PlanVersion) -> bool:
+    """Who may make a share link to a version: editors and admins always, reviewers for a version in review or
+    adopted. Revoking stays with editors and admins (views/scope.py share_link_or_404)."""
+    if access is None:
+        return False
+    return access.can_edit or (access.role == Role.REVIEWER.value and version.status in REVIEWER_SHARES)

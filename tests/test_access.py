@@ -36,10 +36,12 @@ NON_OBJECT_ARGUMENTS = {
     "token": "share links and one-time sign-in links: the token is the key; see test_unknown_tokens_are_404",
 }
 PLACEHOLDERS = {"filename": ["screen.css"], "name": ["htmx.min.js"], "token": [sharing.new_token()[0]]}
-# POST routes a reviewer may use: their own session and account, and commenting (tested in test_review.py).
+# POST routes a reviewer may use: their own session and account, commenting (tested in test_review.py), signing
+# off a version and sharing it.
 REVIEWER_MAY_POST = {"auth.sign_in", "auth.sign_out", "auth.account", "auth.change_password",
                      "plans.switch_municipality", "review.section", "review.reply", "auth.welcome",
-                     "plans.answer_invitation"}  # their own invitations, whatever their role
+                     "plans.answer_invitation",  # their own invitations, whatever their role
+                     "review.sign_off", "review.shares"}  # their sign-off and share links: tests/test_signoffs.py
 
 
 @pytest.fixture(autouse=True)

@@ -108,7 +108,7 @@ def test_the_link_serves_its_edition_rendered_once(app, editor, version, monkeyp
     assert seen == [(version.id, "public")]
 
 
-def test_revoked_expired_and_tampered_links_show_a_plain_page(app, editor, version):
+def test_revoked_expired_and_tampered_links_show_a_page_without_the_plan(app, editor, version):
     url, _page = make_link(editor, version)
     stranger = app.test_client()
     tampered = url[:-1] + ("A" if url[-1] != "A" else "B")
@@ -134,9 +134,12 @@ def _assert_plain(response, status=None):
     if status:
         assert response.status_code == status
     html = response.get_data(as_text=True)
-    assert "This link does not work" in html
-    # Nothing of the app: no navigation, no sign-in, no plan, no stylesheet.
-    for leak in ("Planbuilder", "Sign in", "Ekdala", "Handlingsplan", "/static/", "csrf"):
+    # Styled like the app's signed-out pages, but nothing of the plan and no navigation. A link that existed
+    # (410) names its municipality, in the plan's language; an unknown one (404) names nobody.
+    gone = response.status_code == 410
+    assert ("Länken fungerar inte" if gone else "This link does not work") in html
+    assert ("Ekdala kommun" in html) == gone
+    for leak in ("Handlingsplan", "site-header__nav"):
         assert leak not in html, leak
     assert response.headers["Cache-Control"] == "private, no-store"
 

@@ -26,6 +26,7 @@ from .core import (
     utcnow,
 )
 from .jobs import DocumentJob, JobKind, JobState
+from .review import VERDICTS, ReviewSignoff, Verdict
 
 __all__ = [
     "AuditEvent",
@@ -43,12 +44,15 @@ __all__ = [
     "PlanVersion",
     "ROLES",
     "RenderedDocument",
+    "ReviewSignoff",
     "Role",
     "STATUSES",
     "ShareLink",
     "SignInLink",
     "SignInSession",
     "UTCDateTime",
+    "VERDICTS",
+    "Verdict",
     "User",
     "VersionStatus",
     "WORKING_STATUSES",

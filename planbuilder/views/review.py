@@ -1,11 +1,15 @@
-"""Council review and sharing: comments on sections, review summary, read-only share links."""
+"""Council review and sharing: comments on sections, review summary and sign-offs, read-only share links."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale, to_user_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..access import current_access, may_share
 from ..extensions import limiter
 from ..forms import CommentForm, CommentPanelForm, ReplyForm, ShareLinkForm
 from ..htmx import INVALID, is_fragment_request, render
@@ -13,7 +17,7 @@ from ..services.documents import preparation
 from ..services.documents import rendering as documents
 from ..services.people import sharing
 from ..services.plans import plans as plan_service
-from ..services.plans import review
+from ..services.plans import review, signoffs
 from .documents import Wanted, deliver, what_is_made
 from .scope import comment_or_404, share_link_or_404, version_or_404
 
@@ -37,6 +41,25 @@ def review_panel(version, section, access) -> review.Panel:
     """The comment panel of the wizard's section page (templates/review/_section_comments.html), collapsed: the
     editor is there to write, and the section's review page has every comment."""
     return review.panel(access, version, section, "wizard", collapsed=True)
+
+
+bp.add_app_template_global(may_share)
+bp.add_app_template_global(signoffs.verdict_label)
+bp.add_app_template_global(signoffs.verdict_short)
+
+
+@bp.app_template_global()
+def signoff_day(signoff) -> date:
+    """The day of a sign-off on the reader's clock: signed late in the evening is that evening's date."""
+    return to_user_timezone(signoff.signed_at).date()
+
+
+@bp.app_template_global()
+def waiting_for_review() -> list:
+    """The versions in review the signed-in reviewer has not signed off yet (templates/plans/_waiting_review.html,
+    on the dashboard); empty for editors and admins."""
+    access = current_access()
+    return signoffs.waiting_for(access, current_user) if access else []
 
 
 @bp.app_template_global()
@@ -168,16 +191,37 @@ def reopen(comment_id: int):
     return _set_resolved(comment_id, False)
 
 
-@bp.get("/versions/<int:version_id>")
-@login_required
-def summary(version_id: int):
-    """Open comments per section (all of them with ?all=1, the default once the version is adopted)."""
-    scoped = version_or_404(version_id)
+def _summary_page(scoped, status: int = 200, **signoff):
+    """Open comments per section (all of them with ?all=1, the default once the version is adopted), and the
+    reviewers' sign-offs with the form for this reviewer."""
     show_all = request.args.get("all") == "1" or scoped.version.is_frozen
     return render_template("review/summary.html", plan=scoped.plan, version=scoped.version, access=scoped.access,
                            show_all=show_all, sections=review.summary(scoped.version, open_only=not show_all),
-                           counts=review.counts(scoped.version),
-                           is_current=_is_current(scoped))
+                           counts=review.counts(scoped.version), is_current=_is_current(scoped),
+                           signoff=signoffs.panel(scoped.access, scoped.version, current_user, **signoff)), status
+
+
+@bp.get("/versions/<int:version_id>")
+@login_required
+def summary(version_id: int):
+    return _summary_page(version_or_404(version_id))
+
+
+@bp.post("/versions/<int:version_id>/signoff")
+@login_required
+def sign_off(version_id: int):
+    """A reviewer records (or changes) their sign-off; refused with a message once the version left review."""
+    scoped = version_or_404(version_id)
+    verdict = request.form.get("verdict")
+    try:
+        signoffs.sign_off(scoped.access, scoped.version, verdict, current_user)
+    except signoffs.NotAllowed:
+        abort(403)
+    except signoffs.SignoffError as exc:
+        status = INVALID if scoped.version.status == "in_review" else 409
+        return _summary_page(scoped, status, error=str(exc), chosen=verdict)
+    flash(_("Your sign-off is recorded: %(verdict)s.", verdict=signoffs.verdict_label(verdict)), "success")
+    return redirect(url_for("review.summary", version_id=version_id, _anchor="signoff"), 303)
 
 
 def _is_current(scoped) -> bool:
@@ -203,7 +247,9 @@ def _shares_page(scoped, form: ShareLinkForm | None = None, status: int = 200):
 @bp.route("/versions/<int:version_id>/shares", methods=["GET", "POST"])
 @login_required
 def shares(version_id: int):
-    scoped = version_or_404(version_id, edit=True)
+    scoped = version_or_404(version_id)
+    if not may_share(scoped.access, scoped.version):
+        abort(403)
     if request.method == "GET":
         return _shares_page(scoped)
     form = ShareLinkForm()
@@ -240,8 +286,8 @@ def pdf(token: str) -> Response:
         link = sharing.link_for_token(token)
     except sharing.LinkNotFound:
         return _unavailable(404)
-    except sharing.LinkGone:
-        return _unavailable(410)
+    except sharing.LinkGone as gone:
+        return _unavailable(410, gone.link.version)
     version, edition = link.version, link.edition
     wanted = Wanted(version_id=version.id, ready=lambda: documents.ready_document(version, edition, "pdf"),
                     ask=lambda: preparation.ask_for_plan_document(version, edition, "pdf"),
@@ -253,10 +299,15 @@ def pdf(token: str) -> Response:
     return _private(response)
 
 
-def _unavailable(status: int) -> Response:
-    # The same words whatever the reason, and nothing of the app around them.
-    return _private(Response(render_template("review/share_unavailable.html"), status=status,
-                             mimetype="text/html"))
+def _unavailable(status: int, version=None) -> Response:
+    """The same words whatever the reason. A link that existed names its municipality and whom to ask, in the
+    plan's language (the visitor's browser says nothing about who sent the link)."""
+    if version is None:
+        page = render_template("review/share_unavailable.html", municipality=None)
+    else:
+        with force_locale(plan_service.template_for(version.template_id).language):
+            page = render_template("review/share_unavailable.html", municipality=version.plan.municipality)
+    return _private(Response(page, status=status, mimetype="text/html"))
 
 
 def _private(response: Response) -> Response:

@@ -11,7 +11,7 @@ from ..services.compare import diff_text
 from ..services.documents import preparation
 from ..services.documents import rendering as documents
 from ..services.plans import plans as plan_service
-from ..services.plans import revision_work, revisions, versions
+from ..services.plans import revision_work, revisions, signoffs, versions
 from ..services.plans.verification import unverified_entries
 from ..services.plans.wizard import everything_missing
 from .documents import Wanted, deliver
@@ -53,6 +53,7 @@ def _version_context(scoped, form=None, **extra) -> dict:
         "can_edit": scoped.access.can_edit,
         "can_revise": scoped.access.can_edit and version.status == versions.ADOPTED and working is None,
         "interval": template.revision_interval_months, "statutory": template.statutory_max_months,
+        "signoffs": signoffs.signoffs_of(version),
         **extra,
     }
 

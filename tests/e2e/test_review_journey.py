@@ -82,7 +82,8 @@ def test_review_round_from_submission_to_audit_log(live_server, new_page, seeded
     expect(editor.get_by_text("The link no longer works.")).to_be_visible()
     gone = new_page().context.request.get(link)
     assert gone.status == 410 and b"%PDF" not in gone.body()
-    assert b"This link does not work" in gone.body()
+    # The visitor is told in the plan's language (the demo plan is Swedish) whose link it was.
+    assert "Länken fungerar inte" in gone.text() and "Ekdala kommun" in gone.text()
 
     # The admin sees all of it in the audit log.
     admin = new_page()

@@ -31,6 +31,7 @@ from ...models import (
     Municipality,
     Plan,
     PlanVersion,
+    ReviewSignoff,
     ShareLink,
     User,
     UTCDateTime,
@@ -64,7 +65,7 @@ OWN_ACTIONS = ("backup.export", "backup.restore")
 # row of the same table: rows are dumped by id). Not backed up: the rendered-document cache (rebuilt on the
 # first download), one-time sign-in links (an admin sends a new one) and failed sign-ins without a municipality.
 TABLES: tuple[type[db.Model], ...] = (Municipality, User, Membership, Plan, PlanVersion, FrozenDocument, Comment,
-                                      ShareLink, AuditEvent)
+                                      ShareLink, ReviewSignoff, AuditEvent)
 
 
 class BackupRefused(ValueError):
@@ -140,6 +141,7 @@ def dump_municipality(municipality_id: int) -> dict[str, list[dict]]:
         FrozenDocument: FrozenDocument.version_id.in_(version_ids),
         Comment: Comment.version_id.in_(version_ids),
         ShareLink: ShareLink.version_id.in_(version_ids),
+        ReviewSignoff: ReviewSignoff.version_id.in_(version_ids),
         AuditEvent: AuditEvent.municipality_id == municipality_id,
     }
     tables = {model.__tablename__: _dump(model.__table__, where) for model, where in scopes.items()}

@@ -35,7 +35,12 @@ class LinkNotFound(Exception):
 
 
 class LinkGone(Exception):
-    """The link existed but has expired or been revoked."""
+    """The link existed but has expired or been revoked; `link` says whose plan it was, so the page can say
+    whom to ask for a new one."""
+
+    def __init__(self, link: ShareLink):
+        super().__init__(link.id)
+        self.link = link
 
 
 def status(link: ShareLink, now: datetime | None = None) -> str:
@@ -99,7 +104,7 @@ def link_for_token(token: str) -> ShareLink:
     if link is None:
         raise LinkNotFound()
     if status(link) != ACTIVE:
-        raise LinkGone()
+        raise LinkGone(link)
     return link
 
 
