@@ -16,7 +16,6 @@ from ...models import (
     User,
     VersionStatus,
     latest_version_of,
-    plans_of,
 )
 from ...plan_templates import PlanTemplate
 from ..people import audit
