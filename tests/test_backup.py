@@ -313,8 +313,26 @@ def _comment_on_another_plan(document, others):
     document["tables"]["comment"][0]["version_id"] = others["version"]
 
 
+def _move_a_plan_elsewhere(document, others):
+    document["tables"]["plan"][0]["municipality_id"] = others["municipality"]
+
+
+def _add_a_version_to_their_plan(document, others):
+    row = dict(document["tables"]["plan_version"][0], id=90003, plan_id=others["plan"])
+    document["tables"]["plan_version"].append(row)
+
+
+def _sign_off_their_version(document, others):
+    row = {"id": 90004, "version_id": others["version"], "reviewer_id": document["tables"]["user_account"][0]["id"],
+           "verdict": "no_comments", "signed_at": "2026-12-01T10:00:00+00:00", "submitted_at": None}
+    document["tables"]["review_signoff"].append(row)
+
+
 @pytest.mark.parametrize("change, named", [
     (_point_a_share_link_elsewhere, "share_link"),
+    (_move_a_plan_elsewhere, "municipality_id"),
+    (_add_a_version_to_their_plan, "plan_version 90003: plan_id"),
+    (_sign_off_their_version, "review_signoff 90004: version_id"),
     (_add_a_membership_elsewhere, "membership 90001: municipality_id"),
     (_forge_an_audit_line_elsewhere, "audit_event 90002: municipality_id"),
     (_comment_on_another_plan, "comment"),
@@ -324,8 +342,8 @@ def test_a_resealed_backup_that_reaches_into_another_municipality_is_refused_who
     """Edited by someone who holds the backup key and resealed, restored where the other municipalities live."""
     document = read_backup(backup_file)
     danish = db.session.scalar(select(Municipality).where(Municipality.name == "Søndervig Kommune"))
-    their_version = db.session.scalar(select(PlanVersion.id).join(Plan).where(Plan.municipality_id == danish.id))
-    change(document, {"municipality": danish.id, "version": their_version})
+    their_version = db.session.scalar(select(PlanVersion).join(Plan).where(Plan.municipality_id == danish.id))
+    change(document, {"municipality": danish.id, "version": their_version.id, "plan": their_version.plan_id})
     edited = write_backup(resealed(document), tmp_path / "resealed.json")
     # Make room for Ekdala's rows, keeping the other municipalities the file reaches into.
     db.session.execute(db.delete(Municipality).where(Municipality.name == "Ekdala kommun"))
@@ -335,3 +353,50 @@ def test_a_resealed_backup_that_reaches_into_another_municipality_is_refused_who
     assert result.exit_code == 1, result.output
     assert "points outside its own municipality" in result.output and named in result.output
     assert row_count() == before
+
+
+def _a_row_that_is_a_list(document):
+    document["tables"]["comment"][0] = ["not", "a", "row"]
+
+
+def _a_column_this_release_has_not(document):
+    document["tables"]["plan"][0]["owner_password"] = "x"
+
+
+def _a_date_that_is_no_date(document):
+    document["tables"]["plan_version"][0]["created_at"] = "yesterday"
+
+
+def _an_id_that_is_text(document):
+    document["tables"]["comment"][0]["id"] = "1; DROP TABLE comment"
+
+
+def _a_title_too_long_for_its_column(document):
+    document["tables"]["plan"][0]["title"] = "x" * 100_000
+
+
+def _a_table_nobody_backs_up(document):
+    document["tables"]["sign_in_link"] = []
+
+
+@pytest.mark.parametrize("change, named", [
+    (_a_row_that_is_a_list, "comment #1: not a row"),
+    (_a_column_this_release_has_not, "there is no column 'owner_password'"),
+    (_a_date_that_is_no_date, "created_at cannot be read"),
+    (_an_id_that_is_text, "id should be int, not str"),
+    (_a_title_too_long_for_its_column, "title is longer than its column allows"),
+    (_a_table_nobody_backs_up, "'sign_in_link' is not a table a backup holds"),
+])
+def test_a_resealed_backup_with_rows_this_release_never_writes_is_refused_in_one_line(runner, backup_file,
+                                                                                     tmp_path, change, named):
+    """Rows edited by hand into shapes the database would refuse halfway (or Python would trip over): refused
+    before anything is written, in a line naming the row, on either database."""
+    document = read_backup(backup_file)
+    change(document)
+    edited = write_backup(resealed(document), tmp_path / "misshapen.json")
+    _empty_all_tables()
+    result = runner.invoke(args=["backup", "restore", str(edited)])
+    assert result.exit_code == 1, result.output
+    assert "never writes" in result.output and named in result.output, result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 2
+    assert row_count() == 0

@@ -15,11 +15,10 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, LargeBinary, Table, insert, select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ...extensions import db
@@ -34,12 +33,12 @@ from ...models import (
     ReviewSignoff,
     ShareLink,
     User,
-    UTCDateTime,
     utcnow,
 )
 from ..people import audit
 from ..plans.plans import UnknownTemplateError, template_for
 from . import backup_mac
+from .backup_rows import from_json, shape_problem, to_json
 from .file_format import (
     UnreadableFile,
     checksum_problem,
@@ -84,35 +83,9 @@ class Restored:
     accepted_unsigned: bool  # read without a MAC checked by this server's key, as the operator said
 
 
-# --- rows as JSON values ----------------------------------------------------------------------------------------
-
-def _to_json(column, value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(column.type, LargeBinary):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(column.type, UTCDateTime):
-        return value.astimezone(timezone.utc).isoformat()
-    if isinstance(column.type, Date):
-        return value.isoformat()
-    return value
-
-
-def _from_json(column, value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(column.type, LargeBinary):
-        return base64.b64decode(value, validate=True)
-    if isinstance(column.type, UTCDateTime):
-        return datetime.fromisoformat(value)
-    if isinstance(column.type, Date):
-        return date.fromisoformat(value)
-    return value
-
-
 def _dump(table: Table, where) -> list[dict[str, Any]]:
     rows = db.session.execute(select(table).where(where).order_by(table.c.id)).mappings()
-    return [{column.name: _to_json(column, row[column.name]) for column in table.columns} for row in rows]
+    return [{column.name: to_json(column, row[column.name]) for column in table.columns} for row in rows]
 
 
 def _user_references(tables: dict[str, list[dict]]) -> set[int]:
@@ -299,6 +272,10 @@ def check_restore(document: dict) -> set[int]:
                         f"instance has {here!r}. Restore it on the same Planbuilder release, then upgrade.")
         raise BackupRefused(problems)
     tables = document["tables"]
+    misshapen = shape_problem(tables, {model.__tablename__: model.__table__ for model in TABLES})
+    if misshapen:
+        raise BackupRefused([f"The file holds what this release never writes ({misshapen}); it was edited or "
+                             "damaged."])
     outside = _row_outside(tables)
     if outside:
         raise BackupRefused([f"The file points outside its own municipality ({outside}). A backup restores "
@@ -338,7 +315,7 @@ def check_restore(document: dict) -> set[int]:
 
 def _insert(model: type[db.Model], rows: Iterable[dict]) -> int:
     table = model.__table__
-    values = [{column.name: _from_json(column, row.get(column.name)) for column in table.columns} for row in rows]
+    values = [{column.name: from_json(column, row.get(column.name)) for column in table.columns} for row in rows]
     if values:
         db.session.execute(insert(table), values)
     return len(values)
