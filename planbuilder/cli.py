@@ -1,6 +1,7 @@
 """flask commands. The names are stable: other tools and checks rely on them."""
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -29,11 +30,28 @@ backup_cli = AppGroup("backup", help="Backup and restore of a whole municipality
 
 
 def register(app: Flask) -> None:
-    app.cli.add_command(seed_demo)
-    app.cli.add_command(worker)
-    app.cli.add_command(jobs_cli)
-    for group in (templates_cli, plans_cli, municipalities_cli, users_cli, backup_cli):
-        app.cli.add_command(group)
+    for command in (seed_demo, worker, jobs_cli, templates_cli, plans_cli, municipalities_cli, users_cli, backup_cli):
+        refuse_unstorable_input(command)
+        app.cli.add_command(command)
+
+
+def refuse_unstorable_input(command: click.Command) -> None:
+    """Every command's arguments, options and prompted answers checked once, here, for the null character:
+    PostgreSQL cannot store it, and a name or password typed at a prompt would otherwise end in a traceback."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            refuse_unstorable_input(sub)
+        return
+    callback = command.callback
+
+    @functools.wraps(callback)
+    def checked(*args, **kwargs):
+        for name, value in kwargs.items():
+            if isinstance(value, str) and "\x00" in value:
+                fail(f"{name.replace('_', '-')} contains a character that cannot be stored (a null byte)")
+        return callback(*args, **kwargs)
+
+    command.callback = checked
 
 
 def fail(message: str) -> NoReturn:

@@ -10,13 +10,15 @@ import pytest
 from docx import Document
 from flask import url_for
 from pypdf import PdfReader
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from planbuilder.extensions import db
+from planbuilder.models import Municipality, User
 from planbuilder.plan_templates import parse_template
 from planbuilder.section_forms import section_form_class
 from planbuilder.services.documents import rendering as documents
-from planbuilder.services.plans import plans
+from planbuilder.services.plans import plans, versions
 from tests.conftest import page_text, sign_in_as
 from tests.wizard_helpers import HTMX, form_fields, section_url, working_version
 
@@ -192,3 +194,33 @@ def test_a_null_byte_is_refused_with_a_message_wherever_it_is_typed(client, seed
     assert 'value="New"' in user.get_data(as_text=True)  # the other answers are kept
     audit = client.get(url_for("admin.audit", action=f"auth.sign_in{NULL}"))
     assert audit.status_code == 422 and refused in page_text(audit)
+
+
+def test_a_null_byte_in_the_council_decision_is_told_next_to_its_field(app):
+    """The decision's body, paragraph and case number go through the same form check as every other form."""
+    template = plans.template_for("se-vbe")
+    decision = {"decision_body": f"Kommun{NULL}fullmäktige", "decision_date": "2026-03-02",
+                "decision_paragraph": f"§{NULL}12", "case_number": f"2026/{NULL}77"}
+    with app.test_request_context():
+        _decision, problems = versions.parse_decision(template, decision)
+    for name in ("decision_body", "decision_paragraph", "case_number"):
+        assert "cannot be stored (a null byte)" in problems[name], name
+    assert "decision_date" not in problems
+
+
+@pytest.mark.parametrize("args, named", [
+    (["municipalities", "create", f"Nul{NULL}by", "--country", "SE"], "name contains a character that cannot be"),
+    (["users", "create", "--email", f"a{NULL}@x.example", "--municipality", "Ekdala kommun", "--role", "editor",
+      "--password", "a long enough passphrase"], "email contains a character that cannot be stored"),
+])
+def test_a_null_byte_given_to_a_command_is_refused_by_name_with_nothing_written(runner, seeded, args, named):
+    """A prompt's answer (or a value from a script) reaches a command as any argument does."""
+    before = row_counts()
+    result = runner.invoke(args=args)
+    assert result.exit_code == 1 and named in result.output and "Traceback" not in result.output, result.output
+    assert row_counts() == before
+
+
+def row_counts() -> tuple[int, int]:
+    return (db.session.scalar(select(func.count()).select_from(Municipality)),
+            db.session.scalar(select(func.count()).select_from(User)))
