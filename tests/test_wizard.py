@@ -197,6 +197,11 @@ def test_rows_without_javascript_pick_add_remove_move(editor_client, fresh_plan)
     post_section(editor_client, pid, "samverkan", {}, _action=f"remove:aktorer:{second}")
     post_section(editor_client, pid, "samverkan", {}, _action=f"up:aktorer:{third}")
     assert [row["_id"] for row in rows(pid)] == [third, first]
+    # A row that is no longer there (removed in another window, or an id made up) is said so; nothing changes.
+    for gone in (f"remove:aktorer:{second}", "down:aktorer:no-such-row"):
+        refused = post_section(editor_client, pid, "samverkan", {}, _action=gone)
+        assert refused.status_code == 422 and "That row is no longer in the list" in page_text(refused)
+        assert [row["_id"] for row in rows(pid)] == [third, first]
     # An edited description is the user's own; the catalogue only pre-fills it.
     post_section(editor_client, pid, "samverkan", {"aktorer-1-description": "Egen text"})
     assert rows(pid)[1]["description"] == "Egen text" and rows(pid)[1]["_ref"] == "polisen"
@@ -329,7 +334,8 @@ def test_check_answers_lists_missing_and_submits(editor_client, fresh_plan):
     assert response.status_code == 303
     assert working_version(plan.id).status == "in_review"
     blocked = post_section(editor_client, plan.id, "ansvar", {"samordnare": "Ändrad"})
-    assert blocked.status_code == 303
+    assert blocked.status_code == 409  # submitted while the person typed: told so, the typing handed back
+    assert "(status: In review)" in page_text(blocked) and "Ändrad" in page_text(blocked)
     assert working_version(plan.id).content["ansvar"]["samordnare"] != "Ändrad"
 
 
@@ -592,3 +598,17 @@ def test_a_number_is_read_as_people_write_it_and_a_word_in_it_is_told_not_emptie
                            _autosave="samordnare_tid")
     assert refused.status_code == 422
     assert working_version(pid).content["ansvar"]["samordnare_tid"] == 1000
+
+
+def test_a_missing_choice_in_a_row_is_linked_to_its_question_and_marked_alone(editor_client, fresh_plan):
+    """A row's unanswered radio group ("Miljö 1: Förekomst") is named in the error summary, and the link lands on
+    that question (its fieldset), not on an id nobody has."""
+    pid = fresh_plan.id
+    post_section(editor_client, pid, "lagesbild", {}, _action="add:miljoer")
+    post_section(editor_client, pid, "lagesbild", {"miljoer-0-environment": "annan"})
+    html = post_section(editor_client, pid, "lagesbild", {"completed": "yes"}).get_data(as_text=True)
+    summary = re.search(r'<div class="error-summary".*?</div>', html, re.S).group(0)
+    assert re.search(r'<a href="#miljoer-0-presence">Miljö 1: Förekomst – ', summary)
+    question = re.search(r'<fieldset class="field field--choices( field--error)?" id="miljoer-0-presence"', html)
+    assert question and question.group(1)  # the link's target exists, and is the one marked
+    assert not re.search(r'<fieldset class="field field--choices field--error" id="miljoer-0-environment"', html)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 
 from flask import request
+from wtforms.widgets import TextArea, TextInput
 
 from ..fields.honest import REASON_SUFFIX
 from ..section_forms import section_form_class
@@ -34,16 +35,38 @@ def section_context(scoped, version, template, section, form, **extra):
     }
 
 
+def _row_inputs(field, section):
+    """(input id, what a person calls it, input) for each input of a group's rows: "Miljö 2: Förekomst"."""
+    row_name = row_title(section.field(field.name))
+    for number, row in enumerate(field.entries, start=1):
+        yield from ((sub.id, f"{row_name} {number}: {sub.label.text}", sub) for sub in row.form)
+
+
+def _inputs(form, section):
+    for field in form:
+        if field.type == "FieldList":
+            yield from _row_inputs(field, section)
+        else:
+            yield field.id, field.label.text, field
+
+
+def unsaved_texts(posted, stored, section) -> list[tuple[str, str]]:
+    """(label, text) of each text the person typed that differs from what is stored: what a refused page without
+    JavaScript hands back to be copied, since the fields it draws show the stored answers."""
+    kept = {input_id: field.data for input_id, _label, field in _inputs(stored, section)}
+    return [(label, field.data) for input_id, label, field in _inputs(posted, section)
+            if isinstance(field.widget, (TextInput, TextArea)) and isinstance(field.data, str)
+            and field.data.strip() and field.data != kept.get(input_id)]
+
+
 def error_list(form, section) -> list[tuple[str, str]]:
     """(input id, message) pairs for the error summary, rows included: a row's message names the row by its
     number ("Remissinstans 2: Yttrandet kom in – …") and links to exactly that input."""
     found = []
     for field in form:
         if field.type == "FieldList":
-            row_name = row_title(section.field(field.name))
-            for number, row in enumerate(field.entries, start=1):
-                found += [(sub.id, f"{row_name} {number}: {sub.label.text} – {sub.errors[0]}")
-                          for sub in row.form if sub.errors]
+            found += [(input_id, f"{label} – {sub.errors[0]}") for input_id, label, sub in _row_inputs(field, section)
+                      if sub.errors]
             found += [(f"{field.id}-group", f"{field.label.text} – {message}")
                       for message in field.errors if isinstance(message, str)]
         elif field.errors:

@@ -17,6 +17,7 @@ from ..services.plans import clashes, merge, refresh, revisions, section_save, v
 from ..services.plans import plans as plan_service
 from ..services.plans.section_save import SectionPage, SectionPost
 from ..services.plans.wizard import RowAction
+from ..templating import status_label
 from .scope import plan_or_404
 from .section_page import (
     error_slots,
@@ -25,6 +26,7 @@ from .section_page import (
     section_context,
     settled_conflicts,
     stored_completion,
+    unsaved_texts,
 )
 
 bp = Blueprint("wizard", __name__)
@@ -203,12 +205,23 @@ def _posted_bases(page, post) -> dict[str, str]:
 
 
 def _not_editable_reply(scoped, page, post, outcome):
-    return _not_editable(page.version, post.fragment)
+    if post.fragment:
+        return _not_editable(page.version, post.fragment)
+    # Submitted (or adopted) while the person typed: the page shows the stored answers, and hands back what they
+    # typed to copy, rather than leading away from it (a redirect threw it away).
+    stored = fresh_form(page.template, page.section, page.version)
+    context = section_context(scoped, page.version, page.template, page.section, stored,
+                              conflict=_not_editable_message(page.version),
+                              unsaved=unsaved_texts(page.form, stored, page.section))
+    return render_template("wizard/section.html", **context), CONFLICT
+
+
+def _not_editable_message(version) -> str:
+    return _("This version can no longer be changed (status: %(status)s).", status=status_label(version.status))
 
 
 def _not_editable(version, fragment):
-    message = _("This version can no longer be changed (status: %(status)s).",
-                status=version.status.replace("_", " "))
+    message = _not_editable_message(version)
     if fragment:
         return render("wizard/_autosave.html", "wizard/_autosave.html", status=CONFLICT, version=None,
                       slots=[], message=message, failed=True)

@@ -95,12 +95,32 @@ def test_version_page_with_the_adoption_form(editor_page, live_server):
     assert serious_violations(editor_page) == []
 
 
-def test_the_dashboard_fits_a_phone_screen(editor_page, live_server):
-    editor_page.set_viewport_size({"width": 390, "height": 844})
-    editor_page.goto(live_server + url_for("plans.dashboard"))
-    # Nothing widens the page: the plans table scrolls inside its own box.
-    assert editor_page.evaluate("document.documentElement.scrollWidth") <= 390
-    assert serious_violations(editor_page) == []
+def test_pages_with_tables_fit_a_phone_screen(live_server, new_page, seeded):
+    """At 390 px nothing widens a page: each table scrolls inside its own named box (the dashboard's plans, the
+    regional overview, the user list, the audit log, an adopted version's frozen documents, its downloads and
+    its share links)."""
+    from sqlalchemy import select
+
+    from planbuilder.extensions import db
+    from planbuilder.models import Plan, PlanVersion
+
+    adopted = db.session.scalar(select(PlanVersion).join(Plan).where(
+        Plan.municipality_id == demo_plan().municipality_id, PlanVersion.status == "adopted"))
+    page = new_page()
+    sign_in(page, live_server, "admin@demo.example")
+    page.set_viewport_size({"width": 390, "height": 844})
+    for endpoint, args in (("plans.dashboard", {}), ("plans.overview", {}), ("admin.users", {}),
+                           ("admin.audit", {}), ("versions.show", {"version_id": adopted.id}),
+                           ("documents.preview", {"version_id": adopted.id}),
+                           ("review.shares", {"version_id": adopted.id})):
+        page.goto(live_server + url_for(endpoint, **args))
+        if endpoint == "review.shares":
+            page.get_by_role("button", name="Make the link").click()  # the table lists the links made
+        expect(page.locator(".table-scroll table").first).to_be_attached()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, (endpoint, page.evaluate(
+            "Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > 390)"
+            ".map(e => e.tagName + '.' + e.className).slice(0, 8)"))
+    assert serious_violations(page) == []
 
 
 def test_a_field_with_a_limit_counts_its_characters_and_says_so_politely(editor_page, live_server):
@@ -114,3 +134,18 @@ def test_a_field_with_a_limit_counts_its_characters_and_says_so_politely(editor_
     expect(count.locator("[aria-hidden=true]")).to_have_text(f"12 of {limit} characters")
     expect(count.locator("[aria-live=polite]")).to_have_text(re.compile(f"^12 of {limit} characters$"))
     assert serious_violations(editor_page) == []
+
+
+def test_the_task_lists_status_tags_line_up_on_a_wide_and_a_narrow_screen(editor_page, live_server):
+    """Wide: every section's status ends at the same right edge; narrow: each sits under its section, at the
+    same left edge as the section's name."""
+    editor_page.goto(live_server + url_for("wizard.overview", plan_id=demo_plan().id))
+    edges = "Array.from(document.querySelectorAll('.task-list__tags .tag:last-child')).map(t => {" \
+            "const box = t.getBoundingClientRect(); return [Math.round(box.left), Math.round(box.right)]; })"
+    wide = editor_page.evaluate(edges)
+    assert len(wide) > 5 and len({right for _left, right in wide}) == 1, wide
+    editor_page.set_viewport_size({"width": 390, "height": 844})
+    narrow = editor_page.evaluate(edges)
+    names = editor_page.evaluate("Array.from(document.querySelectorAll('.task-list__name'))"
+                                 ".map(n => Math.round(n.getBoundingClientRect().left))")
+    assert len({left for left, _right in narrow}) == 1 and {left for left, _right in narrow} == set(names)

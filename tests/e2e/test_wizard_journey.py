@@ -185,6 +185,26 @@ def test_the_person_told_of_a_colleagues_answer_can_take_theirs_and_write_on(liv
     assert not asks_before_leaving(second)
 
 
+def test_the_person_told_of_a_colleagues_answer_can_combine_both_and_edit_them_into_one(live_server, new_page,
+                                                                                      seeded):
+    plan_id = demo_plan().id
+    first, second = two_people_on_ansvar(live_server, new_page)
+    assert autosaved(first, lambda: first.fill("#samordnare", "Annas text")) == 200
+    assert autosaved(second, lambda: second.fill("#samordnare", "Bertils text")) == 409
+    combine = second.get_by_role("button", name="Combine both in the box")
+    assert autosaved(second, combine.click,
+                     lambda answer: "_combine-samordnare=" in (answer.request.post_data or "")) == 200
+    box = second.locator("#samordnare")
+    expect(box).to_be_focused()  # the person goes on where the two texts now are
+    value = box.input_value()
+    assert "Annas text" in value and "Bertils text" in value
+    assert working_version(plan_id).content["ansvar"]["samordnare"] == value  # saved as it stands
+    expect(second.locator("#save-status")).to_contain_text("Both texts are saved together in the box")
+    assert autosaved(second, lambda: second.fill("#samordnare", "Annas och Bertils text i ett"),
+                     autosave_of("samordnare")) == 200
+    assert working_version(plan_id).content["ansvar"]["samordnare"] == "Annas och Bertils text i ett"
+
+
 def test_a_colleague_with_the_same_section_open_is_named(live_server, new_page, seeded):
     first, second = two_people_on_ansvar(live_server, new_page)
     expect(second.locator("#presence")).to_have_text("Also on this page now: Demo editor")
@@ -215,6 +235,7 @@ def test_inline_validation_when_a_field_loses_focus(live_server, new_page, seede
     assert status == 422
     expect(page.locator("#politiskt_ansvar-error")).to_contain_text(f"at most {limit} characters")
     expect(page.locator("#save-status")).to_contain_text("Not saved")
+    assert asks_before_leaving(page)  # a refused text is not saved: leaving asks first
 
 
 def test_ticking_completed_with_answers_missing_marks_them_and_clears_the_tick(live_server, new_page, seeded):

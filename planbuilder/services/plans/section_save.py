@@ -120,6 +120,10 @@ def _apply_row_action(page: SectionPage, values: dict, post: SectionPost) -> boo
     except wizard.NothingPicked:
         page.form[field.id].errors = [_("Nothing was added: tick one or more in the list first.")]
         return False
+    except wizard.RowGone:
+        page.form[field.id].errors = [_("That row is no longer in the list (it may have been removed in another "
+                                        "window), so nothing was changed.")]
+        return False
     return True
 
 

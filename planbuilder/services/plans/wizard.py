@@ -202,6 +202,10 @@ class RowLimitReached(Exception):
     pass
 
 
+class RowGone(Exception):
+    """A move or removal of a row the list does not hold (removed meanwhile, or a tampered id)."""
+
+
 class NothingPicked(Exception):
     """"Add selected" with no catalogue entry ticked."""
 
@@ -216,7 +220,7 @@ def apply_row_action(template: PlanTemplate, field: Field, rows: list[dict] | No
         return rows + [{"_id": new_row_id(), **values} for values in new_rows]
     index = next((i for i, row in enumerate(rows) if row["_id"] == action.row_id), None)
     if index is None:
-        return rows  # already removed or moved in another tab: nothing to do
+        raise RowGone()
     if action.verb == "remove":
         del rows[index]
     elif action.verb == "up" and index > 0:
