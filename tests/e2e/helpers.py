@@ -74,12 +74,13 @@ def fill_value(page: Page, field: Field, element_id: str, text: str) -> None:
     if field.kind.widget in ("radio", "checkboxes"):
         autosaved(page, lambda: page.check(f"#{element_id}-0"))
         return
-    input_type = page.get_attribute(f"#{element_id}", "type")
-    answer = SAMPLE_INPUT.get(input_type or "", text[: field.max_length or 300])
-    autosaved(page, lambda: page.fill(f"#{element_id}", answer))
+    box = page.locator(f"#{element_id}")
+    kind = box.get_attribute("inputmode") or box.get_attribute("type")  # a number is a text box for decimals
+    answer = SAMPLE_INPUT.get(kind or "", text[: field.max_length or 300])
+    assert autosaved(page, lambda: page.fill(f"#{element_id}", answer)) == 200, element_id
 
 
-SAMPLE_INPUT = {"date": "2027-03-15", "number": "3"}
+SAMPLE_INPUT = {"date": "2027-03-15", "decimal": "3,5"}
 
 
 def add_row(page: Page, group_id: str) -> int:
