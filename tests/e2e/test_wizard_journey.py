@@ -178,6 +178,7 @@ def test_the_person_told_of_a_colleagues_answer_can_take_theirs_and_write_on(liv
     assert autosaved(second, take.click, lambda answer: "_take-samordnare=" in (answer.request.post_data or "")) == 200
     expect(second.locator("#samordnare")).to_have_value("Annas text")  # hers, in place of his
     expect(second.locator("#samordnare-error .clash__side")).to_have_count(0)
+    expect(second.locator("#samordnare")).to_be_focused()  # settled: the caret waits at the end of her text
     # His page now holds what is stored: his next words save without a conflict.
     assert autosaved(second, lambda: second.fill("#samordnare", "Annas text, och Bertils tillägg"),
                      autosave_of("samordnare")) == 200
