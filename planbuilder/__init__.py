@@ -14,7 +14,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from . import extensions as ext
-from .config import REPO_ROOT, ConfigurationError, defaults, secret_key
+from .config import REPO_ROOT, ConfigurationError, defaults, mail_from, mail_server, secret_key
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .plan_templates import TemplateError, load_templates
 from .services.jobs.queue import MODES
@@ -61,6 +61,8 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     if app.config["JOB_QUEUE"] not in MODES or (app.config["JOB_QUEUE"] == "redis" and not app.config["QUEUE_URL"]):
         raise ConfigurationError(f"JOB_QUEUE must be one of {', '.join(MODES)} (redis needs QUEUE_URL), "
                                  f"not '{app.config['JOB_QUEUE']}'")
+    # A MAIL_URL that does not parse stops the start here, not at the first mail.
+    app.config["MAIL_FROM"] = mail_from(app.config["MAIL_FROM"], mail_server(app.config["MAIL_URL"]))
     if app.config.get("AUTO_MIGRATE") is None:
         app.config["AUTO_MIGRATE"] = str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite")
 

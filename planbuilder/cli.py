@@ -19,6 +19,7 @@ from .services.data import backup, backup_mac, demo, file_format, plan_export
 from .services.documents import rendering as documents
 from .services.jobs import queue as job_queue
 from .services.jobs import runner as job_runner
+from .services.mail import outbox
 from .services.people import accounts, admin
 from .services.plans import plans, versions
 
@@ -30,7 +31,8 @@ backup_cli = AppGroup("backup", help="Backup and restore of a whole municipality
 
 
 def register(app: Flask) -> None:
-    for command in (seed_demo, worker, jobs_cli, templates_cli, plans_cli, municipalities_cli, users_cli, backup_cli):
+    for command in (seed_demo, worker, jobs_cli, mail_cli, templates_cli, plans_cli, municipalities_cli, users_cli,
+                    backup_cli):
         refuse_unstorable_input(command)
         app.cli.add_command(command)
 
@@ -92,6 +94,16 @@ def jobs_list() -> None:
     for job in job_runner.unfinished():
         click.echo(f"{job.id}\t{job.state}\t{job.kind}\tversion {job.version_id}\t{job.edition or ''}\t"
                    f"{job.format or ''}\tattempts {job.attempts}\t{job.error or ''}")
+
+
+mail_cli = AppGroup("mail", help="E-mail to people (sent by the worker; this is for cron and for checks).")
+
+
+@mail_cli.command("send")
+def mail_send() -> None:
+    """Send the e-mail that is due now (waiting, or failed and due for another attempt), then stop."""
+    delivered = outbox.deliver_due()
+    click.echo(f"sent {delivered.sent} mail(s), {delivered.failed} failed")
 
 
 @click.command("seed-demo")

@@ -4,7 +4,10 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -99,6 +102,74 @@ def queue_url() -> str:
     return raw
 
 
+MAIL_URL_EXAMPLE = "smtp://user:password@mail.example.org:587?starttls=1 or smtps://user:password@mail.example.org"
+
+
+@dataclass(frozen=True)
+class MailServer:
+    """Where mail goes, read from MAIL_URL: smtp:// (STARTTLS with ?starttls=1) or smtps:// (TLS from the start)."""
+    host: str
+    port: int
+    ssl: bool
+    starttls: bool
+    user: str | None
+    password: str | None
+    timeout: float
+
+
+def mail_server(raw: str) -> MailServer | None:
+    """MAIL_URL parsed, or None when it is empty (mails are then written to the outbox folder).
+
+    The message never repeats the URL: it may hold the mail account's password."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        url = urlsplit(raw)
+        query = parse_qs(url.query, keep_blank_values=True, strict_parsing=bool(url.query))
+        port = url.port
+    except ValueError as exc:
+        raise ConfigurationError(f"MAIL_URL does not parse ({exc}); expected for example {MAIL_URL_EXAMPLE}") from None
+    problem = _mail_url_problem(url, query)
+    if problem:
+        raise ConfigurationError(f"MAIL_URL {problem}; expected for example {MAIL_URL_EXAMPLE}")
+    starttls = query.get("starttls", ["0"])[-1] in ("1", "true", "yes")
+    ssl = url.scheme == "smtps"
+    return MailServer(host=url.hostname, port=port or (465 if ssl else 587 if starttls else 25), ssl=ssl,
+                      starttls=starttls, user=unquote(url.username) if url.username else None,
+                      password=unquote(url.password) if url.password is not None else None,
+                      timeout=float(query.get("timeout", ["10"])[-1]))
+
+
+def _mail_url_problem(url, query: dict[str, list[str]]) -> str | None:
+    if url.scheme not in ("smtp", "smtps"):
+        return f"must start with smtp:// or smtps://, not '{url.scheme or 'nothing'}'"
+    if not url.hostname:
+        return "names no mail server"
+    unknown = sorted(set(query) - {"starttls", "timeout"})
+    if unknown:
+        return f"has an unknown setting '{unknown[0]}' (known: starttls, timeout)"
+    if url.scheme == "smtps" and query.get("starttls", ["0"])[-1] not in ("0", ""):
+        return "asks for STARTTLS on smtps://, which is TLS from the start"
+    timeout = query.get("timeout", ["10"])[-1]
+    if not timeout.isdigit() or int(timeout) == 0:
+        return f"timeout must be a whole number of seconds, not '{timeout}'"
+    return None
+
+
+def mail_from(raw: str, server: MailServer | None) -> str:
+    """MAIL_FROM, the sender's address; required with a mail server (it would refuse a made-up one)."""
+    raw = (raw or "").strip()
+    if not raw:
+        if server is not None:
+            raise ConfigurationError("MAIL_URL is set but MAIL_FROM is not: set MAIL_FROM to the address mails "
+                                     "come from, for example 'Planbuilder <planbuilder@example.org>'")
+        return "Planbuilder <planbuilder@localhost>"
+    if "@" not in parseaddr(raw)[1]:
+        raise ConfigurationError(f"MAIL_FROM must be an e-mail address such as planbuilder@example.org, not '{raw}'")
+    return raw
+
+
 def _proxy_hops() -> int:
     return _whole_number_env("PLANBUILDER_PROXY_HOPS", 0, "proxies")
 
@@ -180,4 +251,11 @@ def defaults(instance_path: str) -> dict:
         "JOB_SETTLE_SECONDS": _whole_number_env("PLANBUILDER_SETTLE_SECONDS", 60, "seconds"),
         # /healthz answers 503 when the instance folder has less room than this.
         "HEALTH_MIN_FREE_MB": _whole_number_env("PLANBUILDER_HEALTH_MIN_FREE_MB", 100),
+        # Mail: sent through the SMTP server at MAIL_URL, else written as .eml files to MAIL_OUTBOX_DIR.
+        # Both are checked once every configuration layer is read (planbuilder.create_app).
+        "MAIL_URL": os.environ.get("MAIL_URL", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", ""),
+        "MAIL_OUTBOX_DIR": str(Path(instance_path) / "outbox"),
+        "MAIL_MAX_ATTEMPTS": 8,          # then the mail stays failed, for an admin to see
+        "MAIL_RETRY_SECONDS": 60,        # the first retry's pause; each next one waits twice as long, at most an hour
     }

@@ -62,6 +62,8 @@ def make_app(database_url: str, translations_dir: str, **overrides):
         # Documents someone waits for are made in the request; pre-renders wait until a test runs them
         # (planbuilder/services/jobs/queue.py). Tests of the queue itself choose "manual", "embedded" or "redis".
         "JOB_QUEUE": "inline",
+        # Mail delivered without MAIL_URL is written to this run's temporary folder, never to instance/outbox.
+        "MAIL_OUTBOX_DIR": os.path.join(os.path.dirname(translations_dir), "outbox"),
         **overrides,
     }
     made = create_app(config)

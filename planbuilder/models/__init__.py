@@ -26,6 +26,7 @@ from .core import (
     utcnow,
 )
 from .jobs import DocumentJob, JobKind, JobState
+from .mail import MAIL_STATES, MailMessage, MailState
 from .review import VERDICTS, ReviewSignoff, Verdict
 
 __all__ = [
@@ -38,6 +39,9 @@ __all__ = [
     "Invitation",
     "JobKind",
     "JobState",
+    "MAIL_STATES",
+    "MailMessage",
+    "MailState",
     "Membership",
     "Municipality",
     "Plan",

@@ -1,4 +1,4 @@
-"""Administration of a municipality: users and roles, and the audit log."""
+"""Administration of a municipality: users and roles, the audit log, and the e-mail sent."""
 from __future__ import annotations
 
 from datetime import date
@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from ..clock import local_today
 from ..forms import ROLE_LABELS, AuditFilterForm, NewUserForm, RoleForm
 from ..htmx import INVALID, render
+from ..services.mail import outbox
 from ..services.people import admin as admin_service
 from ..services.people import invitations
 from .plans import role_label
@@ -195,3 +196,13 @@ def audit():
     failed = any(field.errors for field in form)
     return render("admin/audit.html", "admin/_audit_results.html", status=INVALID if failed else 200,
                   access=access, form=form, result=result, query=query)
+
+
+# --- e-mail -------------------------------------------------------------------------------------------------------
+
+@bp.get("/mail")
+@login_required
+def mail():
+    access = admin_access()
+    return render_template("admin/mail.html", access=access, interrupted=outbox.INTERRUPTED,
+                           page=outbox.mails_of(access.municipality.id, request.args.get("page", type=int)))

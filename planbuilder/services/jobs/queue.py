@@ -37,7 +37,7 @@ RUNNER = "planbuilder.services.jobs.runner"
 
 
 def job_function(name: str):
-    return getattr(importlib.import_module(RUNNER), name)
+    return task_function(f"{RUNNER}.{name}")
 
 
 class QueueUnavailable(Exception):
@@ -56,6 +56,28 @@ def submit(job_id: int, *, ahead: bool = False, delay: float = 0) -> None:
         embedded_worker(app).put(job_id, delay)
     else:
         _submit_to_rq(app, job_id, delay)
+
+
+def submit_task(name: str) -> None:
+    """Run the function at dotted path `name` (no arguments, its own records in the database) out of this request,
+    e.g. delivering the mail a request queued. Nobody waits for it, so the inline and manual queues leave it to
+    the test; if Redis does not take it, the next sweep does the work (runner.on_sweep)."""
+    app = current_app._get_current_object()
+    mode = app.config["JOB_QUEUE"]
+    if mode == "embedded":
+        embedded_worker(app).put(name)
+    elif mode == "redis":
+        from redis.exceptions import RedisError
+
+        try:
+            rq_queue(app).enqueue(name, result_ttl=0, failure_ttl=7 * 24 * 3600)
+        except RedisError as exc:
+            log.warning("%s not queued: Redis at QUEUE_URL does not answer (%s); the sweep will do it", name, exc)
+
+
+def task_function(name: str):
+    module, _, function = name.rpartition(".")
+    return getattr(importlib.import_module(module), function)
 
 
 def someone_waits(job_id: int) -> None:
@@ -115,18 +137,19 @@ def _submit_to_rq(app: Flask, job_id: int, delay: float) -> None:
 # --- the embedded worker: a thread in this process ------------------------------------------------------------
 
 class EmbeddedWorker:
-    """One thread running jobs in order of their due time; jobs are ids, the work is in the database."""
+    """One thread running jobs in order of their due time; jobs are ids, the work is in the database. A task
+    (submit_task) is a function's dotted name instead of an id."""
 
     def __init__(self, app: Flask):
         self.app = app
-        self._due: list[tuple[float, int, int]] = []
+        self._due: list[tuple[float, int, int | str]] = []
         self._order = itertools.count()
         self._wake = threading.Condition()
         self._stopping = False
         self._thread = threading.Thread(target=self._work, name="planbuilder-jobs", daemon=True)
         self._thread.start()
 
-    def put(self, job_id: int, delay: float = 0) -> None:
+    def put(self, job_id: int | str, delay: float = 0) -> None:
         with self._wake:
             heapq.heappush(self._due, (time.monotonic() + delay, next(self._order), job_id))
             self._wake.notify()
@@ -137,7 +160,7 @@ class EmbeddedWorker:
             self._wake.notify()
         self._thread.join(timeout=30)
 
-    def _next_job(self, sweep_every: float) -> int | None:
+    def _next_job(self, sweep_every: float) -> int | str | None:
         with self._wake:
             while not self._stopping:
                 now = time.monotonic()
@@ -158,6 +181,8 @@ class EmbeddedWorker:
                 with self.app.app_context():
                     if job_id is None:
                         sweep()
+                    elif isinstance(job_id, str):
+                        task_function(job_id)()  # a light task (mail): no need to wait for a render
                     else:
                         with one_job_per_machine(self.app):
                             run(job_id)

@@ -79,6 +79,15 @@ def does(kind: str) -> Callable[[Callable[[DocumentJob], None]], Callable[[Docum
     return register
 
 
+# Other background work done on every sweep (the mail outbox's retries), registered by the module that knows.
+SWEEPS: list[Callable[[], object]] = []
+
+
+def on_sweep(work: Callable[[], object]) -> Callable[[], object]:
+    SWEEPS.append(work)
+    return work
+
+
 def _run(job_id: int) -> None:
     waiting = _claim(job_id)
     if waiting:
@@ -206,6 +215,12 @@ def sweep() -> int:
     db.session.execute(delete(DocumentJob).where(DocumentJob.state == JobState.DONE,
                                                  DocumentJob.finished_at < now - timedelta(days=7)))
     db.session.commit()
+    for work in SWEEPS:
+        try:
+            work()
+        except Exception:  # one kind of work failing must not stop the others
+            db.session.rollback()
+            log.exception("%s failed during the sweep", work.__qualname__)
     return revived
 
 

@@ -15,6 +15,7 @@ from ...fields.honest import KINDS as HONEST_KINDS
 from ...fields.honest import honest_answer, honest_names, honest_text, honest_value
 from ...models import PlanVersion, User, VersionStatus, utcnow
 from ...plan_templates import Field, PlanTemplate, Section
+from ..mail import messages as mail
 from ..people import audit
 from .content import content_problems, is_empty, is_section_started, missing_required, section_values
 from .merge import SAVE_LOG_LENGTH, SaveConflict, fields_to_write
@@ -352,7 +353,8 @@ def confirm_still_valid(version: PlanVersion, section: Section, user: User) -> N
         raise SaveConflict() from None
 
 
-def submit_for_review(template: PlanTemplate, version: PlanVersion, user: User) -> None:
+def submit_for_review(template: PlanTemplate, version: PlanVersion, user: User, *, notify: bool = True) -> None:
+    """Send the draft to review; its reviewers are told by mail (`notify`), sent once this commits."""
     if version.status != VersionStatus.DRAFT.value:
         raise NotEditable()
     if everything_missing(template, version):
@@ -363,4 +365,6 @@ def submit_for_review(template: PlanTemplate, version: PlanVersion, user: User) 
     version.status = VersionStatus.IN_REVIEW.value
     version.submitted_at = utcnow()
     audit.record("version.submit", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version)
+    if notify:
+        mail.submitted_for_review(version)
     db.session.commit()
