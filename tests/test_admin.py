@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from flask import url_for
@@ -431,5 +431,15 @@ def test_an_admin_sees_nothing_of_the_other_municipalities_a_member_works_in(adm
     danish = accounts.find_municipality("Søndervig Kommune")
     db.session.add(Membership(user_id=person.id, municipality_id=danish.id, role="reviewer"))
     db.session.commit()
+    person.last_sign_in_at = datetime(2026, 12, 1, 9, 41, tzinfo=timezone.utc)  # perhaps for Søndervig
+    db.session.commit()
     page = page_text(admin.get(url_for("admin.member", user_id=person.id)))
     assert "Søndervig" not in page and "Demo editor" in page
+    assert "Not shown (also works for another municipality)" in page and "09:41" not in page and "10:41" not in page
+    listed = page_text(admin.get(url_for("admin.users")))
+    assert listed.count("Not shown (also works for another municipality)") == 1  # the others are Ekdala's alone
+    # Someone who works for Ekdala alone: their last sign-in is Ekdala's to see.
+    reviewer = accounts.find_user("reviewer@demo.example")
+    reviewer.last_sign_in_at = datetime(2026, 12, 2, 8, 15, tzinfo=timezone.utc)
+    db.session.commit()
+    assert "09:15" in page_text(admin.get(url_for("admin.member", user_id=reviewer.id)))  # 08:15 UTC, Stockholm

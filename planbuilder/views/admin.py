@@ -27,9 +27,9 @@ NEW_SIGN_IN_LINK = "new_sign_in_link"
 @login_required
 def users():
     access = admin_access()
-    return render_template("admin/users.html", access=access, role_labels=ROLE_LABELS,
-                           page=admin_service.members_page(access.municipality.id,
-                                                           request.args.get("page", type=int)),
+    page = admin_service.members_page(access.municipality.id, request.args.get("page", type=int))
+    return render_template("admin/users.html", access=access, role_labels=ROLE_LABELS, page=page,
+                           elsewhere=admin_service.working_elsewhere(current_user, [m.user_id for m in page.items]),
                            invited=invitations.invited_to(access.municipality.id))
 
 

@@ -59,6 +59,15 @@ def active_admins(municipality_id: int) -> int:
         Membership.municipality_id == municipality_id, Membership.role == Role.ADMIN.value, User.active.is_(True)))
 
 
+def working_elsewhere(actor: User, user_ids: list[int]) -> set[int]:
+    """Of these people, those who also belong to a municipality the actor does not administer (one query): what
+    they do there, their last sign-in included, is not this admin's to see."""
+    administered = select(Membership.municipality_id).where(Membership.user_id == actor.id,
+                                                           Membership.role == Role.ADMIN.value)
+    return set(db.session.scalars(select(Membership.user_id).distinct().where(
+        Membership.user_id.in_(user_ids), Membership.municipality_id.not_in(administered)))) if user_ids else set()
+
+
 def manages_fully(actor: User, user: User) -> bool:
     """Whether the actor is an admin of every municipality the user belongs to."""
     administered = set(db.session.scalars(select(Membership.municipality_id).where(
