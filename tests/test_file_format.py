@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -41,6 +43,23 @@ def test_a_gzip_bomb_is_refused_without_unpacking_it(tmp_path):
     message, peak_mib = result.stdout.strip().splitlines()
     assert "is larger than 16 MB unpacked" in message
     assert int(peak_mib) < 200, f"peak {peak_mib} MiB"
+
+
+def test_a_gzip_bomb_given_to_backup_restore_is_refused_at_the_default_limit_within_a_memory_cap(tmp_path):
+    """The operator's command itself, as it runs: `flask backup restore` on 512 MB unpacked from about a
+    megabyte, with the default limit (256 MB). Before the limit, the same file took 8.5 GB and 48 s."""
+    bomb = _gzip_bomb(tmp_path / "bomb.json.gz", 512)
+    probe = ("import sys\nfrom flask.cli import main\n"
+             "try:\n    main()\nexcept SystemExit as stop:\n    code = stop.code\n"
+             "peak = next(line for line in open('/proc/self/status') if line.startswith('VmHWM:'))\n"
+             "print('peak', int(peak.split()[1]) // 1024, 'exit', code)\n")
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    env["PLANBUILDER_INSTANCE_PATH"] = str(tmp_path / "instance")
+    result = subprocess.run([sys.executable, "-c", probe, "--app", "app", "backup", "restore", str(bomb)],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert "is larger than 256 MB unpacked" in result.stdout + result.stderr, result.stderr[-2000:]
+    peak_mib, code = re.search(r"peak (\d+) exit (\d+)", result.stdout).groups()
+    assert code == "1" and int(peak_mib) < 512, f"peak {peak_mib} MiB"  # 389 MiB measured: the limit, once over
 
 
 def test_an_ordinary_file_and_a_gzipped_one_read_the_same(tmp_path):
