@@ -267,6 +267,27 @@ def test_the_overview_takes_as_many_queries_on_any_page_at_ten_times_the_municip
     assert [queries_for(client, url_for("plans.overview", page=n)) for n in (1, 2, 13)] == [few, few, few]
 
 
+def test_the_municipality_switch_is_a_list_up_to_its_limit_and_a_way_to_the_overview_beyond(client, seeded):
+    """Up to 25 municipalities, the header and the dashboard switch by a list; a regional coordinator with more
+    chooses on the overview instead, and no page carries an option for each of them."""
+    sign_in_as(client, EDITOR)
+    more_municipalities_with_plans(20, 10)  # Ekdala and 20 more: 21
+
+    def whole(endpoint):
+        return client.get(url_for(endpoint)).get_data(as_text=True)
+    dashboard = whole("plans.dashboard")
+    assert dashboard.count("<option value=") == 2 * 21  # the header's list and the dashboard's
+    assert "Choose another municipality" not in dashboard
+    more_municipalities_with_plans(10, 100)  # 31
+    for endpoint in ("plans.dashboard", "plans.overview"):
+        html = whole(endpoint)
+        assert "<option value=" not in html and "Choose another municipality" in html, endpoint
+        assert "Ekdala kommun" in html.split("</header>")[0]  # the header still names where the person works
+    chosen = accounts.find_municipality("Kommun 105")
+    client.post(url_for("plans.switch_municipality"), data={"municipality_id": chosen.id})
+    assert "Kommun 105" in whole("plans.dashboard").split("</header>")[0]
+
+
 def members_named(count: int, municipality_name: str = "Ekdala kommun", prefix: str = "Member") -> None:
     municipality = accounts.find_municipality(municipality_name)
     password_hash = accounts.hash_password("a-long-enough-secret")

@@ -25,12 +25,21 @@ def role_label(role: str) -> str:
     return str(ROLE_NAMES.get(role, role))
 
 
+# A list to switch between municipalities is offered up to this many; someone working for more (a regional
+# coordinator) chooses on the overview's pages instead: a thousand options on every page cost more than they help.
+SWITCH_CHOICES = 25
+
+
 @bp.app_context_processor
 def header_context():
-    """The header's municipality switcher; the memberships are looked up only when a page shows them."""
+    """The municipality switcher (header and dashboard); the memberships are looked up only when a page shows
+    them, and never more than one over the switcher's limit."""
     def my_memberships():
-        return memberships(current_user) if current_user.is_authenticated else []
+        return memberships(current_user, limit=SWITCH_CHOICES + 1) if current_user.is_authenticated else []
     return {"my_memberships": my_memberships}
+
+
+bp.add_app_template_global(SWITCH_CHOICES, "switch_choices")
 
 
 def _page_asked() -> int | None:
@@ -45,7 +54,6 @@ def _dashboard_context(access, form=None):
         "page": standing.dashboard_page(access.municipality.id, _page_asked()),
         "due": standing.due_in([access.municipality.id]),
         "soon_days": standing.REVIEW_SOON_DAYS,
-        "memberships": memberships(current_user),
         "form": form or NewPlanForm(templates),
         "templates": templates,
         "invitations": invitations.open_invitations(current_user),

@@ -334,11 +334,11 @@ def access_to(user: User, municipality_id: int) -> Access | None:
     return Access(membership.municipality, membership.role) if membership else None
 
 
-def memberships(user: User) -> list[Membership]:
-    """With their municipalities, in one query: the header names every one of them on every page."""
+def memberships(user: User, limit: int | None = None) -> list[Membership]:
+    """With their municipalities, in one query, by name; the first `limit` of them when given."""
     return list(db.session.scalars(
         select(Membership).join(Municipality).where(Membership.user_id == user.id)
-        .options(contains_eager(Membership.municipality)).order_by(Municipality.name, Municipality.id)
+        .options(contains_eager(Membership.municipality)).order_by(Municipality.name, Municipality.id).limit(limit)
     ))
 
 
