@@ -262,9 +262,11 @@ def test_the_overview_shows_only_the_persons_municipalities(client, seeded):
 def test_the_overview_takes_as_many_queries_on_any_page_at_ten_times_the_municipalities(client, seeded):
     sign_in_as(client, EDITOR)
     more_municipalities_with_plans(15, 10)
-    few = queries_for(client, url_for("plans.overview"))
+    # The first page holds the municipality the person works in now; a later page looks it up for the header.
+    few = [queries_for(client, url_for("plans.overview", page=n)) for n in (1, 2)]
     more_municipalities_with_plans(150, 100)
-    assert [queries_for(client, url_for("plans.overview", page=n)) for n in (1, 2, 13)] == [few, few, few]
+    assert [queries_for(client, url_for("plans.overview", page=n)) for n in (1, 2, 13)] == [*few, few[1]]
+    assert few[1] <= few[0] + 1
 
 
 def test_the_municipality_switch_is_a_list_up_to_its_limit_and_a_way_to_the_overview_beyond(client, seeded):

@@ -91,12 +91,13 @@ def answer_invitation(invitation_id: int):
 @login_required
 def overview():
     """Every plan of every municipality the person belongs to: adopted, in progress, review due."""
-    mine = memberships(current_user)
-    if not mine:
+    mine = standing.municipalities_of(current_user.id)
+    count = standing.count_of(mine)
+    if not count:
         return render_template("plans/no_municipality.html"), 403
-    return render_template("plans/overview.html", memberships=mine,
+    return render_template("plans/overview.html", municipality_count=count,
                            page=standing.overview_page(current_user.id, _page_asked()),
-                           due=standing.due_in([m.municipality_id for m in mine]),
+                           due=standing.due_in(mine),
                            soon_days=standing.REVIEW_SOON_DAYS, access=current_access())
 
 

@@ -156,3 +156,13 @@ def due_in(municipality_ids: list[int] | Select, today: date | None = None) -> l
                                   PlanVersion.status.in_(WORKING_STATUSES)).options(*_text_unloaded()))} \
         if adopted else {}
     return due_for_review([_standing(v.plan, v, working.get(v.plan_id), today) for v in adopted])
+
+
+def municipalities_of(user_id: int) -> Select:
+    """The ids of the municipalities a person works for, as a query: the overview counts them and finds what is
+    due among them in the database, without loading a regional coordinator's thousand memberships."""
+    return select(Membership.municipality_id).where(Membership.user_id == user_id)
+
+
+def count_of(query: Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.subquery()))
