@@ -9,14 +9,15 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField
-from wtforms.fields import HiddenField, IntegerField, TextAreaField
+from wtforms.fields import HiddenField, IntegerField, SelectMultipleField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, StopValidation, ValidationError
-from wtforms.widgets import TextInput
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from . import locales
 from .form_base import Form
 from .models import ROLES
 from .services.documents.document_model import EDITIONS
+from .services.mail.messages import KINDS as MAIL_KINDS
 from .services.people import accounts, sharing
 from .services.people import admin as admin_service
 from .services.plans import review as review_service
@@ -57,6 +58,13 @@ def _password(label, required_message) -> PasswordField:
 class ChoosePasswordForm(Form):
     new_password = _password(_l("New password"), _l("Choose a password."))
     confirm_password = _password(_l("New password again"), _l("Type the new password again."))
+
+
+class MailPreferencesForm(Form):
+    """The kinds of mail the person gets (ticked) and does not (unticked); services/mail/preferences.py."""
+    wanted = SelectMultipleField(_l("Tell me by e-mail when"),
+                                 choices=[SelectChoice(kind, label) for kind, label in MAIL_KINDS.items()],
+                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
 class ProfileForm(Form):

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+from email import message_from_bytes
+from email.policy import default as default_policy
 from html.parser import HTMLParser
 from typing import NoReturn
 
@@ -260,3 +263,72 @@ def html_text(html: str) -> str:
     reader = _VisibleText()
     reader.feed(html)
     return re.sub(r"\s+", " ", "".join(reader.parts)).strip()
+
+
+# --- mail: a real SMTP server in-process (aiosmtpd) -------------------------------------------------------------
+
+SENDER = "Planbuilder <planbuilder@demo.example>"
+
+
+class Inbox:
+    """An SMTP server's handler keeping what it is sent; `refuse` makes it answer RCPT with that reply."""
+
+    def __init__(self):
+        self.messages = []
+        self.refuse: str | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse:
+            return self.refuse
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=default_policy)
+        self.messages.extend((address, message) for address in envelope.rcpt_tos)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list:
+        return [message for rcpt, message in self.messages if rcpt == address]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free local port: its inbox and the MAIL_URL that reaches it."""
+    from aiosmtpd.controller import Controller
+
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield handler, f"smtp://127.0.0.1:{controller.port}?timeout=5"
+    controller.stop()
+
+
+@pytest.fixture
+def inbox(app, smtp_server):
+    """The app sends its mail to the SMTP server; what arrives is in the returned inbox."""
+    handler, url = smtp_server
+    app.config.update(MAIL_URL=url, MAIL_FROM=SENDER)
+    return handler
+
+
+@pytest.fixture
+def reviewers(seeded):
+    """Ekdala's reviewers: the demo one (no language of their own: the municipality's Swedish), one reading
+    Norwegian, and one deactivated (no mail)."""
+    from planbuilder.services.people import accounts
+
+    ekdala = accounts.find_municipality("Ekdala kommun")
+    accounts.find_user("reviewer@demo.example").language = None
+    accounts.create_user("granskare2@demo.example", "Kari Nordmann", "another-long-password", ekdala, "reviewer")
+    accounts.find_user("granskare2@demo.example").language = "nb"
+    accounts.create_user("former@demo.example", "Former Reviewer", "another-long-password", ekdala, "reviewer")
+    accounts.find_user("former@demo.example").active = False
+    db.session.commit()
+    return ("reviewer@demo.example", "granskare2@demo.example")

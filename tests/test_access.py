@@ -38,7 +38,7 @@ NON_OBJECT_ARGUMENTS = {
 PLACEHOLDERS = {"filename": ["screen.css"], "name": ["htmx.min.js"], "token": [sharing.new_token()[0]]}
 # POST routes a reviewer may use: their own session and account, commenting (tested in test_review.py), signing
 # off a version and sharing it.
-REVIEWER_MAY_POST = {"auth.sign_in", "auth.sign_out", "auth.account", "auth.change_password",
+REVIEWER_MAY_POST = {"auth.sign_in", "auth.sign_out", "auth.account", "auth.change_password", "auth.mail_preferences",
                      "plans.switch_municipality", "review.section", "review.reply", "auth.welcome",
                      "plans.answer_invitation",  # their own invitations, whatever their role
                      "review.sign_off", "review.shares"}  # their sign-off and share links: tests/test_signoffs.py

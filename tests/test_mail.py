@@ -3,14 +3,12 @@ in-process) or, without MAIL_URL, written to the outbox folder; refused mail ret
 list of their municipality's mail; and a MAIL_URL that does not parse stopping the start."""
 from __future__ import annotations
 
-import socket
 import time
 from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import url_for
 from sqlalchemy import select
 
@@ -20,75 +18,14 @@ from planbuilder.models import MailMessage, User, utcnow
 from planbuilder.services.jobs import queue
 from planbuilder.services.mail import outbox
 from planbuilder.services.people import accounts
-from tests.conftest import DEMO_PASSWORD, make_app, missing_tool, page_text, sign_in_as
+from tests.conftest import DEMO_PASSWORD, SENDER, free_port, make_app, missing_tool, page_text, sign_in_as
 from tests.test_access import separate_requests  # noqa: F401  (autouse fixture)
 from tests.wizard_helpers import demo_plan
-
-SENDER = "Planbuilder <planbuilder@demo.example>"
 
 
 @pytest.fixture
 def app_config(tmp_path) -> dict:
     return {"MAIL_FROM": SENDER, "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"), "MAIL_RETRY_SECONDS": 0}
-
-
-class Inbox:
-    """An SMTP server's handler keeping what it is sent; `refuse` makes it answer RCPT with that reply."""
-
-    def __init__(self):
-        self.messages = []
-        self.refuse: str | None = None
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.refuse:
-            return self.refuse
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        message = message_from_bytes(envelope.content, policy=default_policy)
-        self.messages.extend((address, message) for address in envelope.rcpt_tos)
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list:
-        return [message for rcpt, message in self.messages if rcpt == address]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server on a free local port: its inbox and the MAIL_URL that reaches it."""
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield handler, f"smtp://127.0.0.1:{controller.port}?timeout=5"
-    controller.stop()
-
-
-@pytest.fixture
-def inbox(app, smtp_server):
-    handler, url = smtp_server
-    app.config["MAIL_URL"] = url
-    return handler
-
-
-@pytest.fixture
-def reviewers(seeded):
-    """Ekdala's reviewers: the demo one (no language of their own: the municipality's Swedish), one reading
-    Norwegian, and one deactivated (no mail)."""
-    ekdala = accounts.find_municipality("Ekdala kommun")
-    accounts.find_user("reviewer@demo.example").language = None
-    accounts.create_user("granskare2@demo.example", "Kari Nordmann", "another-long-password", ekdala, "reviewer")
-    accounts.find_user("granskare2@demo.example").language = "nb"
-    accounts.create_user("former@demo.example", "Former Reviewer", "another-long-password", ekdala, "reviewer")
-    accounts.find_user("former@demo.example").active = False
-    db.session.commit()
-    return ("reviewer@demo.example", "granskare2@demo.example")
 
 
 def submit_demo_draft(app):

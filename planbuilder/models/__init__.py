@@ -26,7 +26,7 @@ from .core import (
     utcnow,
 )
 from .jobs import DocumentJob, JobKind, JobState
-from .mail import MAIL_STATES, MailMessage, MailState
+from .mail import MAIL_STATES, MailMessage, MailOptOut, MailState
 from .review import VERDICTS, ReviewSignoff, Verdict
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "JobState",
     "MAIL_STATES",
     "MailMessage",
+    "MailOptOut",
     "MailState",
     "Membership",
     "Municipality",

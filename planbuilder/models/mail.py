@@ -54,3 +54,16 @@ class MailMessage(db.Model):
 
     def __repr__(self) -> str:
         return f"<MailMessage {self.id} {self.kind} to={self.recipient} {self.state}>"
+
+
+class MailOptOut(db.Model):
+    """A kind of mail (services/mail/messages.KINDS) a person turned off on their account page; without a row,
+    they get it."""
+
+    __tablename__ = "mail_opt_out"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+    def __repr__(self) -> str:
+        return f"<MailOptOut user={self.user_id} {self.kind}>"

@@ -1,4 +1,5 @@
-"""Signing in and out (rate-limited), one-time sign-in links, and the signed-in user's own account page."""
+"""Signing in and out (rate-limited), one-time sign-in links, and the signed-in user's own account page (name and
+language, the kinds of mail they get, password)."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
@@ -9,8 +10,9 @@ from flask_login import current_user, login_required, login_url, login_user, log
 from flask_wtf.csrf import generate_csrf
 
 from ..extensions import limiter
-from ..forms import ChoosePasswordForm, PasswordForm, ProfileForm, SignInForm
+from ..forms import ChoosePasswordForm, MailPreferencesForm, PasswordForm, ProfileForm, SignInForm
 from ..htmx import INVALID, is_fragment_request, session_problem
+from ..services.mail import preferences
 from ..services.people import accounts, sessions
 
 bp = Blueprint("auth", __name__)
@@ -134,11 +136,12 @@ def _field_for(form, which: str):
 
 # --- the account page -------------------------------------------------------------------------------------------
 
-def _account_page(profile=None, password=None, status: int = 200):
+def _account_page(profile=None, password=None, mail=None, status: int = 200):
     profile = profile or ProfileForm(formdata=None, data={"display_name": current_user.display_name,
                                                           "language": current_user.language or ""})
+    mail = mail or MailPreferencesForm(formdata=None, data={"wanted": preferences.kinds_wanted(current_user)})
     return render_template("auth/account.html", profile=profile, password=password or PasswordForm(formdata=None),
-                           memberships=accounts.memberships(current_user)), status
+                           mail=mail, memberships=accounts.memberships(current_user)), status
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -158,6 +161,17 @@ def account():
                 flash(_("Your settings are saved."), "success")
             return redirect(url_for("auth.account"), 303)
     return _account_page(profile=form, status=INVALID)
+
+
+@bp.post("/account/mail")
+@login_required
+def mail_preferences():
+    form = MailPreferencesForm()
+    if form.validate_on_submit():
+        if preferences.set_kinds_wanted(current_user, form.wanted.data or ()):  # nothing ticked: no mail at all
+            flash(_("Your e-mail choices are saved."), "success")
+        return redirect(url_for("auth.account"), 303)
+    return _account_page(mail=form, status=INVALID)
 
 
 @bp.post("/account/password")

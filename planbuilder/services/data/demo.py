@@ -160,7 +160,8 @@ def _seed_plan_under_revision() -> list[str]:
     db.session.commit()
     wizard.submit_for_review(template, first, editor, notify=False)  # last year's round: nobody to tell now
     # Rendering both editions takes seconds, and the test suite seeds hundreds of times the same version.
-    versions.adopt(first, editor, REVISED_DECISION, renderer=documents.remembered(documents.render_pdf))
+    versions.adopt(first, editor, REVISED_DECISION, renderer=documents.remembered(documents.render_pdf),
+                   notify=False)
     draft = revisions.start_revision(plan, editor)
     _revise(template, draft, editor)
     return [f"plan {REVISED_TITLE} (adopted {first.label}, revision {draft.label} in progress)"]

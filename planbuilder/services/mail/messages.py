@@ -1,25 +1,35 @@
 """Each event's mails: who gets one, and what it says, in the recipient's language.
 
-A mail says what happened, names the plan and links to its page; it carries nothing of the plan's content
-(mail passes through servers the municipality does not run). The words are written here, one set per event, under
-the recipient's locale (so through the same catalogues as the pages), and laid out by templates/mail/message.txt
-and message.html.
+A mail says what happened, names the plan and links to its page; it carries nothing of the plan's content, nor
+of a comment's text (mail passes through servers the municipality does not run). Nobody is mailed about what they
+did themselves, nor about a kind of mail they turned off on their account page (KINDS). The words are written
+here, one set per event, under the recipient's locale (so through the same catalogues as the pages), and laid out
+by templates/mail/message.txt and message.html.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
 
 from ...extensions import db
 from ...locales import ui_languages
-from ...models import Membership, Municipality, PlanVersion, Role, User
+from ...models import Comment, MailOptOut, Membership, Municipality, PlanVersion, Role, User
+from ..plans.plans import template_for
 from . import outbox
 
 SUBMITTED = "review.submitted"
+COMMENTED = "review.comment"
+ADOPTED = "version.adopted"
+# Every kind of mail a person can turn off on their account page, in the order it lists them.
+KINDS = {SUBMITTED: _l("A plan is submitted for review (to its reviewers)"),
+         COMMENTED: _l("Someone comments or replies on a plan you edit or a discussion you take part in"),
+         ADOPTED: _l("A plan of your municipality is adopted")}
 
 
 @dataclass(frozen=True)
@@ -35,15 +45,68 @@ def submitted_for_review(version: PlanVersion) -> None:
     """A version went to review: one mail to each active reviewer of the plan's municipality."""
     plan, municipality = version.plan, version.plan.municipality
     link = url_for("review.summary", version_id=version.id, _external=True)
-    for person in _members(municipality.id, Role.REVIEWER):
+    _tell(_people(municipality.id, SUBMITTED, Membership.role == Role.REVIEWER.value), municipality, SUBMITTED,
+          link, lambda person: Words(
+              subject=_("For review: %(title)s", title=plan.title),
+              paragraphs=(_("%(title)s (version %(label)s) has been submitted for review.", title=plan.title,
+                            label=version.label),
+                          _("Read it and leave your comments, or sign it off, on its review page.")),
+              link_text=_("Open the review page"),
+              why=_("You get this e-mail because you review plans for %(name)s.", name=municipality.name)))
+
+
+def comment_written(comment: Comment, page: int) -> None:
+    """A comment or a reply: one mail to each person in its thread and each editor of the municipality, but not
+    its author (`page`: the page of the section's review page the thread is on)."""
+    version = comment.version
+    municipality = version.plan.municipality
+    thread_id = comment.parent_id or comment.id
+    in_thread = select(Comment.author_id).where(or_(Comment.id == thread_id, Comment.parent_id == thread_id))
+    taking_part = set(db.session.scalars(in_thread))
+    people = _people(municipality.id, COMMENTED,
+                     or_(Membership.role == Role.EDITOR.value, User.id.in_(in_thread)), besides=comment.author_id)
+    link = url_for("review.section", version_id=version.id, section_id=comment.section_id,
+                   page=page if page > 1 else None, _anchor=f"comment-{comment.id}", _external=True)
+    _tell(people, municipality, COMMENTED, link, lambda person: _comment_words(comment, person.id in taking_part))
+
+
+def _comment_words(comment: Comment, taking_part: bool) -> Words:
+    """Who wrote, and on which section: never what (a comment may say what the plan keeps internal)."""
+    version = comment.version
+    plan, municipality = version.plan, version.plan.municipality
+    names = {"name": comment.author.display_name, "title": plan.title, "label": version.label,
+             "section": template_for(version.template_id).section(comment.section_id).title}
+    if comment.parent_id is None:
+        subject = _("New comment on %(title)s", title=plan.title)
+        what = _("%(name)s commented on the section “%(section)s” of %(title)s (version %(label)s).", **names)
+    else:
+        subject = _("New reply on %(title)s", title=plan.title)
+        what = _("%(name)s replied in a discussion on the section “%(section)s” of %(title)s (version %(label)s).",
+                 **names)
+    return Words(subject=subject, paragraphs=(what, _("Read it, and answer if you wish, on the review page.")),
+                 link_text=_("Open the comment"),
+                 why=(_("You get this e-mail because you take part in this discussion.") if taking_part
+                      else _("You get this e-mail because you edit plans for %(name)s.", name=municipality.name)))
+
+
+def adopted(version: PlanVersion, by: User) -> None:
+    """A version was adopted: one mail to everyone active in the municipality but the person who recorded it."""
+    plan, municipality = version.plan, version.plan.municipality
+    link = url_for("versions.show", version_id=version.id, _external=True)
+    _tell(_people(municipality.id, ADOPTED, besides=by.id), municipality, ADOPTED, link, lambda person: Words(
+        subject=_("Adopted: %(title)s", title=plan.title),
+        paragraphs=(_("%(title)s (version %(label)s) was adopted on %(date)s and is now the plan in force.",
+                      title=plan.title, label=version.label, date=format_date(version.decision_date)),),
+        link_text=_("Open the adopted version"),
+        why=_("You get this e-mail because you work with the plans of %(name)s.", name=municipality.name)))
+
+
+def _tell(people: Iterable[User], municipality: Municipality, kind: str, link: str,
+          words: Callable[[User], Words]) -> None:
+    """One mail to each person, its words made under their locale."""
+    for person in people:
         with force_locale(language_of(person, municipality)):
-            _add(person, municipality, SUBMITTED, link, Words(
-                subject=_("For review: %(title)s", title=plan.title),
-                paragraphs=(_("%(title)s (version %(label)s) has been submitted for review.", title=plan.title,
-                              label=version.label),
-                            _("Read it and leave your comments, or sign it off, on its review page.")),
-                link_text=_("Open the review page"),
-                why=_("You get this e-mail because you review plans for %(name)s.", name=municipality.name)))
+            _add(person, municipality, kind, link, words(person))
 
 
 def _add(person: User, municipality: Municipality, kind: str, link: str, words: Words) -> None:
@@ -53,12 +116,15 @@ def _add(person: User, municipality: Municipality, kind: str, link: str, words: 
                render_template("mail/message.html", **context))
 
 
-def _members(municipality_id: int, role: Role) -> list[User]:
-    """The municipality's active people in a role: a deactivated account gets no mail."""
-    return list(db.session.scalars(
-        select(User).join(Membership).where(Membership.municipality_id == municipality_id,
-                                            Membership.role == role.value, User.active.is_(True))
-        .order_by(User.id)))
+def _people(municipality_id: int, kind: str, *which, besides: int | None = None) -> list[User]:
+    """The municipality's active people (those `which` picks, if given) who have not turned this kind of mail
+    off, but the one `besides` (who did what the mail tells of): a deactivated account gets no mail."""
+    turned_off = select(MailOptOut.user_id).where(MailOptOut.kind == kind)
+    conditions = [Membership.municipality_id == municipality_id, User.active.is_(True), User.id.not_in(turned_off),
+                  *which]
+    if besides is not None:
+        conditions.append(User.id != besides)
+    return list(db.session.scalars(select(User).join(Membership).where(*conditions).order_by(User.id)))
 
 
 def language_of(person: User, municipality: Municipality) -> str:

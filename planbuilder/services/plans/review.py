@@ -6,6 +6,7 @@ Who may do what, decided here once:
   editors answer what the reviewers raised);
 - resolve / reopen a thread: editors and admins, while the version is in work;
 - an adopted or superseded version's comments are its history: read-only.
+A comment or reply is told by mail to the people in its thread and the editors (mail.comment_written).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...models import WORKING_STATUSES, Comment, PlanVersion, User, VersionStatus, utcnow
 from ...plan_templates import PlanTemplate, Section
+from ..mail import messages as mail
 from ..people import audit
 from ..people.accounts import Access
 from .plans import template_for
@@ -77,6 +79,7 @@ def add_comment(access: Access, version: PlanVersion, section_id: str, body: str
     db.session.flush()
     audit.record("comment.create", user_id=user.id, municipality_id=version.plan.municipality_id, obj=comment,
                  version=version.id, section=section_id)
+    mail.comment_written(comment, thread_page(comment))
     db.session.commit()
     return comment
 
@@ -97,6 +100,7 @@ def reply(access: Access, comment: Comment, body: str, user: User) -> Comment:
     db.session.flush()
     audit.record("comment.reply", user_id=user.id, municipality_id=version.plan.municipality_id, obj=answer,
                  version=version.id, section=first.section_id, thread=first.id)
+    mail.comment_written(answer, thread_page(first))
     db.session.commit()
     return answer
 

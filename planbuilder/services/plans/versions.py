@@ -37,6 +37,7 @@ from ..compare import diff, diff_text
 from ..documents import decision_record, preparation
 from ..documents import rendering as documents
 from ..jobs import runner
+from ..mail import messages as mail
 from ..people import audit
 from . import revision_work
 from .content import content_problems
@@ -251,10 +252,10 @@ def check_adoption(version: PlanVersion, form: Mapping[str, str] | DecisionForm,
 
 
 def adopt(version: PlanVersion, user: User, form: Mapping[str, str] | DecisionForm, today: date | None = None,
-          renderer: Renderer | None = None) -> PlanVersion:
+          renderer: Renderer | None = None, *, notify: bool = True) -> PlanVersion:
     """Record the council's decision: the version becomes adopted, the previously adopted one superseded, and
-    both PDF editions are frozen by a worker (or now, with `renderer`). The decision is one transaction: on any
-    failure nothing changes."""
+    both PDF editions are frozen by a worker (or now, with `renderer`); the municipality's people are told by mail
+    (`notify`). The decision is one transaction: on any failure nothing changes."""
     decision = check_adoption(version, form, today)
     previous = [v for v in versions_of(version.plan) if v.status == ADOPTED and v.id != version.id]
     municipality_id = version.plan.municipality_id
@@ -271,6 +272,8 @@ def adopt(version: PlanVersion, user: User, form: Mapping[str, str] | DecisionFo
                  decision_body=decision.body, decision_date=decision.decided_on.isoformat(),
                  decision_paragraph=decision.paragraph, case_number=decision.case_number,
                  review_by=decision.review_by.isoformat())
+    if notify:
+        mail.adopted(version, user)
     commit_version(version)
     freeze_documents(version, renderer)
     return version
