@@ -69,7 +69,7 @@ def test_a_comment_tells_the_editors_and_a_reply_the_thread_never_the_writer(app
     [danish] = inbox.to("redaktor@demo.example")
     text, html = parts(danish)
     title = in_review.plan.title
-    assert danish["Subject"] == f"Ny kommentar om {title}"
+    assert danish["Subject"] == f"Ny kommentar til {title}"
     assert "Demo reviewer har kommenteret afsnittet »Ansvar« i" in text and "fordi du redigerer planer" in text
     link = url_for("review.section", version_id=in_review.id, section_id="ansvar", _anchor=f"comment-{comment.id}",
                    _external=True)
