@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import ROLES, Municipality, Plan, PlanVersion
+from .notify_cli import notify_cli
 from .plan_templates import TemplateError, load_template_file, load_templates
 from .services.compare import diff_text
 from .services.data import backup, backup_mac, demo, file_format, plan_export
@@ -31,8 +32,8 @@ backup_cli = AppGroup("backup", help="Backup and restore of a whole municipality
 
 
 def register(app: Flask) -> None:
-    for command in (seed_demo, worker, jobs_cli, mail_cli, templates_cli, plans_cli, municipalities_cli, users_cli,
-                    backup_cli):
+    for command in (seed_demo, worker, jobs_cli, mail_cli, notify_cli, templates_cli, plans_cli, municipalities_cli,
+                    users_cli, backup_cli):
         refuse_unstorable_input(command)
         app.cli.add_command(command)
 

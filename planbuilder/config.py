@@ -258,4 +258,6 @@ def defaults(instance_path: str) -> dict:
         "MAIL_OUTBOX_DIR": str(Path(instance_path) / "outbox"),
         "MAIL_MAX_ATTEMPTS": 8,          # then the mail stays failed, for an admin to see
         "MAIL_RETRY_SECONDS": 60,        # the first retry's pause; each next one waits twice as long, at most an hour
+        # Where people reach Planbuilder: links in mail sent by a command (no request to take the address from).
+        "BASE_URL": os.environ.get("BASE_URL", "").strip() or "http://127.0.0.1:5000",  # the Quick start
     }

@@ -26,7 +26,7 @@ from .core import (
     utcnow,
 )
 from .jobs import DocumentJob, JobKind, JobState
-from .mail import MAIL_STATES, MailMessage, MailOptOut, MailState
+from .mail import MAIL_STATES, MailMessage, MailOptOut, MailReminder, MailState
 from .review import VERDICTS, ReviewSignoff, Verdict
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "MAIL_STATES",
     "MailMessage",
     "MailOptOut",
+    "MailReminder",
     "MailState",
     "Membership",
     "Municipality",

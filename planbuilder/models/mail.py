@@ -67,3 +67,17 @@ class MailOptOut(db.Model):
 
     def __repr__(self) -> str:
         return f"<MailOptOut user={self.user_id} {self.kind}>"
+
+
+class MailReminder(db.Model):
+    """A date-driven reminder (services/mail/reminders.py) that was queued for a version: the primary key lets
+    `flask --app app notify due` queue each one once, however often (or however concurrently) it runs."""
+
+    __tablename__ = "mail_reminder"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<MailReminder version={self.version_id} {self.kind}>"

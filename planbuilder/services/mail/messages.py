@@ -8,7 +8,7 @@ by templates/mail/message.txt and message.html.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, render_template, url_for
@@ -26,10 +26,12 @@ from . import outbox
 SUBMITTED = "review.submitted"
 COMMENTED = "review.comment"
 ADOPTED = "version.adopted"
+REVIEW_DUE = "review.due"
 # Every kind of mail a person can turn off on their account page, in the order it lists them.
 KINDS = {SUBMITTED: _l("A plan is submitted for review (to its reviewers)"),
          COMMENTED: _l("Someone comments or replies on a plan you edit or a discussion you take part in"),
-         ADOPTED: _l("A plan of your municipality is adopted")}
+         ADOPTED: _l("A plan of your municipality is adopted"),
+         REVIEW_DUE: _l("A plan you edit or administer is due for review in 60 days, and again in 14 days")}
 
 
 @dataclass(frozen=True)
@@ -101,12 +103,28 @@ def adopted(version: PlanVersion, by: User) -> None:
         why=_("You get this e-mail because you work with the plans of %(name)s.", name=municipality.name)))
 
 
-def _tell(people: Iterable[User], municipality: Municipality, kind: str, link: str,
-          words: Callable[[User], Words]) -> None:
-    """One mail to each person, its words made under their locale."""
+def review_due(version: PlanVersion) -> int:
+    """The plan in force is due for review by its review-by date (reminders.py says when): one mail to each active
+    editor and admin of the municipality. Returns how many were queued."""
+    plan, municipality = version.plan, version.plan.municipality
+    link = url_for("versions.show", version_id=version.id, _external=True)
+    people = _people(municipality.id, REVIEW_DUE, Membership.role.in_((Role.EDITOR.value, Role.ADMIN.value)))
+    return _tell(people, municipality, REVIEW_DUE, link, lambda person: Words(
+        subject=_("Due for review by %(date)s: %(title)s", date=format_date(version.review_by), title=plan.title),
+        paragraphs=(_("%(title)s (version %(label)s) is due for review by %(date)s.", title=plan.title,
+                      label=version.label, date=format_date(version.review_by)),
+                    _("Start the revision in good time: a new draft begins from the adopted version.")),
+        link_text=_("Open the adopted version"),
+        why=_("You get this e-mail because you work with the plans of %(name)s.", name=municipality.name)))
+
+
+def _tell(people: list[User], municipality: Municipality, kind: str, link: str,
+          words: Callable[[User], Words]) -> int:
+    """One mail to each person, its words made under their locale; how many."""
     for person in people:
         with force_locale(language_of(person, municipality)):
             _add(person, municipality, kind, link, words(person))
+    return len(people)
 
 
 def _add(person: User, municipality: Municipality, kind: str, link: str, words: Words) -> None:
