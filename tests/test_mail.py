@@ -266,3 +266,17 @@ def test_deactivated_and_other_municipalities_reviewers_get_nothing(app, runner,
     recipients = {address for address, _ in inbox.messages}
     assert recipients == set(reviewers)
     assert db.session.scalar(select(User).where(User.email == "reviewer@fjellvik.example")) is not None
+
+
+def test_a_mail_to_someone_deactivated_after_it_was_queued_is_not_sent_and_admins_see_why(app, runner, inbox,
+                                                                                         reviewers):
+    submit_demo_draft(app)
+    accounts.find_user("granskare2@demo.example").active = False  # before the worker got to it
+    db.session.commit()
+    send(runner)
+    assert {address for address, _ in inbox.messages} == {"reviewer@demo.example"}
+    [kept] = [mail for mail in mails() if mail.recipient == "granskare2@demo.example"]
+    assert kept.state == "failed" and kept.next_attempt_at is None  # not tried again
+    admin = app.test_client()
+    sign_in_as(admin, "admin@demo.example", DEMO_PASSWORD)
+    assert "Not sent: the account was deactivated" in page_text(admin.get(url_for("admin.mail")))

@@ -17,6 +17,7 @@ from planbuilder.services.plans import versions
 from tests.conftest import DEMO_PASSWORD, page_text, sign_in_as
 from tests.test_access import separate_requests  # noqa: F401  (autouse fixture)
 from tests.test_mail import mails, parts, send, submit_demo_draft
+from tests.wizard_helpers import working_version
 
 SECRET = "Kommunens reservkraft räcker bara till måndag"  # a comment's text: never in a mail
 REPLY = "Vi köper ett nytt aggregat i vår"
@@ -160,3 +161,38 @@ def test_a_person_turns_a_kind_of_mail_off_on_their_account_page(app, runner, in
     assert preferences.kinds_wanted(person) == []
     assert editor.post(url_for("auth.mail_preferences"), data={"wanted": "no.such.kind"}).status_code == 422
     assert preferences.kinds_wanted(person) == []
+
+
+# --- a whole review round --------------------------------------------------------------------------------------
+
+def test_a_whole_review_round_reaches_each_person_once_per_event_in_their_language(app, runner, inbox, people):
+    """Submitted → a comment → a reply → a sign-off → adopted, through the pages, then one `mail send`: what each
+    person finds in their inbox, in the order it happened, in their language, and nothing twice."""
+    plan = submit_demo_draft(app)
+    version = working_version(plan.id)
+    reviewer = signed_in(app, "reviewer@demo.example")
+    comment = write(reviewer, url_for("review.section", version_id=version.id, section_id="ansvar"), SECRET)
+    write(signed_in(app, "editor@demo.example"), url_for("review.reply", comment_id=comment.id), REPLY)
+    assert reviewer.post(url_for("review.sign_off", version_id=version.id),
+                         data={"verdict": "with_comments"}).status_code == 303
+    editor = accounts.find_user("editor@demo.example")
+    versions.adopt(version, editor, {"decision_body": "Kommunfullmäktige", "decision_paragraph": "KF § 7",
+                                     "decision_date": (date.today() - timedelta(days=1)).isoformat(),
+                                     "case_number": "KS 2026/9"},
+                   renderer=lambda version, edition: f"%PDF-{edition}".encode())
+    send(runner)
+    send(runner)  # a second run sends nothing again
+    title = plan.title
+
+    def subjects(address):
+        return [message["Subject"] for message in inbox.to(address)]
+    # The demo reviewer (the municipality's Swedish): the submission, the reply in their thread, the adoption.
+    assert subjects("reviewer@demo.example") == [f"Att granska: {title}", f"Nytt svar om {title}",
+                                                 f"Antagen: {title}"]
+    # The editor who replied and adopted (English): the comment only.
+    assert subjects("editor@demo.example") == [f"New comment on {title}"]
+    # The Danish editor: the comment, the reply, the adoption.
+    assert subjects("redaktor@demo.example") == [f"Ny kommentar til {title}", f"Nyt svar om {title}",
+                                                 f"Vedtaget: {title}"]
+    assert not inbox.to("gone@demo.example") and not inbox.to("former@demo.example")
+    assert no_text_of(SECRET, REPLY, "KS 2026/9", among=[message for _, message in inbox.messages])

@@ -205,4 +205,5 @@ def audit():
 def mail():
     access = admin_access()
     return render_template("admin/mail.html", access=access, interrupted=outbox.INTERRUPTED,
+                           deactivated=outbox.DEACTIVATED,
                            page=outbox.mails_of(access.municipality.id, request.args.get("page", type=int)))

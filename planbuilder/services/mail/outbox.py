@@ -30,6 +30,8 @@ INTERRUPTED_AFTER = timedelta(minutes=10)
 ADMIN_PAGE_SIZE = 50
 # The last error of a mail whose deliverer stopped mid-send (shown to admins in their language).
 INTERRUPTED = "interrupted"
+# The last error of a mail to someone deactivated after it was queued: it is not sent, nor tried again.
+DEACTIVATED = "deactivated"
 # Set on a session that added mail: its commit hands the delivery to the worker.
 _WAITING = "planbuilder.mail_waiting"
 
@@ -88,6 +90,10 @@ def deliver_due() -> Delivered:
 
 
 def _send(mail: MailMessage) -> bool:
+    if mail.user is not None and not mail.user.active:
+        mail.state, mail.last_error, mail.next_attempt_at = MailState.FAILED.value, DEACTIVATED, None
+        db.session.commit()
+        return False
     try:
         transport.deliver(mail)
     except transport.NotDelivered as exc:
