@@ -589,6 +589,11 @@ def test_a_version_is_not_compared_with_itself_and_a_reversed_pair_is_turned_rou
         url_for("versions.compare", a=older.id, b=newer.id, edition="public"))
     shown = editor_client.get(reversed_pair.headers["Location"])
     assert "Shown from the older version to the newer one" in page_text(shown)
+    # The council's changes annex follows the same rule.
+    assert editor_client.get(url_for("versions.changes_pdf", a=older.id, b=older.id)).status_code == 404
+    annex = editor_client.get(url_for("versions.changes_pdf", a=newer.id, b=older.id, edition="public"))
+    assert annex.status_code == 303 and annex.headers["Location"].endswith(
+        url_for("versions.changes_pdf", a=older.id, b=newer.id, edition="public"))
 
 
 def test_the_compare_form_leads_to_the_comparison(editor_client):

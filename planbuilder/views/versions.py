@@ -168,18 +168,29 @@ def _not_comparable():
                            message=_("Only two different versions of the same plan can be compared.")), 404
 
 
+def _in_order(a: int, b: int, endpoint: str, *, say_so: bool = True):
+    """(the pair, None) for two versions of one plan, older first; else (None, the answer instead): a version with
+    itself or of another plan is refused, a reversed address turned the right way round (said on a page, not
+    before a download, where the message would wait for some later page)."""
+    pair = _pair(a, b)
+    if pair is None or a == b:
+        return None, _not_comparable()
+    if a > b and say_so:
+        # Changes read from the older version to the newer: a reversed address is turned the right way round.
+        flash(_("Shown from the older version to the newer one, so the changes read in the order they were made."),
+              "info")
+    if a > b:
+        return None, redirect(url_for(endpoint, a=b, b=a, **request.args), 303)
+    return pair, None
+
+
 @bp.get("/<int:a>/compare/<int:b>")
 @login_required
 def compare(a: int, b: int):
     """The comparison page; ?expand=<section> also shows a section without changes (htmx: just that section)."""
-    pair = _pair(a, b)
-    if pair is None or a == b:
-        return _not_comparable()
-    if a > b:
-        # Changes read from the older version to the newer: a reversed address is turned the right way round.
-        flash(_("Shown from the older version to the newer one, so the changes read in the order they were made."),
-              "info")
-        return redirect(url_for("versions.compare", a=b, b=a, **request.args), 303)
+    pair, instead = _in_order(a, b, "versions.compare")
+    if instead:
+        return instead
     (first, second), edition = pair, _edition()
     comparison = versions.comparison(first.version, second.version, edition)
     expand = request.args.get("expand")
@@ -201,9 +212,9 @@ def compare(a: int, b: int):
 @bp.get("/<int:a>/compare/<int:b>/changes.pdf")
 @login_required
 def changes_pdf(a: int, b: int):
-    pair = _pair(a, b)
-    if pair is None:
-        return _not_comparable()
+    pair, instead = _in_order(a, b, "versions.changes_pdf", say_so=False)
+    if instead:
+        return instead
     (first, second), edition = pair, _edition()
     version_a, version_b = first.version, second.version
     wanted = Wanted(version_id=version_b.id,
