@@ -112,6 +112,22 @@ def test_autosave_saves_one_field_and_returns_a_fragment(editor_client, fresh_pl
     assert audit[-1].detail["section"] == "ansvar"
 
 
+def test_the_audit_trail_names_only_the_answers_a_save_changed_and_a_save_of_nothing_new_leaves_no_line(
+        editor_client, fresh_plan):
+    def edits():
+        return db.session.scalars(select(AuditEvent).where(AuditEvent.action == "section.edit")
+                                  .order_by(AuditEvent.id)).all()
+    post_section(editor_client, fresh_plan.id, "ansvar", {"samordnare": "Trygghetssamordnare"})
+    before = len(edits())
+    # The whole form again (as "Save" sends it), one answer changed: the line names that one.
+    post_section(editor_client, fresh_plan.id, "ansvar", {"samordnare": "Trygghetssamordnare",
+                                                          "politiskt_ansvar": "Kommunstyrelsen"})
+    assert [event.detail["fields"] for event in edits()[before:]] == [["politiskt_ansvar"]]
+    post_section(editor_client, fresh_plan.id, "ansvar", {"samordnare": "Trygghetssamordnare",
+                                                          "politiskt_ansvar": "Kommunstyrelsen"})
+    assert len(edits()) == before + 1  # nothing new: no line
+
+
 def test_autosave_of_invalid_value_shows_error_and_saves_nothing(editor_client, fresh_plan):
     response = post_section(editor_client, fresh_plan.id, "lagesbild", {"uppdaterad": "31/02/2026"},
                             headers=HTMX, _autosave="uppdaterad")

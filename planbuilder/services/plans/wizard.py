@@ -283,6 +283,7 @@ def _save_once(template, version, section, values, expected_lock, user, complete
     values = fields_to_write(version, section, values, bases, expected_lock, editor_token)
     content = copy.deepcopy(version.content or {})
     section_values = dict(content.get(section.id) or {})
+    before = dict(section_values)
     for field_id, value in values.items():
         if is_empty(value):
             section_values.pop(field_id, None)
@@ -301,6 +302,10 @@ def _save_once(template, version, section, values, expected_lock, user, complete
     problems = content_problems(template, content)
     if problems:
         raise InvalidContent("; ".join(problems))
+    # The audit trail names the answers that changed (a page sends what it holds, changed or not) and a change
+    # of the completion mark; a save that changed nothing has returned above and leaves no line.
+    changed = sorted(field_id for field_id in values if before.get(field_id) != section_values.get(field_id))
+    mark = {"completed": completed} if states != (version.section_state or {}) and completed is not None else {}
     # One UPDATE of the version: a flush half-way (reading the user again after a retry's rollback) would count
     # the lock twice but log one save, and every colleague's next save would be refused as a conflict.
     with db.session.no_autoflush:
@@ -310,7 +315,7 @@ def _save_once(template, version, section, values, expected_lock, user, complete
         version.updated_by_id = user.id
         version.updated_at = utcnow()
     audit.record("section.edit", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version,
-                 section=section.id, fields=sorted(values))
+                 section=section.id, fields=changed, **mark)
     _commit_keeping_own_lock(version)
     return True
 
