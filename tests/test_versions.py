@@ -165,6 +165,8 @@ def test_adoption_records_the_decision_and_freezes_both_editions(editor_client, 
     page = page_text(editor_client.get(url_for("versions.show", version_id=version.id)))
     assert all(f.sha256 in page for f in frozen)
     assert "Kommunfullmäktige" in page and "Start revision" in page
+    # The template by its title, as people know it, not by its id.
+    assert f"Template {plans.template_for('se-vbe').title}, revision" in page and "se-vbe" not in page
 
 
 def test_adopting_supersedes_the_previously_adopted_version(editor_client, fake_pdfs):
