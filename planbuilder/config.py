@@ -233,6 +233,9 @@ def defaults(instance_path: str) -> dict:
         "SIGN_IN_LIMIT_PER_IP": "20 per minute",
         # Opening share links and one-time sign-in links, per IP address.
         "LINK_LIMIT_PER_IP": "60 per minute",
+        # Asking for a new password by mail: per IP address, and per address asked for (nobody's inbox flooded).
+        "PASSWORD_RESET_LIMIT_PER_IP": "10 per minute",
+        "PASSWORD_RESET_LIMIT_PER_EMAIL": "3 per minute",
         "RENDER_CACHE_DIR": os.environ.get("RENDER_CACHE_DIR", ""),
         # None: decided once every configuration layer is read (planbuilder.create_app): the embedded SQLite
         # database migrates itself; a server database is migrated as a release step, never by every process.

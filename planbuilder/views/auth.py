@@ -1,5 +1,5 @@
-"""Signing in and out (rate-limited), one-time sign-in links, and the signed-in user's own account page (name and
-language, the kinds of mail they get, password)."""
+"""Signing in and out (rate-limited), one-time sign-in links, a forgotten password (a link by mail), and the
+signed-in user's own account page (name and language, the kinds of mail they get, password)."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
@@ -10,10 +10,10 @@ from flask_login import current_user, login_required, login_url, login_user, log
 from flask_wtf.csrf import generate_csrf
 
 from ..extensions import limiter
-from ..forms import ChoosePasswordForm, MailPreferencesForm, PasswordForm, ProfileForm, SignInForm
+from ..forms import ChoosePasswordForm, ForgotPasswordForm, MailPreferencesForm, PasswordForm, ProfileForm, SignInForm
 from ..htmx import INVALID, is_fragment_request, session_problem
 from ..services.mail import preferences
-from ..services.people import accounts, sessions
+from ..services.people import accounts, password_reset, sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -127,6 +127,59 @@ def welcome(token: str):
             return redirect(url_for("plans.dashboard"), 303)
     status = INVALID if request.method == "POST" else 200
     return render_template("auth/welcome.html", form=form, token=token, person=link.user), status
+
+
+# --- a forgotten password: a link by mail (services/people/password_reset.py) -----------------------------------
+
+def _record_reset_breach(request_limit) -> None:
+    password_reset.record_limited(_attempted_email(), get_remote_address() or "", str(request_limit.limit))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_config_limit("PASSWORD_RESET_LIMIT_PER_IP"), methods=["POST"], scope="password-reset-address",
+               on_breach=_record_reset_breach)
+@limiter.limit(_config_limit("PASSWORD_RESET_LIMIT_PER_EMAIL"), methods=["POST"], key_func=_attempted_email,
+               scope="password-reset-email", on_breach=_record_reset_breach)
+def forgot_password():
+    """Without a mail server the page says whom to ask; with one, the same answer whoever the address is."""
+    if not password_reset.mail_configured():
+        return render_template("auth/forgot_password.html", form=None)
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        password_reset.send_link(form.email.data)
+        return redirect(url_for("auth.reset_link_sent"), 303)
+    status = INVALID if request.method == "POST" else 200
+    return render_template("auth/forgot_password.html", form=form), status
+
+
+@bp.get("/forgot-password/sent")
+def reset_link_sent():
+    return render_template("auth/reset_link_sent.html", minutes=password_reset.LINK_MINUTES)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_config_limit("LINK_LIMIT_PER_IP"), scope="sign-in-link")
+def reset_password(token: str):
+    """GET only shows the form (link previews in mail clients must not spend the link); POST spends it."""
+    user = password_reset.user_for(token)
+    if user is None:
+        return render_template("auth/reset_link_unavailable.html", minutes=password_reset.LINK_MINUTES), 404
+    form = ChoosePasswordForm()
+    if form.validate_on_submit():
+        try:
+            password_reset.reset(user, form.new_password.data, form.confirm_password.data)
+        except accounts.PasswordError as exc:
+            _field_for(form, exc.field).errors.append(str(exc))
+        else:
+            if current_user.is_authenticated:  # this browser's session ended with the others
+                sessions.end(session.get(accounts.SESSION_TOKEN))
+                logout_user()
+                session.clear()
+            flash(_("Your password is changed and you have been signed out everywhere. Sign in with the new "
+                    "password."), "success")
+            return redirect(url_for("auth.sign_in"), 303)
+    status = INVALID if request.method == "POST" else 200
+    return render_template("auth/reset_password.html", form=form, token=token, person=user), status
 
 
 def _field_for(form, which: str):
