@@ -120,7 +120,7 @@ def _unauthorized():
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .views import admin, assets, auth, documents, errors, health, plans, review, versions, wizard
+    from .views import admin, assets, auth, documents, errors, follow_up, health, plans, review, versions, wizard
 
     app.register_blueprint(assets.bp)
     app.register_blueprint(health.bp)
@@ -130,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents.bp, url_prefix="/versions")
     app.register_blueprint(versions.bp, url_prefix="/versions")
     app.register_blueprint(review.bp, url_prefix="/review")
+    app.register_blueprint(follow_up.bp, url_prefix="/follow-up")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     # Share links open without an account; this blueprint serves nothing but their PDFs.
     app.register_blueprint(review.shared_bp, url_prefix="/shared")

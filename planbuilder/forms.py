@@ -14,6 +14,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, StopValida
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from . import locales
+from .fields.number import FiniteNumber, LocalDecimalField
 from .form_base import Form
 from .models import ROLES
 from .services.documents.document_model import EDITIONS
@@ -21,6 +22,7 @@ from .services.mail.messages import KINDS as MAIL_KINDS
 from .services.people import accounts, sharing
 from .services.people import admin as admin_service
 from .services.plans import review as review_service
+from .services.plans.follow_up import COMMENT_MAX_LENGTH as FOLLOW_UP_COMMENT_MAX
 
 ROLE_LABELS = {"admin": _l("Admin – manages users and roles"), "editor": _l("Editor – writes plans"),
                "reviewer": _l("Reviewer – reads and comments")}
@@ -30,11 +32,19 @@ def _role_choices():
     return [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
 
 
+def _email_field() -> EmailField:
+    return EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address.")),
+                                                        Length(max=320)])
+
+
 class SignInForm(Form):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address.")),
-                                                         Length(max=320)])
+    email = _email_field()
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
                                                          Length(max=1000)])
+
+
+class ForgotPasswordForm(Form):
+    email = _email_field()
 
 
 class NewPlanForm(Form):
@@ -282,3 +292,21 @@ class ShareLinkForm(Form):
     days = WholeNumberField(_l("Works for how many days"), id="share-days", default=sharing.DEFAULT_DAYS,
                             validators=[Optional()],
                             invalid_message=_l("Choose a number of days from 1 to %(max)s.", max=sharing.MAX_DAYS))
+
+
+# --- follow-up of an adopted plan's measures --------------------------------------------------------------------
+
+class FollowUpForm(Form):
+    """One follow-up of one measure. The status's choices are the template's (set by the view); the rules that
+    need the plan (not in the future, not before the adoption) are services/plans/follow_up.py's."""
+    entry_date = DayField(_l("Date of the follow-up"), validators=[Filled(_l("Enter the date of the follow-up."))],
+                          invalid_message=_DATE_FORMAT_MESSAGE)
+    status = RadioField(_l("Status"), validators=[DataRequired(_l("Choose the measure's status."))],
+                        validate_choice=False)
+    comment = TextAreaField(_l("What was done, and why it is late if it is"), filters=[_comment_text],
+                            render_kw={"rows": 3},
+                            validators=[AtMost(FOLLOW_UP_COMMENT_MAX,
+                                               _l("A comment can have at most %(limit)s characters; this one "
+                                                  "has %(count)s."))])
+    indicator_value = LocalDecimalField(_l("Indicator value (optional)"), validators=[Optional(), FiniteNumber()],
+                                        places=None)

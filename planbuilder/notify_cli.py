@@ -11,7 +11,8 @@ notify_cli = AppGroup("notify", help="Mail that the calendar brings (run daily b
 
 @notify_cli.command("due")
 def notify_due() -> None:
-    """Queue the reminders due today (review-by date in 60 and in 14 days); each is sent once, however often
-    this runs. The worker, or `mail send`, delivers them."""
+    """Queue the reminders due today (review-by date in 60 and in 14 days, measures newly late); each is sent
+    once, however often this runs. The worker, or `mail send`, delivers them."""
     reminded = reminders.send_due()
-    click.echo(f"queued {reminded.mails} mail(s) for {reminded.versions} review-by reminder(s)")
+    click.echo(f"queued {reminded.mails} mail(s) for {reminded.versions} review-by reminder(s) and "
+               f"{reminded.late} late measure(s)")

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask_babel import get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 
+from .fields.number import local_number
 from .locales import date_locale
 from .models import VersionStatus
 from .services.plans.wizard import SectionStatus
@@ -88,6 +89,7 @@ def register(app: Flask) -> None:
     app.add_template_global(get_locale)
     app.add_template_filter(_datetime_text, "datetimeformat")
     app.add_template_filter(_date_text, "dateformat")
+    app.add_template_filter(local_number, "local_number")
     app.add_template_global(template_title)
 
 

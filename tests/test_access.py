@@ -34,14 +34,17 @@ NON_OBJECT_ARGUMENTS = {
     "filename": "static files, public by design",
     "name": "packaged browser assets (htmx), public by design",
     "token": "share links and one-time sign-in links: the token is the key; see test_unknown_tokens_are_404",
+    "row_id": "a measure within the version the route names, whose scope is checked; see tests/test_follow_up.py",
 }
-PLACEHOLDERS = {"filename": ["screen.css"], "name": ["htmx.min.js"], "token": [sharing.new_token()[0]]}
+PLACEHOLDERS = {"filename": ["screen.css"], "name": ["htmx.min.js"], "token": [sharing.new_token()[0]],
+                "row_id": ["0123456789abcdef"]}
 # POST routes a reviewer may use: their own session and account, commenting (tested in test_review.py), signing
 # off a version and sharing it.
 REVIEWER_MAY_POST = {"auth.sign_in", "auth.sign_out", "auth.account", "auth.change_password", "auth.mail_preferences",
                      "plans.switch_municipality", "review.section", "review.reply", "auth.welcome",
                      "plans.answer_invitation",  # their own invitations, whatever their role
-                     "review.sign_off", "review.shares"}  # their sign-off and share links: tests/test_signoffs.py
+                     "review.sign_off", "review.shares",  # their sign-off and share links: tests/test_signoffs.py
+                     "auth.forgot_password", "auth.reset_password"}  # anyone's: tests/test_password_reset.py
 
 
 @pytest.fixture(autouse=True)
@@ -286,7 +289,9 @@ def test_a_signed_out_visitor_is_sent_to_sign_in_from_every_private_page(app, wo
     values = object_arguments(world)
     # auth.session_state answers a signed-out browser with {"signed_in": false} and nothing else (test_auth).
     public = {"static", "assets.packaged", "health.healthz", "auth.sign_in", "auth.welcome", "shared.pdf",
-              "auth.session_state"}
+              "auth.session_state",
+              # a forgotten password, for a signed-out person by design (tests/test_password_reset.py)
+              "auth.forgot_password", "auth.reset_link_sent", "auth.reset_password"}
     for rule in all_rules(app):
         if rule.endpoint in public or "GET" not in rule.methods:
             continue

@@ -3,7 +3,7 @@ force 60 and 14 days before its review-by date; each reminder once, however ofte
 reviewers, to those who turned it off, for a superseded version or an overdue plan."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask import url_for
@@ -51,9 +51,9 @@ def test_sixty_days_before_each_editor_and_admin_gets_one_reminder_in_their_lang
     accounts.find_user("editor@demo.example").language = "sv"
     db.session.commit()
     on(monkeypatch, in_force.review_by - timedelta(days=60))
-    assert notify(runner) == "queued 2 mail(s) for 1 review-by reminder(s)\n"
+    assert notify(runner) == "queued 2 mail(s) for 1 review-by reminder(s) and 0 late measure(s)\n"
     assert reminded() == EDITORS  # the reviewer gets none
-    assert notify(runner) == "queued 0 mail(s) for 0 review-by reminder(s)\n"  # run twice: still one
+    assert notify(runner) == "queued 0 mail(s) for 0 review-by reminder(s) and 0 late measure(s)\n"  # twice: one
     send(runner)
     [english], [swedish] = inbox.to("admin@demo.example"), inbox.to("editor@demo.example")
     assert not inbox.to("reviewer@demo.example")
@@ -115,3 +115,30 @@ def test_a_run_that_finds_the_reminder_queued_meanwhile_sends_nothing(app, in_fo
 
 def test_the_account_page_offers_to_turn_the_reminder_off(app, seeded):
     assert messages.REVIEW_DUE in preferences.kinds_wanted(accounts.find_user("editor@demo.example"))
+
+
+def late_mails() -> list[str]:
+    return sorted(mail.recipient for mail in mails() if mail.kind == messages.MEASURES_LATE)
+
+
+def test_a_measure_passing_its_deadline_is_told_once_to_editors_and_admins(app, runner, inbox, in_force,
+                                                                           monkeypatch):
+    """The demo's routine for concerns (due 2026-10-30, not started) is late on 1 November; its training
+    (due 2026-12-18, ongoing) on 20 December: each is told of once, in a mail that names no measure."""
+    on(monkeypatch, date(2026, 11, 1))
+    assert notify(runner) == "queued 2 mail(s) for 0 review-by reminder(s) and 1 late measure(s)\n"
+    assert late_mails() == EDITORS
+    assert notify(runner) == "queued 0 mail(s) for 0 review-by reminder(s) and 0 late measure(s)\n"
+    send(runner)
+    [mail] = inbox.to("editor@demo.example")
+    text, html = parts(mail)
+    assert "1 measure of Handlingsplan mot våldsbejakande extremism 2025–2026 (version 2025) has passed its " \
+           "deadline and is not done." in text
+    assert url_for("follow_up.plan", plan_id=in_force.plan_id) in text
+    assert "rutin" not in text and "rutin" not in html  # what the measure is stays in the plan
+    admin = accounts.find_user("admin@demo.example")
+    preferences.set_kinds_wanted(admin, [k for k in messages.KINDS if k != messages.MEASURES_LATE])
+    on(monkeypatch, date(2026, 12, 20))
+    assert notify(runner) == "queued 1 mail(s) for 0 review-by reminder(s) and 1 late measure(s)\n"
+    kinds = db.session.scalars(db.select(MailReminder.kind).where(MailReminder.version_id == in_force.id))
+    assert sum(kind.startswith(reminders.LATE) for kind in kinds) == 2

@@ -45,7 +45,7 @@ def test_the_schema_knows_every_registered_type_and_its_settings():
         "short_text": {"max_length"}, "long_text": {"max_length"},
         "single_choice": {"options"}, "multiple_choice": {"options", "other"}, "checklist": {"options", "other"},
         "catalogue": {"catalogue"}, "number": {"min", "max"},
-        "group": {"fields", "max_rows", "min_rows", "catalogue", "row_label"},
+        "group": {"fields", "max_rows", "min_rows", "catalogue", "row_label", "follow_up"},
     }
     assert "group" not in schema["$defs"]["row_field"]["properties"]["type"]["enum"]
     assert set(schema["properties"]) == {"id", "revision", "country", "timezone", "language", "title", "description",

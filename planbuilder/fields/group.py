@@ -77,6 +77,22 @@ def column_widths(fields) -> tuple[int, ...]:
     return tuple(min(100, max(1, round(100 * w / sum(weights)))) for w in weights)
 
 
+# What a follow-up group's rows must hold: the measure, when it is due, and how far it has come.
+FOLLOW_UP_CELLS = {"title": None, "deadline": "date", "status": "single_choice"}
+FOLLOW_UP_CLOSED = ("done", "dropped")  # statuses after which a passed deadline is no longer late
+
+
+def _check_follow_up(declaration, fields) -> None:
+    by_id = {f.id: f for f in fields}
+    for cell, kind in FOLLOW_UP_CELLS.items():
+        if cell not in by_id or (kind and by_id[cell].type != kind):
+            declaration.problem(f"a follow-up group needs a sub-field '{cell}'" + (f" of type {kind}" if kind else ""))
+    status = by_id.get("status")
+    values = {o.value for o in status.options} if status else set()
+    if status and not set(FOLLOW_UP_CLOSED) <= values:
+        declaration.problem("a follow-up group's 'status' needs the options 'done' and 'dropped'")
+
+
 class Group(FieldType):
     name = "group"
     schema_properties = {
@@ -86,7 +102,11 @@ class Group(FieldType):
         "min_rows": {"type": ["integer", "null"], "minimum": 0,
                      "description": "Fewest rows a complete answer has (default 0)."},
         "catalogue": {"type": ["string", "null"], "description": "Optional: a catalogue to pick rows from."},
-        "row_label": {"type": ["string", "number", "null"], "description": "A noun for one row, e.g. \"aktör\"."}}
+        "row_label": {"type": ["string", "number", "null"], "description": "A noun for one row, e.g. \"aktör\"."},
+        "follow_up": {"type": "boolean",
+                      "description": "true: the plan's measures, followed up between revisions. Its rows need a "
+                                     "'title', a 'deadline' date and a 'status' choice with the options 'done' and "
+                                     "'dropped'; 'owner' and 'indicator' are shown when present."}}
     messages = ROW_MESSAGES
     widget = ROWS
     diff_style = ROWS
@@ -100,9 +120,12 @@ class Group(FieldType):
             "min_rows": declaration.whole_number("min_rows", 0) or 0,
             "catalogue": read_catalogue(declaration, required=False),
             "row_label": declaration.text("row_label"),
+            "follow_up": declaration.flag("follow_up"),
         }
         if settings["min_rows"] > settings["max_rows"]:
             declaration.problem("'min_rows' is larger than 'max_rows'")
+        if settings["follow_up"]:
+            _check_follow_up(declaration, settings["fields"])
         return settings
 
     # -- the form: a list of row forms; rows are part of the section form, which carries the one CSRF token

@@ -25,6 +25,7 @@ from .core import (
     plans_of,
     utcnow,
 )
+from .follow_up import FollowUpEntry
 from .jobs import DocumentJob, JobKind, JobState
 from .mail import MAIL_STATES, MailMessage, MailOptOut, MailReminder, MailState
 from .review import VERDICTS, ReviewSignoff, Verdict
@@ -34,6 +35,7 @@ __all__ = [
     "Comment",
     "DocumentJob",
     "FROZEN_STATUSES",
+    "FollowUpEntry",
     "FrozenDocument",
     "FrozenVersionError",
     "Invitation",

@@ -21,6 +21,7 @@ class JobKind(enum.StrEnum):
     CHANGES = "changes"    # the "changes since" annex between two versions, into the render cache
     FREEZE = "freeze"      # both PDF editions of an adopted version, frozen for good
     SETTLE = "settle"      # a draft's PDFs, made again once its edits have settled
+    FOLLOW_UP = "follow_up"  # the follow-up report of an adopted version as PDF or DOCX, into the render cache
 
 
 class JobState(enum.StrEnum):

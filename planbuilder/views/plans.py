@@ -11,6 +11,7 @@ from ..forms import NewPlanForm
 from ..htmx import INVALID
 from ..services.people import invitations
 from ..services.people.accounts import access_to, memberships
+from ..services.plans import follow_up
 from ..services.plans import overview as standing
 from ..services.plans import plans as plan_service
 from .scope import current_access
@@ -49,9 +50,11 @@ def _page_asked() -> int | None:
 
 def _dashboard_context(access, form=None):
     templates = plan_service.templates_for_country(access.municipality.country)
+    page = standing.dashboard_page(access.municipality.id, _page_asked())
     return {
         "access": access,
-        "page": standing.dashboard_page(access.municipality.id, _page_asked()),
+        "page": page,
+        "late": follow_up.late_counts([item.plan for item in page.items]),
         "due": standing.due_in([access.municipality.id]),
         "soon_days": standing.REVIEW_SOON_DAYS,
         "form": form or NewPlanForm(templates),
@@ -95,8 +98,9 @@ def overview():
     count = standing.count_of(mine)
     if not count:
         return render_template("plans/no_municipality.html"), 403
-    return render_template("plans/overview.html", municipality_count=count,
-                           page=standing.overview_page(current_user.id, _page_asked()),
+    page = standing.overview_page(current_user.id, _page_asked())
+    return render_template("plans/overview.html", municipality_count=count, page=page,
+                           late=follow_up.late_counts([s.plan for section in page.items for s in section.standings]),
                            due=standing.due_in(mine),
                            soon_days=standing.REVIEW_SOON_DAYS, access=current_access())
 

@@ -10,7 +10,7 @@ from wtforms.widgets import TextArea, TextInput
 
 from ..fields.honest import REASON_SUFFIX
 from ..section_forms import section_form_class
-from ..services.plans import clashes, merge, revisions, wizard
+from ..services.plans import clashes, follow_up, merge, revisions, wizard
 from ..templating import row_title
 
 
@@ -26,6 +26,7 @@ def section_context(scoped, version, template, section, form, **extra):
         "section_status": wizard.section_status(template, version, section),
         "review_mark": wizard.review_mark(version, section),
         "dropped": revisions.dropped_notes(version).get(section.id, []),
+        "carried": follow_up.carried_notes(version, template).get(section.id, []),
         "errors": error_list(form, section),
         "returning_to_check": request.args.get("from") == "check",
         # Identifies this page's saves (see merge.only_own_saves_since); kept across a re-render.

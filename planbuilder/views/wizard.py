@@ -13,7 +13,7 @@ from ..section_forms import section_form_class
 from ..services.documents import preparation
 from ..services.people import sessions
 from ..services.people.accounts import SESSION_TOKEN
-from ..services.plans import clashes, merge, refresh, revisions, section_save, verification, versions, wizard
+from ..services.plans import clashes, follow_up, merge, refresh, revisions, section_save, verification, versions, wizard
 from ..services.plans import plans as plan_service
 from ..services.plans.section_save import SectionPage, SectionPost
 from ..services.plans.wizard import RowAction
@@ -58,7 +58,9 @@ def overview(plan_id: int):
     scoped, version, template, _section = _load(plan_id)
     items = wizard.task_list(template, version)
     based_on = versions.previous_of(version) if version.based_on_id else None
+    in_force = version if version.status == versions.ADOPTED else versions.adopted_version(scoped.plan)
     return render_template("wizard/overview.html", plan=scoped.plan, access=scoped.access, version=version,
+                           in_force=in_force, late=follow_up.late_measures(in_force),
                            template=template, items=items, completed=wizard.completed_count(items),
                            editable=scoped.access.can_edit and version.is_editable, based_on=based_on,
                            to_review=wizard.sections_to_review(template, version),

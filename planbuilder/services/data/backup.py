@@ -25,6 +25,7 @@ from ...extensions import db
 from ...models import (
     AuditEvent,
     Comment,
+    FollowUpEntry,
     FrozenDocument,
     Membership,
     Municipality,
@@ -64,7 +65,7 @@ OWN_ACTIONS = ("backup.export", "backup.restore")
 # row of the same table: rows are dumped by id). Not backed up: the rendered-document cache (rebuilt on the
 # first download), one-time sign-in links (an admin sends a new one) and failed sign-ins without a municipality.
 TABLES: tuple[type[db.Model], ...] = (Municipality, User, Membership, Plan, PlanVersion, FrozenDocument, Comment,
-                                      ShareLink, ReviewSignoff, AuditEvent)
+                                      ShareLink, ReviewSignoff, FollowUpEntry, AuditEvent)
 
 
 class BackupRefused(ValueError):
@@ -115,6 +116,7 @@ def dump_municipality(municipality_id: int) -> dict[str, list[dict]]:
         Comment: Comment.version_id.in_(version_ids),
         ShareLink: ShareLink.version_id.in_(version_ids),
         ReviewSignoff: ReviewSignoff.version_id.in_(version_ids),
+        FollowUpEntry: FollowUpEntry.version_id.in_(version_ids),
         AuditEvent: AuditEvent.municipality_id == municipality_id,
     }
     tables = {model.__tablename__: _dump(model.__table__, where) for model, where in scopes.items()}

@@ -7,12 +7,14 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import cache, partial
 from pathlib import Path
 
 import yaml
 from sqlalchemy import select
 
+from ...clock import local_today
 from ...extensions import db
 from ...fields.group import new_row_id
 from ...models import Municipality, Plan, PlanVersion, User
@@ -20,7 +22,7 @@ from ...plan_templates import SafeLoader
 from ..documents import rendering as documents
 from ..people import accounts
 from ..people.accounts import find_municipality, find_user
-from ..plans import plans, revisions, versions, wizard
+from ..plans import follow_up, plans, revisions, versions, wizard
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEMO_ROLES = ("admin", "editor", "reviewer")
@@ -162,9 +164,30 @@ def _seed_plan_under_revision() -> list[str]:
     # Rendering both editions takes seconds, and the test suite seeds hundreds of times the same version.
     versions.adopt(first, editor, REVISED_DECISION, renderer=documents.remembered(documents.render_pdf),
                    notify=False)
+    _follow_up(first, editor)
     draft = revisions.start_revision(plan, editor)
     _revise(template, draft, editor)
     return [f"plan {REVISED_TITLE} (adopted {first.label}, revision {draft.label} in progress)"]
+
+
+# The year's follow-up of the 2025 plan's measures (by their place in the list): the routine for concerns in
+# school and leisure, due 2026-10-30, has not started, so the demo shows a late measure.
+FOLLOW_UP_2026 = (
+    (1, "2026-06-12", "ongoing", "Lägesbilden uppdaterades i maj tillsammans med kommunpolisen. Nästa genomgång "
+                                 "görs i november.", 1),
+    (2, "2026-09-21", "ongoing", "142 av ungefär 200 medarbetare har gått grundutbildningen. Resten utbildas "
+                                 "under hösten.", 142),
+    (4, "2026-09-21", "not_started", "Arbetet har inte kommit i gång: förvaltningarna har ännu inte utsett någon "
+                                     "som leder det. Tas upp i kommunens ledningsgrupp i oktober.", None),
+)
+
+
+def _follow_up(adopted: PlanVersion, editor: User) -> None:
+    measures = follow_up.measures_of(adopted)
+    for index, day, status, comment, value in FOLLOW_UP_2026:
+        entry_date = date.fromisoformat(day)
+        follow_up.record(adopted, measures[index].row_id, editor, entry_date=entry_date, status=status,
+                         comment=comment, indicator_value=value, today=max(entry_date, local_today()))
 
 
 def _revise(template, draft: PlanVersion, editor: User) -> None:

@@ -57,7 +57,7 @@ def _new_docx(document: PlanDocument) -> DocxDocument:
     section.left_margin = section.right_margin = Mm(25)
     section.top_margin = section.bottom_margin = Mm(25)
     describe(docx, document)
-    _set_proofing_language(docx, word_language(document.language, document.country))
+    set_proofing_language(docx, word_language(document.language, document.country))
     _hyphenate_and_update_contents(docx)
     return docx
 
@@ -78,7 +78,7 @@ def _hyphenate_and_update_contents(docx: DocxDocument) -> None:
         place(element)
 
 
-def _set_proofing_language(docx: DocxDocument, language: str) -> None:
+def set_proofing_language(docx: DocxDocument, language: str) -> None:
     """Spelling and hyphenation in Word follow the plan's language, not the reader's."""
     run_properties = docx.styles["Normal"].element.get_or_add_rPr()
     lang = OxmlElement("w:lang")

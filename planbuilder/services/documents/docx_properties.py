@@ -22,21 +22,25 @@ _EXTENDED = "http://schemas.openxmlformats.org/officeDocument/2006/extended-prop
 
 
 def describe(docx: DocxDocument, document: PlanDocument) -> None:
-    _core_properties(docx, document)
-    _application_properties(docx, document.cover.municipality)
-    _drop_thumbnail(docx)
-    _drop_proofing_state(docx)
+    describe_file(docx, title=document.cover.title,
+                  subject=_("Version %(label)s", label=document.cover.version_label),
+                  municipality=document.cover.municipality,
+                  language=word_language(document.language, document.country), when=_document_time(document))
 
 
-def _core_properties(docx: DocxDocument, document: PlanDocument) -> None:
+def describe_file(docx: DocxDocument, *, title: str, subject: str, municipality: str, language: str,
+                  when: datetime) -> None:
+    """The same for any document we make (the plan, its follow-up report): these values and nothing else."""
     properties = docx.core_properties
-    properties.title = document.cover.title
-    properties.subject = _("Version %(label)s", label=document.cover.version_label)
-    properties.author = properties.last_modified_by = document.cover.municipality
-    properties.language = word_language(document.language, document.country)
-    properties.created = properties.modified = _document_time(document)
+    properties.title, properties.subject = title, subject
+    properties.author = properties.last_modified_by = municipality
+    properties.language = language
+    properties.created = properties.modified = when
     properties.revision = 1
     properties.comments = properties.keywords = properties.category = ""
+    _application_properties(docx, municipality)
+    _drop_thumbnail(docx)
+    _drop_proofing_state(docx)
 
 
 def _document_time(document: PlanDocument) -> datetime:

@@ -93,6 +93,16 @@ def ready_changes(version_a: PlanVersion, version_b: PlanVersion, edition: str) 
         RenderedDocument.cache_key == changes_key(version_a, version_b, edition)))
 
 
+def ask_for_render(key: str, **fields) -> DocumentJob:
+    """Any other document made into the render cache under `key` (the follow-up report: its module knows
+    the key and registers what the job of its kind does)."""
+    return _ask(key, **fields)
+
+
+def ready_render(key: str) -> bytes | None:
+    return db.session.scalar(select(RenderedDocument.content).where(RenderedDocument.cache_key == key))
+
+
 def prepare_for_review(version: PlanVersion) -> None:
     """Submitted for review: both editions as PDF and DOCX, made before the reviewers open them."""
     for fmt in ("pdf", "docx"):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -27,11 +27,13 @@ SUBMITTED = "review.submitted"
 COMMENTED = "review.comment"
 ADOPTED = "version.adopted"
 REVIEW_DUE = "review.due"
+MEASURES_LATE = "follow_up.late"
 # Every kind of mail a person can turn off on their account page, in the order it lists them.
 KINDS = {SUBMITTED: _l("A plan is submitted for review (to its reviewers)"),
          COMMENTED: _l("Someone comments or replies on a plan you edit or a discussion you take part in"),
          ADOPTED: _l("A plan of your municipality is adopted"),
-         REVIEW_DUE: _l("A plan you edit or administer is due for review in 60 days, and again in 14 days")}
+         REVIEW_DUE: _l("A plan you edit or administer is due for review in 60 days, and again in 14 days"),
+         MEASURES_LATE: _l("A measure of a plan you edit or administer passes its deadline without being done")}
 
 
 @dataclass(frozen=True)
@@ -118,16 +120,32 @@ def review_due(version: PlanVersion) -> int:
         why=_("You get this e-mail because you work with the plans of %(name)s.", name=municipality.name)))
 
 
+def measures_late(version: PlanVersion, late: int) -> int:
+    """`late` measures of the plan in force passed their deadline, not done (reminders.py finds them): one mail
+    to each active editor and admin, with how many and a link to the follow-up, never what the measures are."""
+    plan, municipality = version.plan, version.plan.municipality
+    link = url_for("follow_up.plan", plan_id=plan.id, _external=True)
+    people = _people(municipality.id, MEASURES_LATE, Membership.role.in_((Role.EDITOR.value, Role.ADMIN.value)))
+    return _tell(people, municipality, MEASURES_LATE, link, lambda person: Words(
+        subject=_("Late measures: %(title)s", title=plan.title),
+        paragraphs=(ngettext("%(num)s measure of %(title)s (version %(label)s) has passed its deadline and is "
+                             "not done.", "%(num)s measures of %(title)s (version %(label)s) have passed their "
+                             "deadline and are not done.", late, title=plan.title, label=version.label),
+                    _("Record how far they have come, and why they are late, on the plan's follow-up page.")),
+        link_text=_("Open the follow-up"),
+        why=_("You get this e-mail because you work with the plans of %(name)s.", name=municipality.name)))
+
+
 def _tell(people: list[User], municipality: Municipality, kind: str, link: str,
           words: Callable[[User], Words]) -> int:
     """One mail to each person, its words made under their locale; how many."""
     for person in people:
         with force_locale(language_of(person, municipality)):
-            _add(person, municipality, kind, link, words(person))
+            add(person, municipality, kind, link, words(person))
     return len(people)
 
 
-def _add(person: User, municipality: Municipality, kind: str, link: str, words: Words) -> None:
+def add(person: User, municipality: Municipality, kind: str, link: str, words: Words) -> None:
     """Lay the words out as plain text and HTML, under the locale in force, and record the mail."""
     context = {"words": words, "municipality": municipality, "link": link}
     outbox.add(person, municipality.id, kind, words.subject, render_template("mail/message.txt", **context),

@@ -20,6 +20,7 @@ from ...fields.group import ROW_ID, new_row_id
 from ...models import Plan, PlanVersion, User
 from ...plan_templates import Field, PlanTemplate
 from ..people import audit
+from . import follow_up
 from .content import is_empty, message_text, missing_required, value_problem
 from .plans import template_for, versions_of
 from .versions import DRAFT, VersionError, adopted_version, commit_version, next_label, status_text, working_version
@@ -137,11 +138,14 @@ def start_revision(plan: Plan, user: User, today: date | None = None) -> PlanVer
                              status=status_text(working.status)))
     template = template_for(plan.template_id)
     content, notes = carry_over(template, adopted.content or {})
+    carried = follow_up.carried_statuses(adopted, content)
     states = {section.id: {"review": REVIEW_PENDING,
                            "completed": not missing_required(template, content, section)}
               for section in template.sections}
     for section_id, section_notes in notes.items():
         states.setdefault(section_id, {})["dropped"] = section_notes
+    for section_id, measures in carried.items():
+        states.setdefault(section_id, {})["carried"] = measures
     version = PlanVersion(
         plan=plan, label=next_label([v.label for v in versions_of(plan)], today or local_today()),
         status=DRAFT, content=content, section_state=states, template_id=template.id,
@@ -155,7 +159,7 @@ def start_revision(plan: Plan, user: User, today: date | None = None) -> PlanVer
         raise VersionError(_("This plan already has a version in work; reload the page.")) from exc
     audit.record("version.revision_start", user_id=user.id, municipality_id=plan.municipality_id, obj=version,
                  based_on=adopted.id, label=version.label, template_revision=template.revision,
-                 left_out=notes)
+                 left_out=notes, carried_from_follow_up=sum(len(m) for m in carried.values()))
     commit_version(version)
     return version
 
