@@ -110,9 +110,8 @@ def measures_of(version: PlanVersion, template: PlanTemplate | None = None,
 
 
 def entries_of(version_ids: list[int]) -> list[FollowUpEntry]:
-    """Entries of these versions, newest first (by date, then by when they were recorded)."""
-    if not version_ids:
-        return []
+    """Entries of these versions, newest first (by date, then by when they were recorded). Asked even for no
+    version, so a page of plans takes as many queries whatever is on it."""
     return list(db.session.scalars(select(FollowUpEntry).where(FollowUpEntry.version_id.in_(version_ids))
                                    .order_by(FollowUpEntry.entry_date.desc(), FollowUpEntry.id.desc())))
 
