@@ -50,12 +50,18 @@ def docx_bytes(document: PlanDocument, pages: Mapping[str, int] | None = None) -
     return out.getvalue()
 
 
-def _new_docx(document: PlanDocument) -> DocxDocument:
+def a4_document() -> DocxDocument:
+    """An empty Word document on A4 with the margins of every document we make."""
     docx = Document()
     section = docx.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Mm(25)
     section.top_margin = section.bottom_margin = Mm(25)
+    return docx
+
+
+def _new_docx(document: PlanDocument) -> DocxDocument:
+    docx = a4_document()
     describe(docx, document)
     set_proofing_language(docx, word_language(document.language, document.country))
     _hyphenate_and_update_contents(docx)

@@ -9,14 +9,12 @@ import io
 import re
 from datetime import UTC, datetime, time
 
-from docx import Document
 from docx.document import Document as DocxDocument
-from docx.shared import Mm
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ...locales import word_language
-from .docx_export import set_proofing_language
+from .docx_export import a4_document, set_proofing_language
 from .docx_fields import add_field
 from .docx_properties import describe_file
 from .follow_up_content import NO_VALUE, FollowUpReport, ReportMeasure
@@ -38,11 +36,7 @@ def report_docx(report: FollowUpReport) -> bytes:
 
 
 def _new_docx(report: FollowUpReport) -> DocxDocument:
-    docx = Document()
-    section = docx.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.left_margin = section.right_margin = Mm(25)
-    section.top_margin = section.bottom_margin = Mm(25)
+    docx = a4_document()
     language = word_language(report.language, report.country)
     describe_file(docx, title=f"{report.heading} – {report.plan_title}",
                   subject=_("Version %(label)s", label=report.version_label), municipality=report.municipality,
