@@ -105,6 +105,9 @@ def test_review_round_from_submission_to_audit_log(live_server, new_page, seeded
 
 
 def test_review_and_admin_pages_have_no_serious_accessibility_problems(live_server, new_page, seeded):
+    from planbuilder.extensions import db
+    from planbuilder.models import ShareLink
+    from planbuilder.services.people import sharing
     from tests.e2e.test_accessibility import serious_violations
     from tests.test_access import build_world
 
@@ -119,12 +122,20 @@ def test_review_and_admin_pages_have_no_serious_accessibility_problems(live_serv
                                 url_for("review.shares", version_id=world.in_review.id),
                                 url_for("plans.dashboard"), url_for("plans.overview")],
     }
+    pages["reviewer@demo.example"] = [url_for("plans.dashboard"),  # with "waiting for your review"
+                                      url_for("review.shares", version_id=world.in_review.id)]
     for email, urls in pages.items():
         page = new_page()
         sign_in(page, live_server, email)
         for url in urls:
             page.goto(live_server + url)
             assert serious_violations(page) == [], url
+    # A council member's link after it was revoked: the styled page in the plan's language, without the plan.
+    sharing.revoke(db.session.get(ShareLink, world.link), world.editor)
+    visitor = new_page()
+    visitor.goto(live_server + url_for("shared.pdf", token=world.token))
+    expect(visitor.get_by_role("heading", name="Länken fungerar inte")).to_be_visible()
+    assert serious_violations(visitor) == []
     # A refused comment, with its error summary and message next to the box: the full page, as without
     # JavaScript (form.submit() bypasses htmx; axe itself needs JavaScript, so the page keeps it)...
     plain = new_page()
@@ -143,6 +154,9 @@ def test_review_and_admin_pages_have_no_serious_accessibility_problems(live_serv
 
 
 def test_a_comment_sent_while_signed_out_is_kept_and_can_be_sent_again(live_server, new_page, seeded):
+    from planbuilder.extensions import db
+    from planbuilder.models import ShareLink
+    from planbuilder.services.people import sharing
     from tests.e2e.test_accessibility import serious_violations
     from tests.test_access import build_world
 
