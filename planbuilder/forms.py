@@ -128,14 +128,17 @@ class AuditFilterForm(Form):
     # Unknown values simply match nothing; only the dates can be wrong in a way worth a message.
     action = SelectField(_l("Action"), choices=[], validate_choice=False)
     user = SelectField(_l("Person"), choices=[], validate_choice=False)
+    plan = SelectField(_l("Plan"), choices=[], validate_choice=False)
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
 
-    def __init__(self, actions, people, *args, **kwargs):
+    def __init__(self, actions: list[tuple[str, str]], people, plans, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.action.choices = [SelectChoice("", _("All actions"))] + [SelectChoice(a, a) for a in actions]
+        self.action.choices = [SelectChoice("", _("Everything but sign-ins"))] + [
+            SelectChoice(value, label) for value, label in actions]
         self.user.choices = [SelectChoice("", _("Everyone"))] + [
             SelectChoice(str(u.id), f"{u.display_name} ({u.email})") for u in people]
+        self.plan.choices = [SelectChoice("", _("All plans"))] + [SelectChoice(str(p.id), p.title) for p in plans]
 
 
 # --- versions --------------------------------------------------------------------------------------------------
@@ -232,6 +235,11 @@ _DATE_FORMAT_MESSAGE = _l("Enter the date as year-month-day, for example 2027-03
 def _decision_text(label, required_message, limit: int = DECISION_TEXT_MAX) -> StringField:
     return StringField(label, filters=[_stripped], validators=[
         DataRequired(required_message), AtMost(limit, _l("This can have at most %(limit)s characters."))])
+
+
+class LabelForm(Form):
+    """A version's label; what it may be is services/plans/labels.rename's to say."""
+    label = StringField(_l("Label of the version"))
 
 
 class DecisionForm(Form):

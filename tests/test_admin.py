@@ -280,9 +280,41 @@ def test_audit_log_shows_this_municipality_only_newest_first(admin):
     fjellvik = accounts.find_municipality("Fjellvik kommune")
     _events(1, "secret.elsewhere", fjellvik.id)
     _events(1, "older.event", ekdala().id, days_ago=2)
+    _events(1, "newer.event", ekdala().id)
     text = page_text(admin.get(url_for("admin.audit")))
     assert "secret.elsewhere" not in text
-    assert text.index("auth.sign_in") < text.index("older.event")  # newest first
+    assert text.index("newer.event") < text.index("older.event")  # newest first
+
+
+def test_the_log_reads_as_sentences_with_sign_ins_under_a_filter_of_their_own(admin, editor_client):
+    from planbuilder.services.plans import plans
+
+    plan = plans.create_plan(ekdala(), "se-vbe", "Handlingsplan <2027>", user("editor@demo.example"))
+    html = admin.get(url_for("admin.audit")).get_data(as_text=True)
+    text = re.sub(r"\s+\.", ".", page_text(admin.get(url_for("admin.audit"))))  # page_text spaces links apart
+    assert "Demo editor created the plan Handlingsplan <2027>." in text
+    assert f'<a href="{url_for("wizard.overview", plan_id=plan.id)}">Handlingsplan &lt;2027&gt;</a>' in html
+    assert "signed in" not in text  # the sign-ins of admin and editor: under their own filter
+    signed_in = re.sub(r"\s+\.", ".", page_text(admin.get(url_for("admin.audit", action="sign-ins"))))
+    assert "Demo admin signed in." in signed_in and "Demo editor signed in." in signed_in
+    assert "Demo editor created the plan" not in signed_in
+    choices = page_text(admin.get(url_for("admin.audit"))).split("Action", 1)[1].split("Person", 1)[0]
+    assert "Plan created" in choices and "Sign-ins (successful and failed)" in choices
+    assert "plan.create" not in choices and "auth.sign_in" not in choices
+
+
+def test_the_log_filters_by_plan_with_what_belongs_to_its_versions(admin):
+    from tests.test_versions import revised_plan
+    from tests.wizard_helpers import demo_plan
+
+    revised, other = revised_plan(), demo_plan()
+    found = page_text(admin.get(url_for("admin.audit", plan=revised.id))).split("What happened", 1)[1]
+    assert "recorded a follow-up of" in found  # an event on a follow-up entry, whose detail names the version
+    assert "started the revision" in found and revised.title in found
+    results = admin.get(url_for("admin.audit", plan=revised.id)).get_data(as_text=True).split('id="audit-results"')[1]
+    assert f'href="{url_for("wizard.overview", plan_id=other.id)}"' not in results
+    assert f'href="{url_for("wizard.overview", plan_id=revised.id)}"' in results
+    assert "100 events" not in page_text(admin.get(url_for("admin.audit", plan="99999999999999999999")))
 
 
 def _sign_ins_seen(admin_client, person, action="auth.sign_in") -> str:
@@ -408,7 +440,7 @@ def test_another_municipalitys_event_is_no_cursor_here(admin):
 
 
 def test_audit_filter_with_htmx_returns_the_results_only(admin):
-    response = admin.get(url_for("admin.audit", action="auth.sign_in"), headers=HTMX)
+    response = admin.get(url_for("admin.audit", action="sign-ins"), headers=HTMX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html and 'id="audit-results"' in html
     assert "HX-Request" in response.headers["Vary"]
@@ -443,3 +475,18 @@ def test_an_admin_sees_nothing_of_the_other_municipalities_a_member_works_in(adm
     reviewer.last_sign_in_at = datetime(2026, 12, 2, 8, 15, tzinfo=timezone.utc)
     db.session.commit()
     assert "09:15" in page_text(admin.get(url_for("admin.member", user_id=reviewer.id)))  # 08:15 UTC, Stockholm
+
+
+def test_every_action_the_app_records_reads_as_a_sentence_with_a_name():
+    """An action recorded anywhere in the code has its sentence and its name in the filter (else the log would
+    show its technical name)."""
+    from pathlib import Path
+
+    from planbuilder.services.people import audit_log
+
+    source = "\n".join(path.read_text(encoding="utf-8") for path in Path("planbuilder").rglob("*.py"))
+    recorded = set(re.findall(r'(?:audit\.record|record_for_user)\(\s*"([a-z_]+\.[a-z_]+)"', source))
+    recorded |= {"comment.reopen"}  # recorded through a conditional expression
+    assert len(recorded) > 30
+    assert recorded - audit_log.SENTENCES.keys() == set()
+    assert recorded - audit_log.ACTION_NAMES.keys() == set()

@@ -44,6 +44,7 @@ EXTRACT = ("pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:
 SAME_AS_ENGLISH = {
     "PDF", "Word (DOCX)", "SHA-256", "Status", "Person", "Plan", "Version", "Version %(label)s",
     "version %(label)s", "%(field)s: %(problem)s", "Download", "Start revision", "revision %(label)s: %(status)s",
+    "%(plan)s, version %(label)s", "%(period)s, revision %(number)s",
 }
 
 

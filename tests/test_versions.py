@@ -19,7 +19,7 @@ from planbuilder.models import AuditEvent, FrozenDocument, FrozenVersionError, P
 from planbuilder.services.documents import preparation
 from planbuilder.services.documents import rendering as documents
 from planbuilder.services.people import accounts
-from planbuilder.services.plans import plans, revisions, versions, wizard
+from planbuilder.services.plans import labels, plans, revisions, versions, wizard
 from tests.conftest import html_text, page_text, sign_in_as
 from tests.wizard_helpers import HTMX, demo_plan, post_section, section_url, working_version
 
@@ -81,16 +81,20 @@ def adopted_demo_plan(client):
 
 # --- labels and review-by dates ------------------------------------------------------------------------------
 
-def test_labels_count_revisions_within_a_year_and_sort_in_order():
-    spring = date(2026, 4, 1)
-    assert versions.next_label([], spring) == "2026"
-    assert versions.next_label(["2026"], spring) == "2026 rev. 2"
-    assert versions.next_label(["2025", "2026", "2026 rev. 2"], spring) == "2026 rev. 3"
-    assert versions.next_label(["2026", "2026 rev. 2"], date(2027, 1, 5)) == "2027"
-    assert versions.next_label(["Utkast"], spring) == "2026"
-    labels = ["2026 rev. 10", "2027", "2026", "Utkast", "2026 rev. 2"]
-    assert sorted(labels, key=versions.label_sort_key) == ["Utkast", "2026", "2026 rev. 2", "2026 rev. 10", "2027"]
-    assert versions.parse_label("2026 rev. 3") == (2026, 3) and versions.parse_label("2026 rev. 0") is None
+def test_labels_follow_the_plans_period_in_its_language(app):
+    yearly, four_years = plans.template_for("se-vbe"), plans.template_for("no-vnr")
+    november, spring = date(2026, 11, 20), date(2026, 4, 1)
+    assert labels.first_label(yearly, november) == "2026"
+    assert labels.next_label(yearly, ["2026"], november) == "2027"  # next year's plan, not "2026 rev. 2"
+    assert labels.next_label(yearly, ["2024"], spring) == "2026"  # never a year gone by
+    assert labels.next_label(yearly, ["Utkast"], spring) == "2026"
+    assert labels.next_label(yearly, ["2026", "2027"], november) == "2028"
+    assert labels.first_label(four_years, spring) == "2026–2029"
+    assert labels.next_label(four_years, ["2026–2029"], november) == "2026–2029, revisjon 1"  # Norwegian plan
+    assert labels.next_label(four_years, ["2026–2029", "2026–2029, revisjon 1"], november) == "2026–2029, revisjon 2"
+    assert labels.next_label(four_years, ["2026–2029"], date(2030, 2, 1)) == "2030–2033"
+    # A label an editor chose is never given twice.
+    assert labels.next_label(four_years, ["2022–2025", "2026–2029"], date(2025, 12, 1)) == "2022–2025, revisjon 1"
 
 
 def test_review_by_defaults_to_the_interval_and_respects_the_statutory_maximum(app):
@@ -428,7 +432,7 @@ def test_start_revision_copies_the_adopted_version_and_asks_to_review_each_secti
                                                                                     plan_id=plan.id)
     draft = working_version(plan.id)
     template = plans.template_for("se-vbe")
-    assert (draft.status, draft.based_on_id, draft.label) == ("draft", adopted.id, f"{date.today().year} rev. 2")
+    assert (draft.status, draft.based_on_id, draft.label) == ("draft", adopted.id, str(date.today().year + 1))
     assert (draft.template_id, draft.template_revision) == (template.id, template.revision)
     # Copied as adopted, but for the support lines' "checked" ticks: a revision checks its numbers again.
     assert draft.content == without_checked_ticks(adopted.content) != adopted.content
@@ -766,3 +770,27 @@ def test_the_comparison_and_the_annex_tell_confirmed_changed_and_not_reviewed_ap
     assert f"{template.section(section).title} av Demo editor" in text
     if pending[1:]:
         assert "Avsnitt som inte granskats" in text
+
+
+def test_an_editor_changes_a_label_until_adoption_and_is_told_what_is_wrong(editor_client, fake_pdfs):
+    plan, adopted = adopted_demo_plan(editor_client)
+    editor_client.post(url_for("versions.start_revision", plan_id=plan.id))
+    draft = working_version(plan.id)
+    first_label = draft.label
+    page = page_text(editor_client.get(url_for("versions.show", version_id=draft.id)))
+    assert "Change the label" in page
+    url = url_for("versions.relabel", version_id=draft.id)
+    refused = editor_client.post(url, data={"label": adopted.label})
+    assert refused.status_code == 422
+    assert f"Another version of this plan is already called “{adopted.label}”." in page_text(refused)
+    assert f'value="{adopted.label}"' in refused.get_data(as_text=True)  # what was typed stays
+    assert "Give the version a label" in page_text(editor_client.post(url, data={"label": "  "}))
+    done = editor_client.post(url, data={"label": "  2027   (förslag) "})
+    assert done.status_code == 303
+    assert "The version is now called “2027 (förslag)”." in page_text(editor_client.get(done.headers["Location"]))
+    assert working_version(plan.id).label == "2027 (förslag)"
+    assert audited("version.relabel")[-1].detail == {"old": first_label, "new": "2027 (förslag)"}
+    # The adopted version keeps the label the council's decision names.
+    kept = editor_client.post(url_for("versions.relabel", version_id=adopted.id), data={"label": "Annan"})
+    assert kept.status_code == 422 and "An adopted version keeps its label" in page_text(kept)
+    assert "Change the label" not in page_text(editor_client.get(url_for("versions.show", version_id=adopted.id)))

@@ -12,7 +12,7 @@ from ..forms import ROLE_LABELS, AuditFilterForm, NewUserForm, RoleForm
 from ..htmx import INVALID, render
 from ..services.mail import outbox
 from ..services.people import admin as admin_service
-from ..services.people import invitations
+from ..services.people import audit_log, invitations
 from .plans import role_label
 from .scope import admin_access, member_or_404
 
@@ -158,9 +158,10 @@ def _audit_filters(form) -> admin_service.AuditFilter:
     if form.date_from.data and form.date_to.data and form.date_to.data < form.date_from.data:
         form.date_to.errors = [*form.date_to.errors, _("The end date is before the start date.")]
     good = {name: field.data for name, field in form._fields.items() if not field.errors}
-    user = good.get("user")
+    user, plan = good.get("user"), good.get("plan")
     return admin_service.AuditFilter(action=good.get("action") or None,
                                      user_id=int(user) if user and user.isdigit() else None,
+                                     plan_id=int(plan) if plan and plan.isdigit() and len(plan) < 18 else None,
                                      date_from=_date_or_none(good.get("date_from")),
                                      date_to=_date_or_none(good.get("date_to")))
 
@@ -188,14 +189,17 @@ def _audit_cursor() -> admin_service.AuditCursor | None:
 def audit():
     access = admin_access()
     municipality_id = access.municipality.id
-    form = AuditFilterForm(admin_service.audit_actions(municipality_id), admin_service.audit_users(municipality_id),
+    form = AuditFilterForm(audit_log.action_choices(admin_service.audit_actions(municipality_id)),
+                           admin_service.audit_users(municipality_id),
+                           admin_service.audit_plans(municipality_id),
                            formdata=request.args)
     filters = _audit_filters(form)
     result = admin_service.audit_page(municipality_id, filters, _audit_cursor())
     query = {name: value for name, value in request.args.items() if name in form._fields and value}
     failed = any(field.errors for field in form)
     return render("admin/audit.html", "admin/_audit_results.html", status=INVALID if failed else 200,
-                  access=access, form=form, result=result, query=query)
+                  access=access, form=form, result=result, query=query,
+                  sentences=audit_log.sentences(result.events, municipality_id))
 
 
 # --- e-mail -------------------------------------------------------------------------------------------------------

@@ -5,13 +5,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..forms import DecisionForm
+from ..forms import DecisionForm, LabelForm
 from ..htmx import INVALID, is_fragment_request, render
 from ..services.compare import diff_text
 from ..services.documents import preparation
 from ..services.documents import rendering as documents
+from ..services.plans import labels, revision_work, revisions, signoffs, versions
 from ..services.plans import plans as plan_service
-from ..services.plans import revision_work, revisions, signoffs, versions
 from ..services.plans.verification import unverified_entries
 from ..services.plans.wizard import everything_missing
 from .documents import Wanted, deliver
@@ -54,6 +54,7 @@ def _version_context(scoped, form=None, **extra) -> dict:
         "can_revise": scoped.access.can_edit and version.status == versions.ADOPTED and working is None,
         "interval": template.revision_interval_months, "statutory": template.statutory_max_months,
         "signoffs": signoffs.signoffs_of(version),
+        "label_form": LabelForm(formdata=None, data={"label": version.label}),
         **extra,
     }
 
@@ -76,6 +77,21 @@ def withdraw(version_id: int):
         return redirect(url_for("versions.show", version_id=version_id), 303)
     flash(_("The version is back in draft; you can change it again and submit it when it is ready."), "success")
     return redirect(url_for("wizard.overview", plan_id=scoped.plan.id), 303)
+
+
+@bp.post("/<int:version_id>/label")
+@login_required
+def relabel(version_id: int):
+    scoped = version_or_404(version_id, edit=True)
+    form = LabelForm()
+    try:
+        changed = versions.rename(scoped.version, form.label.data, current_user)
+    except labels.LabelRefused as exc:
+        form.label.errors = [str(exc)]
+        return render_template("versions/show.html", **_version_context(scoped, label_form=form)), INVALID
+    if changed:
+        flash(_("The version is now called “%(label)s”.", label=scoped.version.label), "success")
+    return redirect(url_for("versions.show", version_id=version_id), 303)
 
 
 @bp.post("/<int:version_id>/adopt")

@@ -49,7 +49,7 @@ def test_adopt_revise_and_compare(live_server, new_page, seeded):
 
     # Start the annual revision: every section waits to be confirmed or changed.
     page.get_by_role("button", name="Start revision").click()
-    expect(page.get_by_text(f"Revision {year} rev. 2 has started")).to_be_visible()
+    expect(page.get_by_text(f"Revision {year + 1} has started")).to_be_visible()  # next year's plan
     expect(page.locator(".tag--to_review")).to_have_count(len(plans.template_for("se-vbe").sections))
 
     # Change two sections and one actor (autosave), confirm one section as still valid.

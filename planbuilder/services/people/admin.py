@@ -17,10 +17,10 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ...extensions import db
-from ...models import ROLES, AuditEvent, Membership, Municipality, Role, SignInLink, User, utcnow
+from ...models import ROLES, AuditEvent, Membership, Municipality, Plan, Role, SignInLink, User, utcnow
 from .. import paging
 from ..tokens import new_token
-from . import accounts, audit, invitations
+from . import accounts, audit, audit_log, invitations
 
 SIGN_IN_LINK_DAYS = 7
 AUDIT_PAGE_SIZE = 50
@@ -230,6 +230,7 @@ def _new_sign_in_link(user: User, actor: User, municipality: Municipality) -> st
 class AuditFilter:
     action: str | None = None
     user_id: int | None = None
+    plan_id: int | None = None
     date_from: date | None = None
     date_to: date | None = None
 
@@ -259,10 +260,17 @@ def _day_start(day: date) -> datetime:
 
 def _audit_conditions(municipality_id: int, filters: AuditFilter) -> list:
     conditions = [AuditEvent.municipality_id == municipality_id]
-    if filters.action:
+    sign_ins = AuditEvent.action.startswith(audit_log.SIGN_IN_PREFIX, autoescape=True)
+    if filters.action == audit_log.SIGN_INS:
+        conditions.append(sign_ins)
+    elif filters.action:
         conditions.append(AuditEvent.action == filters.action)
+    else:
+        conditions.append(~sign_ins)  # sign-ins have a filter of their own: they would bury the plans' events
     if filters.user_id:
         conditions.append(AuditEvent.user_id == filters.user_id)
+    if filters.plan_id:
+        conditions.append(audit_log.about_plan(filters.plan_id))
     if filters.date_from:
         conditions.append(AuditEvent.at >= _day_start(filters.date_from))
     if filters.date_to:
@@ -317,6 +325,11 @@ def _past(cursor: AuditCursor, municipality_id: int) -> list:
 def audit_actions(municipality_id: int) -> list[str]:
     return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.municipality_id == municipality_id)
                                    .distinct().order_by(AuditEvent.action)))
+
+
+def audit_plans(municipality_id: int) -> list[Plan]:
+    return list(db.session.scalars(select(Plan).where(Plan.municipality_id == municipality_id)
+                                   .order_by(func.lower(Plan.title))))
 
 
 def audit_users(municipality_id: int) -> list[User]:

@@ -1,8 +1,6 @@
 """Plans and their versions: creating, listing, reading content safely."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import current_app
 from sqlalchemy import select
 
@@ -20,6 +18,7 @@ from ...models import (
 from ...plan_templates import PlanTemplate
 from ..people import audit
 from .content import content_problems
+from .labels import first_label
 
 TITLE_MAX_LENGTH = 300
 
@@ -47,10 +46,6 @@ def templates_for_country(country: str) -> list[PlanTemplate]:
     return sorted((t for t in templates().values() if t.country == country), key=lambda t: t.title)
 
 
-def first_version_label(today: date | None = None) -> str:
-    return str((today or local_today()).year)
-
-
 def create_plan(municipality: Municipality, template_id: str, title: str, user: User | None,
                 content: dict | None = None) -> Plan:
     """A new plan with its first draft version, optionally pre-filled (content is checked first)."""
@@ -67,7 +62,7 @@ def create_plan(municipality: Municipality, template_id: str, title: str, user: 
     user_id = user.id if user else None
     plan = Plan(municipality_id=municipality.id, template_id=template.id, title=title, created_by_id=user_id)
     version = PlanVersion(
-        plan=plan, label=first_version_label(), status=VersionStatus.DRAFT.value, content=content,
+        plan=plan, label=first_label(template, local_today()), status=VersionStatus.DRAFT.value, content=content,
         template_id=template.id, template_revision=template.revision,
         created_by_id=user_id, updated_by_id=user_id,
     )

@@ -22,8 +22,9 @@ from ...plan_templates import Field, PlanTemplate
 from ..people import audit
 from . import follow_up
 from .content import is_empty, message_text, missing_required, value_problem
+from .labels import next_label
 from .plans import template_for, versions_of
-from .versions import DRAFT, VersionError, adopted_version, commit_version, next_label, status_text, working_version
+from .versions import DRAFT, VersionError, adopted_version, commit_version, status_text, working_version
 from .wizard import REVIEW_PENDING
 
 # What a note can say besides a value's problem (a field type's message): that the template dropped something.
@@ -147,7 +148,7 @@ def start_revision(plan: Plan, user: User, today: date | None = None) -> PlanVer
     for section_id, measures in carried.items():
         states.setdefault(section_id, {})["carried"] = measures
     version = PlanVersion(
-        plan=plan, label=next_label([v.label for v in versions_of(plan)], today or local_today()),
+        plan=plan, label=next_label(template, [v.label for v in versions_of(plan)], today or local_today()),
         status=DRAFT, content=content, section_state=states, template_id=template.id,
         template_revision=template.revision, based_on_id=adopted.id, created_by_id=user.id, updated_by_id=user.id,
     )

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import calendar
 import logging
-import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -39,7 +38,7 @@ from ..documents import rendering as documents
 from ..jobs import runner
 from ..mail import messages as mail
 from ..people import audit
-from . import revision_work
+from . import labels, revision_work
 from .content import content_problems
 from .plans import template_for, versions_of
 from .verification import unverified_entries
@@ -86,27 +85,32 @@ class InvalidDecision(VersionError):
         self.problems = problems
 
 
-# --- labels ---------------------------------------------------------------------------------------------------
+# --- labels (the scheme is labels.py's) -----------------------------------------------------------------------
 
-_LABEL = re.compile(r"^(\d{4})(?: rev\. ([1-9]\d*))?$")
-
-
-def parse_label(label: str) -> tuple[int, int] | None:
-    """(year, revision) of a label such as "2026" (revision 1) or "2026 rev. 3"; None for other labels."""
-    found = _LABEL.match(label or "")
-    return (int(found.group(1)), int(found.group(2) or 1)) if found else None
-
-
-def label_sort_key(label: str) -> tuple:
-    """Sorts labels in the order they were made ("2026 rev. 10" after "2026 rev. 9"); unknown labels first."""
-    parsed = parse_label(label)
-    return (1, *parsed, "") if parsed else (0, 0, 0, label or "")
-
-
-def next_label(existing: Iterable[str], today: date) -> str:
-    """The first version of a year is "2026"; later ones that year "2026 rev. 2", "2026 rev. 3" …"""
-    revisions = [parsed[1] for parsed in map(parse_label, existing) if parsed and parsed[0] == today.year]
-    return f"{today.year} rev. {max(revisions) + 1}" if revisions else str(today.year)
+def rename(version: PlanVersion, label: str, user: User) -> bool:
+    """Give a version that is not adopted yet another label; False if it already had it. The label stays unique
+    within the plan: the documents, the comparison and the council's agenda name versions by it."""
+    label = " ".join((label or "").split())
+    if version.status not in WORKING_STATUSES:
+        raise labels.LabelRefused(_("An adopted version keeps its label: it is the one in the council's decision."))
+    if not label:
+        raise labels.LabelRefused(_("Give the version a label, for example the year or period it covers."))
+    if len(label) > labels.LABEL_MAX_LENGTH:
+        raise labels.LabelRefused(_("A label can have at most %(limit)s characters.", limit=labels.LABEL_MAX_LENGTH))
+    if label == version.label:
+        return False
+    taken = db.session.scalar(db.select(PlanVersion.id).where(PlanVersion.plan_id == version.plan_id,
+                                                              PlanVersion.label == label, PlanVersion.id != version.id))
+    if taken:
+        raise labels.LabelRefused(_("Another version of this plan is already called “%(label)s”.", label=label))
+    before, version.label = version.label, label
+    audit.record("version.relabel", user_id=user.id, municipality_id=version.plan.municipality_id, obj=version,
+                 old=before, new=label)
+    try:
+        commit_version(version)
+    except VersionError as exc:
+        raise labels.LabelRefused(str(exc)) from None
+    return True
 
 
 # --- review-by dates ------------------------------------------------------------------------------------------
