@@ -785,6 +785,9 @@ def test_an_editor_changes_a_label_until_adoption_and_is_told_what_is_wrong(edit
     assert f"Another version of this plan is already called “{adopted.label}”." in page_text(refused)
     assert f'value="{adopted.label}"' in refused.get_data(as_text=True)  # what was typed stays
     assert "Give the version a label" in page_text(editor_client.post(url, data={"label": "  "}))
+    nul = editor_client.post(url, data={"label": "2027\x00"})
+    assert nul.status_code == 422 and working_version(plan.id).label == first_label
+    assert "cannot be stored (a null byte)" in page_text(nul)
     done = editor_client.post(url, data={"label": "  2027   (förslag) "})
     assert done.status_code == 303
     assert "The version is now called “2027 (förslag)”." in page_text(editor_client.get(done.headers["Location"]))

@@ -85,6 +85,8 @@ def relabel(version_id: int):
     scoped = version_or_404(version_id, edit=True)
     form = LabelForm()
     try:
+        if not form.validate():  # the form's own checks (a null byte in the text) come first
+            raise labels.LabelRefused(next(iter(form.errors.values()))[0])
         changed = versions.rename(scoped.version, form.label.data, current_user)
     except labels.LabelRefused as exc:
         form.label.errors = [str(exc)]

@@ -145,7 +145,6 @@ def action_choices(actions: list[str]) -> list[tuple[str, str]]:
 @dataclass
 class _Named:
     """What a page of events names, loaded at once."""
-    municipality_id: int
     versions: dict[int, PlanVersion] = field(default_factory=dict)
     plans: dict[int, Plan] = field(default_factory=dict)
     people: dict[int, User] = field(default_factory=dict)
@@ -162,7 +161,7 @@ def _version_id(event: AuditEvent) -> int | None:
 
 def _load(events: list[AuditEvent], municipality_id: int) -> _Named:
     """Four queries, whatever the page holds (so a page costs the same at any size of the log)."""
-    named = _Named(municipality_id)
+    named = _Named()
     version_ids = {vid for vid in map(_version_id, events) if vid}
     named.versions = {version.id: version for version in db.session.scalars(
         select(PlanVersion).where(PlanVersion.id.in_(version_ids)))}
@@ -202,14 +201,15 @@ def _version(version: PlanVersion | None, named: _Named) -> Markup:
     return _link(text, url_for("versions.show", version_id=version.id))
 
 
-def _section(version: PlanVersion | None, section_id: str | None) -> str:
+def _section(version: PlanVersion | None, section_id: str | None) -> Markup | str:
     if not section_id:
         return ""
     try:
         section = template_for(version.template_id).section(section_id) if version is not None else None
     except UnknownTemplateError:
         section = None
-    return f"“{section.title}”" if section is not None else section_id
+    # <q>: the browser quotes it the way of the page's language (”…” in Swedish, «…» in Norwegian).
+    return Markup("<q>{}</q>").format(section.title) if section is not None else section_id
 
 
 def _values(event: AuditEvent, named: _Named) -> dict[str, Markup | str]:
