@@ -107,9 +107,10 @@ def build_world() -> World:
     adopted = plans.latest_version(adopted_plan)
     adopt_directly(adopted, date.today() + timedelta(days=200))
     fjellvik = accounts.find_municipality("Fjellvik kommune")
-    invitation = invitations.invite(fjellvik, accounts.find_user("admin@fjellvik.example"), editor, "reviewer")
+    invitations.invite(fjellvik, accounts.find_user("admin@fjellvik.example"), editor, "reviewer", link=False)
+    db.session.commit()
     return World(plan, in_review, adopted_plan, adopted, comment.id, answer.id, link.id, editor, token,
-                 invitation.id)
+                 invitations.open_invitations(editor)[0].id)
 
 
 @pytest.fixture

@@ -74,28 +74,55 @@ def test_the_header_links_to_administration_for_admins_only(app, admin):
 
 # --- creating users -----------------------------------------------------------------------------------------------
 
-def test_admin_creates_a_user_with_an_initial_password(app, admin):
-    response = admin.post(url_for("admin.new_user"), data=NEW)
-    assert response.status_code == 303
+LINK_SHOWN = re.compile(r'id="sign-in-link-url" type="text" readonly value="([^"]+)"')
+
+
+def invite(admin, **changes):
+    """Add someone through the form; the answer, the list it leads to (with the link shown once, if any)."""
+    response = admin.post(url_for("admin.new_user"), data={**NEW, **changes})
+    assert response.status_code == 303 and response.headers["Location"] == url_for("admin.users")
+    listing = admin.get(response.headers["Location"])
+    found = LINK_SHOWN.search(listing.get_data(as_text=True))
+    return page_text(listing), found.group(1) if found else None
+
+
+def answer_the_invitation(client, answer="accept"):
+    page = client.get(url_for("plans.dashboard"))
+    invitation_id = re.search(r'/invitations/(\d+)"', page.get_data(as_text=True)).group(1)
+    return client.post(url_for("plans.answer_invitation", invitation_id=invitation_id), data={"answer": answer})
+
+
+def test_admin_invites_a_new_person_with_a_first_password(app, admin):
+    listing, link = invite(admin)
+    assert link is None
+    assert "anna.berg@ekdala.example is invited to work here as Editor." in listing
+    assert "Invited, waiting for an answer anna.berg@ekdala.example – Editor" in listing
     anna = user("anna.berg@ekdala.example")
-    assert response.headers["Location"] == url_for("admin.member", user_id=anna.id)
-    assert "Anna Berg now has an account." in page_text(admin.get(response.headers["Location"]))
-    assert [(m.municipality.name, m.role) for m in anna.memberships] == [("Ekdala kommun", "editor")]
+    assert anna.display_name == "Anna Berg" and anna.memberships == []  # a member only once she accepts
     event = last_action()
-    assert (event.action, event.user_id, event.object_id, event.detail) == (
-        "user.create", user("admin@demo.example").id, anna.id, {"role": "editor"})
-    client_as(app, "anna.berg@ekdala.example", "a-long-first-password")
+    assert (event.action, event.user_id, event.municipality_id, event.object_id, event.detail) == (
+        "membership.invite", user("admin@demo.example").id, ekdala().id, anna.id, {"role": "editor", "link": False})
+    created = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.create",
+                                                          AuditEvent.object_id == anna.id)).one()
+    assert created.municipality_id is None  # for operators: the municipality's log says "invited", as for anyone
+
+    newcomer = client_as(app, "anna.berg@ekdala.example", "a-long-first-password")
+    first_page = newcomer.get(url_for("plans.dashboard"))
+    assert first_page.status_code == 200
+    assert "Welcome to Planbuilder" in page_text(first_page)
+    assert "Ekdala kommun invites you to work there as Editor." in page_text(first_page)
+    assert answer_the_invitation(newcomer).status_code == 303
+    assert [(m.municipality.name, m.role) for m in user("anna.berg@ekdala.example").memberships] == [
+        ("Ekdala kommun", "editor")]
+    assert "Anna Berg" in page_text(admin.get(url_for("admin.users")))
 
 
-def test_admin_creates_a_user_with_a_one_time_sign_in_link(app, admin):
-    response = admin.post(url_for("admin.new_user"), data={**NEW, "method": "link", "password": ""})
-    page = admin.get(response.headers["Location"])
-    found = re.search(r'id="sign-in-link-url" type="text" readonly value="([^"]+)"', page.get_data(as_text=True))
-    assert found and "shown only this once" in page_text(page)
-    link = found.group(1)
+def test_admin_invites_a_new_person_with_a_one_time_sign_in_link(app, admin):
+    listing, link = invite(admin, method="link", password="")
+    assert link and "shown only this once" in listing
     token = link.rsplit("/", 1)[1]
     assert token not in repr(db.session.execute(select(SignInLink.__table__)).all())  # only its hash is stored
-    assert found.group(1) not in admin.get(response.headers["Location"]).get_data(as_text=True)  # shown once
+    assert LINK_SHOWN.search(admin.get(url_for("admin.users")).get_data(as_text=True)) is None  # shown once
     newcomer = app.test_client()
     form = newcomer.get(link)
     assert form.status_code == 200 and "Choose your password" in page_text(form)
@@ -105,22 +132,77 @@ def test_admin_creates_a_user_with_a_one_time_sign_in_link(app, admin):
     assert "The two new passwords are not the same." in page_text(mismatch)
     done = newcomer.post(link, data={"new_password": "my-own-password", "confirm_password": "my-own-password"})
     assert done.status_code == 303 and done.headers["Location"] == url_for("plans.dashboard")
-    assert newcomer.get(url_for("plans.dashboard")).status_code == 200
     assert last_action().action == "user.password_set"
+    assert answer_the_invitation(newcomer).status_code == 303
+    assert newcomer.get(url_for("plans.dashboard")).status_code == 200
+    assert "Ekdala kommun" in [m.municipality.name for m in user("anna.berg@ekdala.example").memberships]
     # The link works once.
     assert app.test_client().get(link).status_code == 404
     client_as(app, "anna.berg@ekdala.example", "my-own-password")
 
 
 def test_sign_in_link_expires(app, admin):
-    response = admin.post(url_for("admin.new_user"), data={**NEW, "method": "link", "password": ""})
-    page = admin.get(response.headers["Location"]).get_data(as_text=True)
-    link = re.search(r'id="sign-in-link-url" type="text" readonly value="([^"]+)"', page).group(1)
+    _, link = invite(admin, method="link", password="")
     stored = db.session.scalars(select(SignInLink)).one()
     stored.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     response = app.test_client().get(link)
     assert response.status_code == 404 and "This link does not work" in page_text(response)
+
+
+def municipality_log_after(event_id: int) -> list[tuple]:
+    return [(event.action, event.detail) for event in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.id > event_id, AuditEvent.municipality_id == ekdala().id)
+        .order_by(AuditEvent.id))]
+
+
+@pytest.mark.parametrize("method", ["link", "password"])
+def test_the_form_answers_alike_whether_or_not_the_address_has_an_account(admin, method):
+    """Nothing an admin sees tells a new address from one with an account elsewhere: the answer, the list, the
+    link's shape and the municipality's log are the same (apart from the address itself)."""
+    seen = []
+    for email in ("nobody.yet@elsewhere.example", "editor@fjellvik.example"):
+        before = last_action().id
+        listing, link = invite(admin, email=email, method=method)
+        link_shape = re.sub(r"/welcome/[A-Za-z0-9_-]{43}$", "/welcome/TOKEN", link) if link else None
+        above, waiting = listing.replace(email, "EMAIL").split("Invited, waiting for an answer")
+        assert "EMAIL – Editor" in waiting
+        seen.append((above, link_shape, municipality_log_after(before)))
+    assert seen[0] == seen[1]
+    assert seen[0][2] == [("membership.invite", {"role": "editor", "link": method == "link"})]
+    # A password too short is refused for both alike, though an existing account would not use it.
+    for email in ("someone.else@elsewhere.example", "admin@fjellvik.example"):
+        refused = admin.post(url_for("admin.new_user"), data={**NEW, "email": email, "password": "short"})
+        assert refused.status_code == 422 and "at least 10 characters" in page_text(refused)
+
+
+def test_an_existing_account_keeps_its_password_and_name_and_its_link_only_leads_to_signing_in(app, admin):
+    _, link = invite(admin, email="editor@fjellvik.example", method="link", display_name="Someone Else")
+    page = app.test_client().get(link)
+    assert page.status_code == 200
+    assert "You are invited to work in Ekdala kommun as Editor." in page_text(page)
+    assert 'name="new_password"' not in page.get_data(as_text=True)
+    app.test_client().post(link, data={"new_password": "taken-over-pw", "confirm_password": "taken-over-pw"})
+    person = user("editor@fjellvik.example")
+    assert person.display_name != "Someone Else"
+    invited = client_as(app, "editor@fjellvik.example")  # their own password still works
+    assert invited.get(link).headers["Location"] == url_for("plans.dashboard")
+    assert answer_the_invitation(invited).status_code == 303
+    assert app.test_client().get(link).status_code == 404  # answered: the link is spent
+
+
+def test_another_municipality_cannot_give_a_password_to_an_account_made_elsewhere(app, admin):
+    """Until its person first signs in, only the municipality that made an account gives it a password."""
+    _, ekdala_link = invite(admin, method="link", password="")
+    fjellvik = client_as(app, "admin@fjellvik.example")
+    fjellvik.post(url_for("admin.new_user"), data={**NEW, "password": "fjellvik-chose-this"})
+    fjellvik.post(url_for("admin.new_user"), data={**NEW, "method": "link", "password": ""})
+    fjellvik_link = LINK_SHOWN.search(fjellvik.get(url_for("admin.users")).get_data(as_text=True)).group(1)
+    assert 'name="new_password"' not in app.test_client().get(fjellvik_link).get_data(as_text=True)
+    assert "Choose your password" in page_text(app.test_client().get(ekdala_link))  # still the one that works
+    refused = app.test_client().post(url_for("auth.sign_in"), data={"email": NEW["email"],
+                                                                    "password": "fjellvik-chose-this"})
+    assert refused.status_code == 422
 
 
 @pytest.mark.parametrize("changes, field, message", [
@@ -150,7 +232,8 @@ def test_adding_someone_from_another_municipality_invites_them_and_they_decide(a
     assert [(m.municipality.name, m.role) for m in person.memberships] == [("Fjellvik kommune", "editor")]
     assert last_action().action == "membership.invite"
     listing = page_text(admin.get(response.headers["Location"]))
-    assert "is invited to work here as Reviewer" in listing and "Invited, waiting for an answer" in listing
+    assert "editor@fjellvik.example is invited to work here as Reviewer." in listing
+    assert "Invited, waiting for an answer" in listing
     assert admin.get(url_for("admin.member", user_id=person.id)).status_code == 404  # not a member yet
 
     invited = client_as(app, "editor@fjellvik.example")  # their password is unchanged
@@ -490,3 +573,13 @@ def test_every_action_the_app_records_reads_as_a_sentence_with_a_name():
     assert len(recorded) > 30
     assert recorded - audit_log.SENTENCES.keys() == set()
     assert recorded - audit_log.ACTION_NAMES.keys() == set()
+
+
+def test_the_log_names_an_invited_person_by_the_address_typed_not_by_their_own_name(app, admin):
+    person = user("editor@fjellvik.example")
+    person.display_name = "Their Own Name"
+    db.session.commit()
+    invite(admin, email="editor@fjellvik.example")
+    log = page_text(admin.get(url_for("admin.audit")))
+    assert "Demo admin invited editor@fjellvik.example to work here." in log
+    assert "Their Own Name" not in log

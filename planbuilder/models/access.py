@@ -58,12 +58,16 @@ class Invitation(db.Model):
     role: Mapped[str] = mapped_column(String(20))
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The hash of the link the admin passes on to a person who already has an account: it leads to signing in
+    # and grants nothing by itself (a new account's link is a SignInLink, which sets the password).
+    link_hash: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     municipality: Mapped[Municipality] = relationship()
 
     __table_args__ = (
         UniqueConstraint("user_id", "municipality_id", name="uq_invitation_user_municipality"),
+        UniqueConstraint("link_hash", name="uq_invitation_link_hash"),
         CheckConstraint(_in_list("role", ROLES), name="ck_invitation_role"),
     )
 

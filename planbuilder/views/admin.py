@@ -19,6 +19,7 @@ from .scope import admin_access, member_or_404
 bp = Blueprint("admin", __name__)
 
 NEW_SIGN_IN_LINK = "new_sign_in_link"
+INVITED = "invited"  # a link kept for the list of users, after an invitation
 
 
 # --- users --------------------------------------------------------------------------------------------------------
@@ -30,7 +31,7 @@ def users():
     page = admin_service.members_page(access.municipality.id, request.args.get("page", type=int))
     return render_template("admin/users.html", access=access, role_labels=ROLE_LABELS, page=page,
                            elsewhere=admin_service.working_elsewhere(current_user, [m.user_id for m in page.items]),
-                           invited=invitations.invited_to(access.municipality.id))
+                           invited=invitations.invited_to(access.municipality.id), invited_link=_shown_link(INVITED))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -46,38 +47,37 @@ def new_user():
         except admin_service.AdminError as exc:
             form[exc.field].errors = [*form[exc.field].errors, str(exc)]
         else:
-            _flash_added(added, form.role.data)
-            if not added.created:  # invited: a member only once they accept
-                return redirect(url_for("admin.users"), 303)
-            return redirect(url_for("admin.member", user_id=added.user.id), 303)
+            # The same answer for a new account and an existing one: a member only once they accept.
+            flash(_("%(email)s is invited to work here as %(role)s. The invitation waits for them when they sign "
+                    "in; they become a member once they accept it.", email=added.user.email,
+                    role=role_label(form.role.data)), "success")
+            if added.token:
+                _keep_link(INVITED, added.token, email=added.user.email)
+            return redirect(url_for("admin.users"), 303)
     status = INVALID if request.method == "POST" else 200
     return render_template("admin/new_user.html", access=access, form=form), status
 
 
-def _flash_added(added, role: str) -> None:
-    if added.token:
-        _keep_sign_in_link(added.user.id, added.token)
-    if added.created:
-        flash(_("%(name)s now has an account.", name=added.user.display_name), "success")
-    else:
-        flash(_("%(email)s is invited to work here as %(role)s. The invitation waits for them when they sign in; "
-                "they become a member once they accept it.", email=added.user.email, role=role_label(role)),
-              "success")
+def _keep_link(shown_for: str | int, token: str, **about) -> None:
+    # Shown once, on the page the redirect leads to (a member's page, or the list for an invitation);
+    # only the token's hash is stored.
+    url = url_for("auth.welcome", token=token, _external=True)
+    session[NEW_SIGN_IN_LINK] = {"for": shown_for, "url": url, **about}
 
 
-def _keep_sign_in_link(user_id: int, token: str) -> None:
-    # Shown once, on the page the redirect leads to; only the token's hash is stored.
-    session[NEW_SIGN_IN_LINK] = {"user_id": user_id, "url": url_for("auth.welcome", token=token, _external=True)}
+def _shown_link(shown_for: str | int) -> dict | None:
+    shown = session.pop(NEW_SIGN_IN_LINK, None) if request.method == "GET" else None
+    return shown if isinstance(shown, dict) and shown.get("for") == shown_for else None
 
 
 def _member_page(scoped, form=None, error=None, status: int = 200):
     membership = scoped.membership
-    shown = session.pop(NEW_SIGN_IN_LINK, None) if request.method == "GET" else None
+    shown = _shown_link(membership.user_id)
     return render_template(
         "admin/member.html", access=scoped.access, membership=membership, person=membership.user,
         form=form or RoleForm(formdata=None, data={"role": membership.role}), error=error,
         role_labels=ROLE_LABELS, manages_fully=admin_service.manages_fully(current_user, membership.user),
-        sign_in_link=shown["url"] if shown and shown.get("user_id") == membership.user_id else None,
+        sign_in_link=shown["url"] if shown else None,
     ), status
 
 
@@ -142,7 +142,7 @@ def reactivate(user_id: int):
 @login_required
 def sign_in_link(user_id: int):
     def step(membership):
-        _keep_sign_in_link(membership.user_id, admin_service.issue_sign_in_link(membership, current_user))
+        _keep_link(membership.user_id, admin_service.issue_sign_in_link(membership, current_user))
         return None
     return _refusable(user_id, step)
 

@@ -13,7 +13,7 @@ from ..extensions import limiter
 from ..forms import ChoosePasswordForm, ForgotPasswordForm, MailPreferencesForm, PasswordForm, ProfileForm, SignInForm
 from ..htmx import INVALID, is_fragment_request, session_problem
 from ..services.mail import preferences
-from ..services.people import accounts, password_reset, sessions
+from ..services.people import accounts, invitations, password_reset, sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -114,7 +114,7 @@ def welcome(token: str):
     """GET only shows the form (link previews in mail clients must not spend the link); POST spends it."""
     link = accounts.sign_in_link(token)
     if link is None:
-        return render_template("auth/link_unavailable.html"), 404
+        return _invitation_link(token)
     form = ChoosePasswordForm()
     if form.validate_on_submit():
         try:
@@ -127,6 +127,17 @@ def welcome(token: str):
             return redirect(url_for("plans.dashboard"), 303)
     status = INVALID if request.method == "POST" else 200
     return render_template("auth/welcome.html", form=form, token=token, person=link.user), status
+
+
+def _invitation_link(token: str):
+    """An admin's link for a person who already has an account: it shows the invitation and leads to signing in
+    with their own password, where they answer it. It grants nothing by itself."""
+    invitation = invitations.by_link(token)
+    if invitation is None:
+        return render_template("auth/link_unavailable.html"), 404
+    if current_user.is_authenticated and current_user.id == invitation.user_id:
+        return redirect(url_for("plans.dashboard"), 303)
+    return render_template("auth/invitation_link.html", invitation=invitation)
 
 
 # --- a forgotten password: a link by mail (services/people/password_reset.py) -----------------------------------

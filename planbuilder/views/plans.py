@@ -67,9 +67,9 @@ def _dashboard_context(access, form=None):
 @login_required
 def dashboard():
     access = current_access()
-    if access is None:
-        return render_template("plans/no_municipality.html",
-                               invitations=invitations.open_invitations(current_user)), 403
+    if access is None:  # waiting for an answer to an invitation is not a refusal
+        waiting = invitations.open_invitations(current_user)
+        return render_template("plans/no_municipality.html", invitations=waiting), 200 if waiting else 403
     return render_template("plans/dashboard.html", **_dashboard_context(access))
 
 

@@ -142,9 +142,24 @@ def check_email(email: str) -> str:
 def new_user(email: str, display_name: str, password: str, municipality: Municipality, role: str,
              actor_id: int | None = None) -> User:
     """Add a user with one membership to the session, audited; the caller commits (or rolls back)."""
-    email = check_email(email)
     if role not in ROLES:
         raise AccountError(_("Role must be one of %(choices)s.", choices=", ".join(ROLES)))
+    user = _checked_account(email, display_name, password)
+    db.session.add(Membership(user_id=user.id, municipality_id=municipality.id, role=role))
+    audit.record("user.create", user_id=actor_id, municipality_id=municipality.id, obj=user, role=role)
+    return user
+
+
+def new_account(email: str, display_name: str, password: str, actor_id: int | None) -> User:
+    """An account of no municipality yet, for an admin's invitation (invitations.py). Recorded for operators
+    only: a municipality's log says "invited", whether or not the address had an account before."""
+    user = _checked_account(email, display_name, password)
+    audit.record("user.create", user_id=actor_id, municipality_id=None, obj=user)
+    return user
+
+
+def _checked_account(email: str, display_name: str, password: str) -> User:
+    email = check_email(email)
     display_name = check_display_name(display_name)
     check_new_password(password, about_person(email, display_name))
     if find_user(email):
@@ -152,8 +167,6 @@ def new_user(email: str, display_name: str, password: str, municipality: Municip
     user = User(email=email, display_name=display_name or email, password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()
-    db.session.add(Membership(user_id=user.id, municipality_id=municipality.id, role=role))
-    audit.record("user.create", user_id=actor_id, municipality_id=municipality.id, obj=user, role=role)
     return user
 
 

@@ -89,28 +89,48 @@ def _leaves_no_admin(membership: Membership) -> bool:
 @dataclass(frozen=True)
 class Added:
     user: User
-    created: bool  # False: an existing account was invited here
-    token: str | None  # the one-time sign-in link's token, shown once
+    token: str | None  # the token of the link to pass on (a sign-in link or an invitation's link), shown once
 
 
 def add_user(municipality: Municipality, actor: User | None, email: str, display_name: str, role: str, method: str,
              password: str = "") -> Added:
-    """A new account with a role here, or, for an existing account with that e-mail, an invitation its person
-    accepts (invitations.py). The actor is the signed-in admin."""
+    """An invitation to work here with the role (invitations.py), for a new account and an existing one alike.
+
+    The answer, the list of users and this municipality's log are the same either way, so the form tells
+    nobody whether an address has an account. A new account gets the name and first password typed, or a
+    one-time link with which the person chooses one; a person who already has an account keeps their own name
+    and password (the ones typed are checked like any others and then not used), and their link leads them to
+    sign in. The actor is the signed-in admin."""
     _check_role(role)
+    email, display_name, method = _checked_answers(email, display_name, method, password)
+    user = accounts.find_user(email)
+    if user is not None:
+        _refuse_a_member(municipality, user)
+    unused = user is None or _unused_account_of(user, municipality)
+    if user is None:
+        # With a sign-in link the person chooses a password; until then the account has one nobody knows.
+        initial = password if method == PASSWORD else secrets.token_urlsafe(32)
+        user = accounts.new_account(email, display_name, initial, actor.id if actor else None)
+    elif unused:  # added again before its first use: the newer answers count
+        user.display_name = display_name or email
+        if method == PASSWORD:
+            accounts.set_password(user, password)
+    token = invitations.invite(municipality, actor, user, role, link=method == LINK)
+    if method == LINK and unused:  # not the invitation's link: this one also sets the password
+        token = _new_sign_in_link(user, actor, municipality, record=False)
+    db.session.commit()
+    return Added(user, token)
+
+
+def _checked_answers(email: str, display_name: str, method: str, password: str) -> tuple[str, str, str]:
     try:
         email = accounts.check_email(email)
     except accounts.AccountError as exc:
         raise AdminError("email", str(exc)) from None
-    existing = accounts.find_user(email)
-    if existing is not None:
-        _refuse_a_member(municipality, existing)
-        invitations.invite(municipality, actor, existing, role)
-        return Added(existing, False, None)
     if method not in (PASSWORD, LINK):
         raise AdminError("method", _("Choose how the person signs in the first time."))
     try:
-        accounts.check_display_name(display_name)
+        display_name = accounts.check_display_name(display_name)
     except accounts.AccountError as exc:
         raise AdminError("display_name", str(exc)) from None
     if method == PASSWORD:
@@ -118,12 +138,14 @@ def add_user(municipality: Municipality, actor: User | None, email: str, display
             accounts.check_new_password(password, accounts.about_person(email, display_name))
         except accounts.AccountError as exc:
             raise AdminError("password", str(exc)) from None
-    # With a sign-in link the person chooses a password; until then the account has one nobody knows.
-    initial = password if method == PASSWORD else secrets.token_urlsafe(32)
-    user = accounts.new_user(email, display_name, initial, municipality, role, actor_id=actor.id if actor else None)
-    token = _new_sign_in_link(user, actor, municipality) if method == LINK else None
-    db.session.commit()
-    return Added(user, True, token)
+    return email, display_name, method
+
+
+def _unused_account_of(user: User, municipality: Municipality) -> bool:
+    """An account this municipality's admins made and its person has not used yet: they may still give it its
+    first password. Any other account is its person's alone (another admin must not take it over that way)."""
+    return (user.active and not user.memberships and user.last_sign_in_at is None
+            and invitations.first_invited_by(user) == municipality.id)
 
 
 def _refuse_a_member(municipality: Municipality, user: User) -> None:
@@ -141,7 +163,7 @@ def add_membership(municipality: Municipality, actor: User | None, user: User, r
     audit.record("membership.create", user_id=actor.id if actor else None, municipality_id=municipality.id, obj=user,
                  role=role)
     db.session.commit()
-    return Added(user, False, None)
+    return Added(user, None)
 
 
 def change_role(membership: Membership, role: str, actor: User) -> bool:
@@ -212,15 +234,16 @@ def issue_sign_in_link(membership: Membership, actor: User) -> str:
     return token
 
 
-def _new_sign_in_link(user: User, actor: User, municipality: Municipality) -> str:
+def _new_sign_in_link(user: User, actor: User, municipality: Municipality, record: bool = True) -> str:
     db.session.execute(delete(SignInLink).where(SignInLink.user_id == user.id, SignInLink.used_at.is_(None)))
     token, token_hash = new_token()
     link = SignInLink(user_id=user.id, token_hash=token_hash, created_by_id=actor.id,
                       expires_at=utcnow() + timedelta(days=SIGN_IN_LINK_DAYS))
     db.session.add(link)
     db.session.flush()
-    audit.record("user.sign_in_link", user_id=actor.id, municipality_id=municipality.id, obj=user,
-                 expires=link.expires_at.isoformat(timespec="minutes"))
+    if record:  # not when it comes with an invitation: that is recorded as one, alike for every address
+        audit.record("user.sign_in_link", user_id=actor.id, municipality_id=municipality.id, obj=user,
+                     expires=link.expires_at.isoformat(timespec="minutes"))
     return token
 
 

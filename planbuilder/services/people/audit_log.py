@@ -183,8 +183,11 @@ def _link(text: str, href: str | None) -> Markup:
 def _person(user: User | None, named: _Named, fallback: str = "") -> Markup:
     if user is None:
         return escape(fallback or gettext("someone"))
-    href = url_for("admin.member", user_id=user.id) if user.id in named.members else None
-    return _link(user.display_name, href)
+    if user.id not in named.members:
+        # Invited, gone, or never here: by the address an admin types, not the name the person keeps for
+        # themselves (an invitation must not tell an admin who already had an account).
+        return escape(user.email)
+    return _link(user.display_name, url_for("admin.member", user_id=user.id))
 
 
 def _plan(plan: Plan | None, fallback: str) -> Markup:
