@@ -113,13 +113,23 @@ def add_user(municipality: Municipality, actor: User | None, email: str, display
         user = accounts.new_account(email, display_name, initial, actor.id if actor else None)
     elif unused:  # added again before its first use: the newer answers count
         user.display_name = display_name or email
-        if method == PASSWORD:
-            accounts.set_password(user, password)
+        _first_password(user, password if method == PASSWORD else None)
+    else:
+        _first_password(None, password)
     token = invitations.invite(municipality, actor, user, role, link=method == LINK)
     if method == LINK and unused:  # not the invitation's link: this one also sets the password
         token = _new_sign_in_link(user, actor, municipality, record=False)
     db.session.commit()
     return Added(user, token)
+
+
+def _first_password(user: User | None, password: str | None) -> None:
+    """Give an unused account its new first password. Without one (or an account), only spend the time that
+    hashing it takes, as for a new account, or the response time would tell the cases apart."""
+    if user is not None and password:
+        accounts.set_password(user, password)
+    else:
+        accounts.hash_password(password or secrets.token_urlsafe(32))
 
 
 def _checked_answers(email: str, display_name: str, method: str, password: str) -> tuple[str, str, str]:
