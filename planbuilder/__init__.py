@@ -120,7 +120,20 @@ def _unauthorized():
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .views import admin, assets, auth, documents, errors, follow_up, health, plans, review, versions, wizard
+    from .views import (
+        admin,
+        assets,
+        auth,
+        documents,
+        errors,
+        follow_up,
+        health,
+        plans,
+        public,
+        review,
+        versions,
+        wizard,
+    )
 
     app.register_blueprint(assets.bp)
     app.register_blueprint(health.bp)
@@ -134,6 +147,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp, url_prefix="/admin")
     # Share links open without an account; this blueprint serves nothing but their PDFs.
     app.register_blueprint(review.shared_bp, url_prefix="/shared")
+    # The municipalities' published plans, for anyone (no account, no cookie).
+    app.register_blueprint(public.bp, url_prefix="/public")
     errors.register(app)
 
 

@@ -258,6 +258,17 @@ class DecisionForm(Form):
     review_by = DayField(_l("Review the plan by"), validators=[Optional()], invalid_message=_DATE_FORMAT_MESSAGE)
 
 
+CORRECTION_REASON_MAX = 1000
+
+
+class CorrectionForm(DecisionForm):
+    """The decision as it should have been recorded, and why it is corrected (services/plans/corrections.py)."""
+    reason = TextAreaField(_l("Why the recorded decision is corrected"), filters=[_stripped],
+                           render_kw={"rows": 3}, validators=[
+                               DataRequired(_l("Say why the decision is corrected; the reason is kept with it.")),
+                               AtMost(CORRECTION_REASON_MAX, _l("This can have at most %(limit)s characters."))])
+
+
 # --- review: comments and share links ---------------------------------------------------------------------------
 
 class CommentPanelForm(Form):

@@ -21,6 +21,7 @@ from planbuilder import create_app
 from planbuilder.config import normalise_database_url
 from planbuilder.extensions import db
 from planbuilder.services.data import demo
+from planbuilder.services.documents import rendering
 
 DEMO_PASSWORD = "demo-password-1"
 
@@ -332,3 +333,16 @@ def reviewers(seeded):
     accounts.find_user("former@demo.example").active = False
     db.session.commit()
     return ("reviewer@demo.example", "granskare2@demo.example")
+
+
+@pytest.fixture
+def fake_pdfs(monkeypatch):
+    """Quick stand-in for WeasyPrint: distinct bytes per call, and a record of what was rendered."""
+    calls = []
+
+    def render(version, edition):
+        calls.append((version.id, edition, version.status))
+        return f"%PDF-fake version {version.id} {edition} call {len(calls)}".encode()
+
+    monkeypatch.setattr(rendering, "render_pdf", render)
+    return calls

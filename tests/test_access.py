@@ -18,7 +18,7 @@ from flask import g, url_for
 from sqlalchemy import select
 
 from planbuilder.extensions import db
-from planbuilder.models import AuditEvent, Plan, PlanVersion, User
+from planbuilder.models import AuditEvent, FrozenDocument, Plan, PlanVersion, User
 from planbuilder.services.data.demo import load_demo_content
 from planbuilder.services.people import accounts, invitations, sharing
 from planbuilder.services.plans import plans, review
@@ -72,6 +72,7 @@ class World:
     editor: User
     token: str
     invitation: int  # Ekdala's editor invited to Fjellvik: theirs alone to answer
+    replaced: FrozenDocument  # a document of the demo's corrected decision, kept as replaced
 
 
 def adopt_directly(version: PlanVersion, review_by: date) -> None:
@@ -110,7 +111,8 @@ def build_world() -> World:
     invitations.invite(fjellvik, accounts.find_user("admin@fjellvik.example"), editor, "reviewer", link=False)
     db.session.commit()
     return World(plan, in_review, adopted_plan, adopted, comment.id, answer.id, link.id, editor, token,
-                 invitations.open_invitations(editor)[0].id)
+                 invitations.open_invitations(editor)[0].id,
+                 db.session.scalars(select(FrozenDocument).where(FrozenDocument.replaced_by_id.is_not(None))).first())
 
 
 @pytest.fixture
@@ -120,7 +122,7 @@ def world(seeded) -> World:
 
 def object_arguments(world: World) -> dict[str, list]:
     """Every object-id argument a route may take, with municipality A's objects to try for it."""
-    versions = [world.in_review.id, world.adopted.id]
+    versions = [world.in_review.id, world.adopted.id, world.replaced.version_id]
     return {
         "plan_id": [world.plan.id, world.adopted_plan.id],
         "version_id": versions,
@@ -131,6 +133,7 @@ def object_arguments(world: World) -> dict[str, list]:
         "link_id": [world.link],
         "user_id": [world.editor.id],
         "invitation_id": [world.invitation],
+        "document_id": [world.replaced.id],
     }
 
 

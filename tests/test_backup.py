@@ -95,7 +95,9 @@ def test_the_backup_holds_the_municipality_and_nothing_of_the_others(backup_file
         "admin@demo.example", "editor@demo.example", "reviewer@demo.example"}
     assert [row["body"] for row in tables["comment"]] == [
         "Nämn socialtjänstens kontaktperson <b>vid namn</b>.", "Tillagt – se listan."]
-    assert len(tables["share_link"]) == 1 and len(tables["frozen_document"]) == 2
+    # The adopted version's two frozen PDFs, and the two its decision's correction replaced (kept, too).
+    assert len(tables["share_link"]) == 1 and len(tables["frozen_document"]) == 4
+    assert len(tables["decision_correction"]) == 1 and len(tables["publication"]) == 1
     assert {row["action"] for row in tables["audit_event"]} >= {"comment.create", "share.create"}
     assert "Fjellvik" not in json.dumps(tables, ensure_ascii=False)
     # It holds password hashes: only its owner may read it.
@@ -107,7 +109,10 @@ def test_the_backup_holds_the_municipality_and_nothing_of_the_others(backup_file
 
 
 def test_restore_into_an_empty_instance_gives_everything_back(app, client, runner, reviewed, backup_file):
-    frozen = {(d.version_id, d.edition): d.content for d in db.session.scalars(select(FrozenDocument))}
+    every_frozen = {d.id: (d.version_id, d.edition, d.replaced_by_id, d.content)
+                    for d in db.session.scalars(select(FrozenDocument))}
+    frozen = {(version_id, edition): content for version_id, edition, replaced_by, content in every_frozen.values()
+              if replaced_by is None}  # what downloads give
     adopted_id = adopted_version().id
     _empty_all_tables()
     assert row_count() == 0
@@ -117,10 +122,11 @@ def test_restore_into_an_empty_instance_gives_everything_back(app, client, runne
     assert "restored Ekdala kommun" in restored.output
     verified = runner.invoke(args=["backup", "verify", str(backup_file)])
     assert verified.exit_code == 0, verified.output
-    assert "2 frozen PDFs byte for byte" in verified.output
+    assert "4 frozen PDFs byte for byte" in verified.output
 
     db.session.expire_all()
-    assert {(d.version_id, d.edition): d.content for d in db.session.scalars(select(FrozenDocument))} == frozen
+    assert {d.id: (d.version_id, d.edition, d.replaced_by_id, d.content)
+            for d in db.session.scalars(select(FrozenDocument))} == every_frozen
     # The people and their passwords, the adopted PDF as the council decided it, and the link handed out before.
     sign_in_as(client, "editor@demo.example")
     download = client.get(f"/versions/{adopted_id}/document.pdf?edition=internal")

@@ -8,6 +8,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
+from planbuilder.clock import local_today
 from planbuilder.extensions import db
 from planbuilder.models import AuditEvent, Comment, Plan
 from planbuilder.services.people import accounts
@@ -132,7 +133,7 @@ def test_no_new_comments_replies_or_resolving_on_an_adopted_version(app, in_revi
     reviewer = client_as(app, "reviewer@demo.example")
     reviewer.post(comment_url(in_review), data={"body": "Before adoption"})
     [comment] = comments()
-    adopt_directly(in_review, date.today() + timedelta(days=365))
+    adopt_directly(in_review, local_today() + timedelta(days=365))
     editor = client_as(app, "editor@demo.example")
     assert reviewer.post(comment_url(in_review), data={"body": "Too late"}).status_code == 403
     assert editor.post(url_for("review.reply", comment_id=comment.id), data={"body": "Too late"}).status_code == 403
@@ -395,9 +396,9 @@ def test_a_plan_never_adopted_has_no_review_date(app, seeded):
 
 
 def test_dashboard_shows_overdue_and_soon_due_plans(app, seeded):
-    _adopted_plan("Overdue plan", date.today() - timedelta(days=3))
-    _adopted_plan("Soon plan", date.today() + timedelta(days=30))
-    _adopted_plan("Later plan", date.today() + timedelta(days=200))
+    _adopted_plan("Overdue plan", local_today() - timedelta(days=3))
+    _adopted_plan("Soon plan", local_today() + timedelta(days=30))
+    _adopted_plan("Later plan", local_today() + timedelta(days=200))
     editor = client_as(app, "editor@demo.example")
     text = page_text(editor.get(url_for("plans.dashboard")))
     due = text[text.index("Reviews due"):text.index("Plans of") if "Plans of" in text else None]
@@ -408,7 +409,7 @@ def test_dashboard_shows_overdue_and_soon_due_plans(app, seeded):
 
 
 def test_standings_pick_the_latest_adopted_and_the_working_version(app, seeded):
-    plan = _adopted_plan("Revised plan", date.today() + timedelta(days=10))
+    plan = _adopted_plan("Revised plan", local_today() + timedelta(days=10))
     first = plans.latest_version(plan)
     db.session.add(plans.PlanVersion(plan=plan, label="2027", status="draft", content={}, template_id="se-vbe",
                                      template_revision=first.template_revision))
@@ -426,7 +427,7 @@ def test_overview_covers_every_municipality_of_a_coordinator(app, seeded):
                                        role="editor"))
     coordinator.language = "en"
     db.session.commit()
-    _adopted_plan("Overdue plan", date.today() - timedelta(days=3))
+    _adopted_plan("Overdue plan", local_today() - timedelta(days=3))
     client = client_as(app, "coordinator@polisen.example")
     text = page_text(client.get(url_for("plans.overview")))
     assert "Ekdala kommun" in text and "Fjellvik kommune" in text

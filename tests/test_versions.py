@@ -28,19 +28,6 @@ DECISION = {"decision_body": "Kommunfullmäktige", "decision_date": DECIDED_ON.i
             "decision_paragraph": "KF § 42", "case_number": "KS 2026/118"}
 
 
-@pytest.fixture
-def fake_pdfs(monkeypatch):
-    """Quick stand-in for WeasyPrint: distinct bytes per call, and a record of what was rendered."""
-    calls = []
-
-    def render(version, edition):
-        calls.append((version.id, edition, version.status))
-        return f"%PDF-fake version {version.id} {edition} call {len(calls)}".encode()
-
-    monkeypatch.setattr(documents, "render_pdf", render)
-    return calls
-
-
 def count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from .access import Invitation, SignInLink, SignInSession
+from .adoption import DecisionCorrection, Publication
 from .core import (
+    CORRECTING_DECISION,
     FROZEN_STATUSES,
     ROLES,
     STATUSES,
@@ -32,7 +34,9 @@ from .review import VERDICTS, ReviewSignoff, Verdict
 
 __all__ = [
     "AuditEvent",
+    "CORRECTING_DECISION",
     "Comment",
+    "DecisionCorrection",
     "DocumentJob",
     "FROZEN_STATUSES",
     "FollowUpEntry",
@@ -50,6 +54,7 @@ __all__ = [
     "Municipality",
     "Plan",
     "PlanVersion",
+    "Publication",
     "ROLES",
     "RenderedDocument",
     "ReviewSignoff",

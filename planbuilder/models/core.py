@@ -280,7 +280,8 @@ class RenderedDocument(db.Model):
 
 
 class FrozenDocument(db.Model):
-    """The PDF editions rendered once at adoption; downloads of an adopted version return exactly these bytes."""
+    """The PDF editions rendered once at adoption; downloads of an adopted version return exactly these bytes.
+    A correction of the recorded decision freezes new ones; the earlier stay, kept and listed as replaced."""
 
     __tablename__ = "frozen_document"
 
@@ -290,8 +291,12 @@ class FrozenDocument(db.Model):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("decision_correction.id"))
 
-    __table_args__ = (UniqueConstraint("version_id", "edition", name="uq_frozen_document_edition"),)
+    __table_args__ = (
+        Index("uq_frozen_document_current", "version_id", "edition", unique=True,
+              sqlite_where=text("replaced_by_id IS NULL"), postgresql_where=text("replaced_by_id IS NULL")),
+    )
 
 
 class Comment(db.Model):
@@ -357,8 +362,9 @@ class FrozenVersionError(Exception):
     """An attempt to change the text of an adopted (or superseded) version."""
 
 
-_FROZEN_ATTRIBUTES = ("content", "label", "template_id", "template_revision", "decision_body",
-                      "decision_date", "decision_reference", "decision_paragraph", "case_number")
+_DECISION_ATTRIBUTES = ("decision_body", "decision_date", "decision_reference", "decision_paragraph", "case_number")
+_FROZEN_ATTRIBUTES = ("content", "label", "template_id", "template_revision", *_DECISION_ATTRIBUTES)
+CORRECTING_DECISION = "correcting_decision"  # session.info key: the id of the version whose decision is corrected
 
 
 @event.listens_for(Session, "before_flush")
@@ -372,7 +378,10 @@ def _refuse_changes_to_frozen_versions(session: Session, _context, _instances) -
         committed_status = (status_history.deleted or status_history.unchanged or [obj.status])[0]
         if committed_status not in FROZEN_STATUSES:
             continue
-        changed = [name for name in _FROZEN_ATTRIBUTES if state.attrs[name].history.has_changes()]
+        # A correction of the recorded decision (services/plans/corrections.py) may put those words right.
+        allowed = _DECISION_ATTRIBUTES if session.info.get(CORRECTING_DECISION) == obj.id else ()
+        changed = [name for name in _FROZEN_ATTRIBUTES
+                   if name not in allowed and state.attrs[name].history.has_changes()]
         if changed:
             raise FrozenVersionError(
                 f"version {obj.id} is {committed_status}; its {', '.join(changed)} cannot change"

@@ -18,6 +18,7 @@ from ..htmx import is_fragment_request, render
 from ..models import DocumentJob, JobState
 from ..services.documents import preparation
 from ..services.documents import rendering as documents
+from ..services.plans import corrections
 from .scope import version_or_404
 
 bp = Blueprint("documents", __name__)
@@ -156,3 +157,18 @@ def pdf(version_id: int) -> Response:
 @login_required
 def docx(version_id: int) -> Response:
     return _download(version_id, "docx")
+
+
+@bp.get("/<int:version_id>/replaced/<int:document_id>.pdf")
+@login_required
+def replaced_pdf(version_id: int, document_id: int) -> Response:
+    """A frozen PDF a correction of the decision replaced: kept, exactly as it was, for anyone who holds a copy."""
+    scoped = version_or_404(version_id)
+    document = corrections.replaced_document(scoped.version, document_id)
+    if document is None:
+        abort(404)
+    name = documents.download_name(scoped.version, document.edition, "pdf").removesuffix(".pdf")
+    wanted = Wanted(version_id=version_id, ready=lambda: document.content, ask=lambda: None,
+                    name=f"{name}-replaced-{document.id}.pdf", mimetype=documents.MIME_TYPES["pdf"],
+                    what=what_is_made("pdf"))
+    return deliver(wanted)

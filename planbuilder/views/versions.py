@@ -5,13 +5,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..forms import DecisionForm, LabelForm
+from ..forms import CorrectionForm, DecisionForm, LabelForm
 from ..htmx import INVALID, is_fragment_request, render
 from ..services.compare import diff_text
 from ..services.documents import preparation
 from ..services.documents import rendering as documents
-from ..services.plans import labels, revision_work, revisions, signoffs, versions
+from ..services.plans import corrections, labels, revision_work, revisions, signoffs, versions
 from ..services.plans import plans as plan_service
+from ..services.plans import publication as publishing
 from ..services.plans.verification import unverified_entries
 from ..services.plans.wizard import everything_missing
 from .documents import Wanted, deliver
@@ -41,9 +42,11 @@ def _version_context(scoped, form=None, **extra) -> dict:
     version, plan = scoped.version, scoped.plan
     template = plan_service.template_for(version.template_id)
     working = versions.working_version(plan)
+    hashes = versions.frozen_hashes([version]).get(version.id, {})
     return {
         "plan": plan, "access": scoped.access, "version": version, "template": template,
-        "hashes": versions.frozen_hashes([version]).get(version.id, {}),
+        "hashes": hashes, "frozen_documents": [_document_row(version, edition, sha256, f"sha256-{edition}")
+                                               for edition, sha256 in sorted(hashes.items())],
         "freeze_failed": preparation.freeze_failed(version),
         "previous": versions.previous_of(version),
         "form": form or _adopt_form(template, version),
@@ -55,6 +58,11 @@ def _version_context(scoped, form=None, **extra) -> dict:
         "interval": template.revision_interval_months, "statutory": template.statutory_max_months,
         "signoffs": signoffs.signoffs_of(version),
         "label_form": LabelForm(formdata=None, data={"label": version.label}),
+        "corrections": corrections.history(version), "replaced": _replaced_rows(version),
+        "decision_labels": _decision_labels(),
+        "publication": publishing.current_of(plan), "can_publish": scoped.access.can_administer,
+        "public_url": url_for("public.plan", name=publishing.address_name(scoped.access.municipality),
+                              plan_id=plan.id, _external=True),
         **extra,
     }
 
@@ -127,6 +135,95 @@ def adopt(version_id: int):
     flash(_("Version %(label)s is adopted. Its PDF documents are being frozen: from then on every download gives "
             "exactly those files.", label=scoped.version.label), "success")
     return redirect(url_for("versions.show", version_id=version_id), 303)
+
+
+# --- correcting the recorded decision (services/plans/corrections.py) ------------------------------------------
+
+def _document_row(version, edition: str, sha256: str, cell_id: str, document_id: int | None = None) -> dict:
+    url = (url_for("documents.replaced_pdf", version_id=version.id, document_id=document_id) if document_id
+           else url_for("documents.pdf", version_id=version.id, edition=edition))
+    return {"edition": edition, "sha256": sha256, "url": url, "cell_id": cell_id}
+
+
+def _replaced_rows(version) -> dict[int, list[dict]]:
+    return {correction_id: [_document_row(version, d.edition, d.sha256, f"sha256-{d.edition}-{d.id}", d.id)
+                            for d in replaced]
+            for correction_id, replaced in corrections.replaced_documents(version).items()}
+
+
+def _decision_labels() -> dict[str, str]:
+    """The decision's fields by name, labelled as on the form (the correction history names what changed)."""
+    form = DecisionForm(formdata=None)
+    return {name: form[name].label.text for name in versions.DECISION_FIELDS}
+
+
+@bp.route("/<int:version_id>/decision", methods=["GET", "POST"])
+@login_required
+def correct_decision(version_id: int):
+    scoped = version_or_404(version_id, edit=True)
+    version, status, failure = scoped.version, 200, None
+    form = (CorrectionForm() if request.method == "POST"
+            else CorrectionForm(formdata=None, data=corrections.correction_defaults(version)))
+    try:
+        corrections.check_correctable(version)
+        if request.method == "POST":
+            corrections.correct_decision(version, current_user, form)
+            flash(_("The decision is corrected. Its documents are being frozen again; the earlier ones stay "
+                    "listed as replaced."), "success")
+            return redirect(url_for("versions.show", version_id=version_id), 303)
+    except versions.InvalidDecision as exc:
+        for name, message in exc.problems.items():
+            form[name].errors = [message]
+        status = INVALID
+    except (corrections.NothingToCorrect, versions.StorageFull) as exc:  # what was typed stays, to send again
+        failure, status = str(exc), INVALID
+    except versions.VersionError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("versions.show", version_id=version_id), 303)
+    template = plan_service.template_for(version.template_id)
+    return render_template("versions/correct_decision.html", plan=scoped.plan, access=scoped.access, version=version,
+                           form=form, failure=failure, interval=template.revision_interval_months,
+                           statutory=template.statutory_max_months), status
+
+
+# --- publication (services/plans/publication.py): admins only -------------------------------------------------
+
+def _administered(scoped):
+    if not scoped.access.can_administer:
+        abort(403)
+    return scoped
+
+
+def _publication_step(step, done: str) -> None:
+    """Publish or withdraw; a refusal is told as it is, on the page the person comes back to."""
+    try:
+        step()
+    except publishing.PublicationRefused as exc:
+        flash(str(exc), "error")
+    else:
+        flash(done, "success")
+
+
+@bp.post("/<int:version_id>/publish")
+@login_required
+def publish(version_id: int):
+    scoped = _administered(version_or_404(version_id, edit=True))
+    _publication_step(lambda: publishing.publish(scoped.version, current_user),
+                      _("Version %(label)s is published on the public site.", label=scoped.version.label))
+    return redirect(url_for("versions.show", version_id=version_id), 303)
+
+
+@bp.post("/plan/<int:plan_id>/withdraw-publication")
+@login_required
+def withdraw_publication(plan_id: int):
+    scoped = _administered(plan_or_404(plan_id, edit=True))
+    current = publishing.current_of(scoped.plan)
+    _publication_step(lambda: publishing.withdraw(scoped.plan, current_user),
+                      _("The plan is withdrawn from the public site."))
+    back = request.form.get("version", type=int) or (current.version_id if current else None)
+    if back is None:
+        return redirect(url_for("versions.history", plan_id=plan_id), 303)
+    return redirect(url_for("versions.show", version_id=back), 303)
 
 
 # --- history and revision -------------------------------------------------------------------------------------

@@ -25,12 +25,14 @@ from ...extensions import db
 from ...models import (
     AuditEvent,
     Comment,
+    DecisionCorrection,
     FollowUpEntry,
     FrozenDocument,
     Membership,
     Municipality,
     Plan,
     PlanVersion,
+    Publication,
     ReviewSignoff,
     ShareLink,
     User,
@@ -64,8 +66,9 @@ OWN_ACTIONS = ("backup.export", "backup.restore")
 # In the order a restore inserts them (every reference points to a table earlier in the list, or to an earlier
 # row of the same table: rows are dumped by id). Not backed up: the rendered-document cache (rebuilt on the
 # first download), one-time sign-in links (an admin sends a new one) and failed sign-ins without a municipality.
-TABLES: tuple[type[db.Model], ...] = (Municipality, User, Membership, Plan, PlanVersion, FrozenDocument, Comment,
-                                      ShareLink, ReviewSignoff, FollowUpEntry, AuditEvent)
+TABLES: tuple[type[db.Model], ...] = (Municipality, User, Membership, Plan, PlanVersion, DecisionCorrection,
+                                      FrozenDocument, Publication, Comment, ShareLink, ReviewSignoff, FollowUpEntry,
+                                      AuditEvent)
 
 
 class BackupRefused(ValueError):
@@ -112,7 +115,9 @@ def dump_municipality(municipality_id: int) -> dict[str, list[dict]]:
         Membership: Membership.municipality_id == municipality_id,
         Plan: Plan.municipality_id == municipality_id,
         PlanVersion: PlanVersion.plan_id.in_(plan_ids),
+        DecisionCorrection: DecisionCorrection.version_id.in_(version_ids),
         FrozenDocument: FrozenDocument.version_id.in_(version_ids),
+        Publication: Publication.municipality_id == municipality_id,
         Comment: Comment.version_id.in_(version_ids),
         ShareLink: ShareLink.version_id.in_(version_ids),
         ReviewSignoff: ReviewSignoff.version_id.in_(version_ids),

@@ -22,7 +22,7 @@ from ...plan_templates import SafeLoader
 from ..documents import rendering as documents
 from ..people import accounts
 from ..people.accounts import find_municipality, find_user
-from ..plans import follow_up, plans, revisions, versions, wizard
+from ..plans import corrections, follow_up, plans, publication, revisions, versions, wizard
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEMO_ROLES = ("admin", "editor", "reviewer")
@@ -136,6 +136,11 @@ REVISED = DEMO_PLANS[0]
 REVISED_TITLE = "Handlingsplan mot våldsbejakande extremism 2025–2026"
 REVISED_DECISION = {"decision_body": "Kommunfullmäktige", "decision_date": "2025-03-17",
                     "decision_paragraph": "KF § 42", "case_number": "KS 2025/118"}
+# The adoption as first recorded, with the paragraph's digits swapped, and its correction (the demo's one
+# corrected decision: the version page lists the documents it replaced).
+MISRECORDED_DECISION = {**REVISED_DECISION, "decision_paragraph": "KF § 24"}
+CORRECTION = {**REVISED_DECISION, "reason": "Protokollet anger § 42; § 24 var ett skrivfel när antagandet "
+                                           "registrerades."}
 # What the plan said when the council adopted it in March 2025: its own case number and a situational picture
 # from before the decision (the demo content is this year's draft).
 AS_ADOPTED_IN_2025 = {("dokument", "diarienummer"): "KS 2025/118", ("lagesbild", "uppdaterad"): "2025-02-10"}
@@ -162,8 +167,10 @@ def _seed_plan_under_revision() -> list[str]:
     db.session.commit()
     wizard.submit_for_review(template, first, editor, notify=False)  # last year's round: nobody to tell now
     # Rendering both editions takes seconds, and the test suite seeds hundreds of times the same version.
-    versions.adopt(first, editor, REVISED_DECISION, renderer=documents.remembered(documents.render_pdf),
-                   notify=False)
+    render = documents.remembered(documents.render_pdf)
+    versions.adopt(first, editor, MISRECORDED_DECISION, renderer=render, notify=False)
+    corrections.correct_decision(first, editor, CORRECTION, renderer=render)
+    publication.publish(first, find_user(f"admin@{REVISED.email_domain}") or editor)  # the demo's published plan
     _follow_up(first, editor)
     draft = revisions.start_revision(plan, editor)
     _revise(template, draft, editor)

@@ -65,7 +65,8 @@ def _email(user: User | None) -> str | None:
 
 
 def _documents(version: PlanVersion) -> list[dict]:
-    frozen = db.session.scalars(select(FrozenDocument).where(FrozenDocument.version_id == version.id)
+    frozen = db.session.scalars(select(FrozenDocument).where(FrozenDocument.version_id == version.id,
+                                                             FrozenDocument.replaced_by_id.is_(None))
                                 .order_by(FrozenDocument.edition)).all()
     return [{"edition": d.edition, "sha256": d.sha256, "bytes": len(d.content),
              "content_base64": base64.b64encode(d.content).decode("ascii")} for d in frozen]

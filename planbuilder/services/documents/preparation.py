@@ -203,7 +203,7 @@ def freeze_failed(version: PlanVersion) -> bool:
 
 def frozen_hashes(version: PlanVersion) -> dict[str, str]:
     rows = db.session.execute(select(FrozenDocument.edition, FrozenDocument.sha256)
-                              .where(FrozenDocument.version_id == version.id))
+                              .where(FrozenDocument.version_id == version.id, FrozenDocument.replaced_by_id.is_(None)))
     return {edition: digest for edition, digest in rows}
 
 

@@ -322,7 +322,8 @@ def ready_document(version: PlanVersion, edition: str, fmt: str) -> bytes | None
 
 def frozen_pdf(version: PlanVersion, edition: str) -> bytes | None:
     return db.session.scalar(select(FrozenDocument.content).where(
-        FrozenDocument.version_id == version.id, FrozenDocument.edition == edition))
+        FrozenDocument.version_id == version.id, FrozenDocument.edition == edition,
+        FrozenDocument.replaced_by_id.is_(None)))
 
 
 def add_to_cache(version_id: int, edition: str, fmt: str, key: str, body: bytes) -> None:

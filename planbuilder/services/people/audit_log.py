@@ -30,6 +30,9 @@ ACTION_NAMES = {
     "version.withdraw": _l("Taken back from review"),
     "version.adopt": _l("Plan adopted"),
     "version.freeze": _l("Adopted documents frozen"),
+    "version.correct_decision": _l("Recorded decision corrected"),
+    "plan.publish": _l("Plan published"),
+    "plan.withdraw_publication": _l("Publication withdrawn"),
     "version.supersede": _l("Version replaced by a newer one"),
     "version.revision_start": _l("Revision started"),
     "version.relabel": _l("Version renamed"),
@@ -77,6 +80,9 @@ SENTENCES = {
     "version.withdraw": _l("%(who)s took %(version)s back from review."),
     "version.adopt": _l("%(who)s recorded the adoption of %(version)s (%(decision)s)."),
     "version.freeze": _l("The documents of %(version)s were frozen as adopted."),
+    "version.correct_decision": _l("%(who)s corrected the recorded decision of %(version)s. Reason: %(reason)s"),
+    "plan.publish": _l("%(who)s published the public edition of %(version)s on the public site."),
+    "plan.withdraw_publication": _l("%(who)s withdrew %(plan)s from the public site."),
     "version.supersede": _l("%(version)s was replaced by a newly adopted version."),
     "version.revision_start": _l("%(who)s started the revision %(version)s."),
     "version.relabel": _l("%(who)s renamed %(version)s (it was called “%(old)s”)."),
@@ -231,6 +237,7 @@ def _values(event: AuditEvent, named: _Named) -> dict[str, Markup | str]:
         "measure": str(detail.get("measure") or ""),
         "decision": decision,
         "old": str(detail.get("old") or ""),
+        "reason": str(detail.get("reason") or ""),
     }
 
 

@@ -321,7 +321,7 @@ def frozen_hashes(versions: list[PlanVersion]) -> dict[int, dict[str, str]]:
     found: dict[int, dict[str, str]] = {}
     if ids:
         rows = db.session.execute(select(FrozenDocument.version_id, FrozenDocument.edition, FrozenDocument.sha256)
-                                  .where(FrozenDocument.version_id.in_(ids)))
+                                  .where(FrozenDocument.version_id.in_(ids), FrozenDocument.replaced_by_id.is_(None)))
         for version_id, edition, sha256 in rows:
             found.setdefault(version_id, {})[edition] = sha256
     return found
