@@ -295,7 +295,9 @@ def test_a_signed_out_visitor_is_sent_to_sign_in_from_every_private_page(app, wo
     public = {"static", "assets.packaged", "health.healthz", "auth.sign_in", "auth.welcome", "shared.pdf",
               "auth.session_state",
               # a forgotten password, for a signed-out person by design (tests/test_password_reset.py)
-              "auth.forgot_password", "auth.reset_link_sent", "auth.reset_password"}
+              "auth.forgot_password", "auth.reset_link_sent", "auth.reset_password",
+              # the published plans, for anyone (tests/test_publication.py)
+              "public.index", "public.plan", "public.pdf"}
     for rule in all_rules(app):
         if rule.endpoint in public or "GET" not in rule.methods:
             continue
