@@ -12,10 +12,10 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from .extensions import db
+from .locales import ui_languages
 from .models import ROLES, Municipality, Plan, PlanVersion
 from .notify_cli import notify_cli
 from .plan_templates import TemplateError, load_template_file, load_templates
-from .services.compare import diff_text
 from .services.data import backup, backup_mac, demo, file_format, plan_export
 from .services.documents import rendering as documents
 from .services.jobs import queue as job_queue
@@ -262,7 +262,8 @@ def plans_render(version_id: int, fmt: str, edition: str, output: Path) -> None:
 @click.option("--edition", type=click.Choice(("internal", "public")), default="internal", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="File to write (default: standard output; required for pdf).")
-def plans_diff(version_a: int, version_b: int, fmt: str, edition: str, output: Path | None) -> None:
+@click.option("--language", help="Language of the text (default: the plan's).")
+def plans_diff(version_a: int, version_b: int, fmt: str, edition: str, output: Path | None, language: str) -> None:
     """What changed from VERSION_A to VERSION_B (two versions of the same plan)."""
 
     first, second = db.session.get(PlanVersion, version_a), db.session.get(PlanVersion, version_b)
@@ -274,9 +275,10 @@ def plans_diff(version_a: int, version_b: int, fmt: str, edition: str, output: P
              "can be compared")
     if fmt == "pdf" and output is None:
         fail("a PDF needs a file: add -o FILE")
+    if language and language not in ui_languages():
+        fail(f"there is no language {language!r}; choose one of {', '.join(ui_languages())}")
     if fmt == "text":
-        heading = f"{second.plan.title}: changes from version {first.label} to version {second.label}"
-        body = diff_text.as_text(versions.comparison(first, second, edition), heading).encode("utf-8")
+        body = versions.changes_text(first, second, edition, language).encode("utf-8")
     elif fmt == "html":
         body = versions.changes_html(first, second, edition).encode("utf-8")
     else:

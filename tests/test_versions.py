@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -647,8 +648,15 @@ def test_cli_diff_as_text_html_and_pdf(runner, seeded, tmp_path):
     adopted, draft = plans.versions_of(revised_plan())
     text = runner.invoke(args=["plans", "diff", str(adopted.id), str(draft.id)])
     assert text.exit_code == 0, text.output
-    assert "changes from version 2025 to version 2026" in text.output
-    assert "5 sections changed" in text.output and "{+och aktuell +}" in text.output
+    # In the plan's language, the revision work told apart: changed, confirmed still valid (by whom), not reviewed.
+    assert "ändringar från version 2025 till version 2026" in text.output and "changes" not in text.output
+    assert "5 avsnitt ändrade" in text.output and "{+och aktuell +}" in text.output
+    assert re.search(r": inga ändringar, bekräftat som fortfarande giltigt av Demo editor, \d", text.output)
+    english = runner.invoke(args=["plans", "diff", str(adopted.id), str(draft.id), "--language", "en"])
+    assert "changes from version 2025 to version 2026" in english.output and "5 sections changed" in english.output
+    assert ": no changes, confirmed still valid by Demo editor" in english.output
+    unknown = runner.invoke(args=["plans", "diff", str(adopted.id), str(draft.id), "--language", "xx"])
+    assert unknown.exit_code == 1 and "there is no language 'xx'" in unknown.output
     html_file = tmp_path / "changes.html"
     html = runner.invoke(args=["plans", "diff", str(adopted.id), str(draft.id), "--format", "html",
                                "-o", str(html_file)])

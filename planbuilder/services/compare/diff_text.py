@@ -57,8 +57,8 @@ def _text_change(change: Change, indent: str) -> list[str]:
             if row.kind == UNCHANGED and not row.moved:
                 continue
             row_sign = {ADDED: "+", REMOVED: "-", CHANGED: "~", UNCHANGED: "↕"}[row.kind]
-            moved = " (moved)" if row.moved else ""
-            lines.append(f"{indent}    {row_sign} {change.row_label or 'row'} “{row.title}”{moved}")
+            moved = f" ({_('moved')})" if row.moved else ""
+            lines.append(f"{indent}    {row_sign} {change.row_label or _('row')} “{row.title}”{moved}")
             for cell in row.cells:
                 lines += _text_change(cell, indent + "        ")
         return lines
@@ -69,14 +69,24 @@ def _text_change(change: Change, indent: str) -> list[str]:
     return [f"{indent}{sign} {change.label}: {_text_value(change.new or change.old)}"]
 
 
-def as_text(comparison: Comparison, heading: str) -> str:
-    """The comparison for a terminal: [-deleted-]{+inserted+} word marks, one line per field."""
+def as_text(comparison: Comparison, heading: str, notes: dict[str, str] | None = None) -> str:
+    """The comparison for a terminal, in the locale's words: [-deleted-]{+inserted+} word marks, one line per
+    field; `notes` says what the revision work did with a section without changes (by section id)."""
     lines = [heading, " · ".join(summary(comparison)), ""]
     for section in comparison.sections:
-        if not section.changed:
-            lines.append(f"{section.heading}: no changes")
-            continue
-        lines.append(f"{section.heading}: {section.kind}")
-        for change in section.changes:
+        lines.append(_section_line(section.heading, section.kind, (notes or {}).get(section.id)))
+        for change in section.changes if section.changed else ():
             lines += _text_change(change, "  ")
     return "\n".join(lines) + "\n"
+
+
+def _section_line(heading: str, kind: str, note: str | None) -> str:
+    if kind == ADDED:
+        return _("%(section)s: added", section=heading)
+    if kind == REMOVED:
+        return _("%(section)s: removed", section=heading)
+    if kind == CHANGED:
+        return _("%(section)s: changed", section=heading)
+    if note:
+        return _("%(section)s: no changes, %(note)s", section=heading, note=note)
+    return _("%(section)s: no changes", section=heading)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import format_date
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ...extensions import db
@@ -52,3 +54,12 @@ def unchanged_groups(result: diff.Comparison, notes: dict[str, ReviewNote]
     confirmed = [s for s in unchanged if s.id in notes and notes[s.id].confirmed]
     unreviewed = [s for s in unchanged if s.id in notes and not notes[s.id].confirmed]
     return confirmed, unreviewed, [s for s in unchanged if s.id not in notes]
+
+
+def note_text(note: ReviewNote) -> str:
+    """The note in words, as the plain-text comparison prints it ("confirmed still valid by Anna Berg, …")."""
+    if not note.confirmed:
+        return _("not reviewed")
+    if note.by and note.on:
+        return _("confirmed still valid by %(name)s, %(date)s", name=note.by, date=format_date(note.on))
+    return _("confirmed still valid by %(name)s", name=note.by) if note.by else _("confirmed still valid")

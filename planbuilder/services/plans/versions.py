@@ -357,6 +357,17 @@ def section_listing(version: PlanVersion, section_id: str, edition: str = "inter
                         include_sensitive=edition == "internal")
 
 
+def changes_text(version_a: PlanVersion, version_b: PlanVersion, edition: str, language: str | None = None) -> str:
+    """`plans diff --format text`: in the plan's language (or `language`), with the revision work on each
+    section that has no changes."""
+    with force_locale(language or template_for(version_b.template_id).language):
+        heading = _("%(plan)s: changes from version %(a)s to version %(b)s", plan=version_b.plan.title,
+                    a=version_a.label, b=version_b.label)
+        notes = {section_id: revision_work.note_text(note)
+                 for section_id, note in revision_work.review_notes(version_b).items()}
+        return diff_text.as_text(comparison(version_a, version_b, edition), heading, notes)
+
+
 def changes_html(version_a: PlanVersion, version_b: PlanVersion, edition: str = "internal",
                  inline_css: bool = True) -> str:
     """The changes annex as one HTML file, in the plan's language; the PDF is printed from the same markup."""
