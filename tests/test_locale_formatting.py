@@ -225,8 +225,10 @@ def test_a_signed_out_page_follows_the_browser_even_with_a_language_left_in_the_
     assert '<html lang="sv">' in response.get_data(as_text=True)
 
 
-def test_a_command_in_a_terminal_writes_english(database_url, translations_dir, migrated_schema):
-    """No request, no user, no browser: `flask plans diff` used to fail choosing a language."""
+def test_a_command_in_a_terminal_writes_the_plans_language_or_the_one_asked_for(database_url, translations_dir,
+                                                                               migrated_schema):
+    """No request, no user, no browser: `flask plans diff` used to fail choosing a language. It writes the plan's
+    own language, or the one given with --language."""
     app = make_app(database_url, translations_dir)
     with app.app_context():
         _empty_all_tables()
@@ -234,9 +236,12 @@ def test_a_command_in_a_terminal_writes_english(database_url, translations_dir, 
             demo.seed("demo-password-1")
             plan = db.session.scalar(select(Plan).where(Plan.title.like("%2025–2026")))
             adopted, draft = plans.versions_of(plan)
-            result = app.test_cli_runner().invoke(args=["plans", "diff", str(adopted.id), str(draft.id)])
+            arguments = ["plans", "diff", str(adopted.id), str(draft.id)]
+            result = app.test_cli_runner().invoke(args=arguments)
             assert result.exit_code == 0, result.output
-            assert "5 sections changed · 1 aktör added" in result.output
+            assert "5 avsnitt ändrade" in result.output
+            english = app.test_cli_runner().invoke(args=[*arguments, "--language", "en"])
+            assert "5 sections changed · 1 aktör added" in english.output
         finally:
             db.session.remove()
             _empty_all_tables()
