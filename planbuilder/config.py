@@ -243,8 +243,11 @@ def defaults(instance_path: str) -> dict:
         # Documents are made by a worker: RQ on the Redis at QUEUE_URL, else a thread in each app process.
         "QUEUE_URL": queue_url(),
         "JOB_QUEUE": "redis" if queue_url() else "embedded",
-        # How much lower the document worker's priority is than the web requests' (0-19, as `nice`).
-        "JOB_WORKER_NICE": _whole_number_env("PLANBUILDER_WORKER_NICE", 10),
+        # How much lower the document worker's priority is than the web requests' (0-19, as `nice`): the lowest by
+        # default, documents are made ahead of time and people typing come first (docs/performance.md).
+        "JOB_WORKER_NICE": _whole_number_env("PLANBUILDER_WORKER_NICE", 19),
+        # A worker process of its own (`flask --app app worker`) runs only when a core is idle (Linux SCHED_IDLE).
+        "JOB_WORKER_IDLE": os.environ.get("PLANBUILDER_WORKER_IDLE", "1") != "0",
         "JOB_SWEEP_SECONDS": 30,        # how often the embedded worker looks for jobs that lost their worker
         "JOB_HEARTBEAT_SECONDS": 5,     # a running job's sign of life
         "JOB_STALE_SECONDS": 60,        # no sign of life for this long: the worker died, the job is handed out again

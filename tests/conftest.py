@@ -66,6 +66,9 @@ def make_app(database_url: str, translations_dir: str, **overrides):
         # Documents someone waits for are made in the request; pre-renders wait until a test runs them
         # (planbuilder/services/jobs/queue.py). Tests of the queue itself choose "manual", "embedded" or "redis".
         "JOB_QUEUE": "inline",
+        # A test that runs the RQ worker in its own thread must not lower the whole test run's CPU priority.
+        "JOB_WORKER_NICE": 0,
+        "JOB_WORKER_IDLE": False,
         # Mail delivered without MAIL_URL is written to this run's temporary folder, never to instance/outbox.
         "MAIL_OUTBOX_DIR": os.path.join(os.path.dirname(translations_dir), "outbox"),
         **overrides,

@@ -5,6 +5,9 @@ looked at. The last tests run the real workers: the embedded thread and RQ on Re
 """
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import time
 from datetime import timedelta
 
@@ -271,14 +274,47 @@ def _wait_for_download(client, url: str, seconds: float = 60) -> bytes:
     raise AssertionError(f"{url} was not ready within {seconds} s")
 
 
-def test_the_embedded_worker_makes_the_document_inside_the_app_process(editor_client, renders, app):
-    app.config["JOB_QUEUE"] = "embedded"
+def test_the_embedded_worker_makes_the_document_inside_the_app_process_behind_the_requests(editor_client, renders,
+                                                                                         app, tmp_path):
+    app.config.update(JOB_QUEUE="embedded", **production_defaults(tmp_path))
     version = draft()
+    switch_interval = sys.getswitchinterval()
     try:
         assert editor_client.get(pdf_url(version)).status_code == 202
         assert _wait_for_download(editor_client, pdf_url(version)) == FAKE_PDF
+        # People typing come first: the worker's thread at the lowest CPU priority, and a request thread waiting
+        # for the interpreter lock gets it well within Python's usual 5 ms.
+        worker_thread = queue.embedded_worker(app)._thread
+        if sys.platform == "linux":
+            assert os.getpriority(os.PRIO_PROCESS, worker_thread.native_id) == 19
+        assert sys.getswitchinterval() <= queue.EMBEDDED_SWITCH_INTERVAL
     finally:
         queue.stop_embedded_workers()
+        sys.setswitchinterval(switch_interval)
+
+
+def production_defaults(folder) -> dict:
+    """The worker settings a deployment gets unless it sets them (the tests' own config turns them off)."""
+    from planbuilder.config import defaults
+
+    return {key: defaults(str(folder))[key] for key in ("JOB_WORKER_NICE", "JOB_WORKER_IDLE")}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="thread priorities are Linux's")
+def test_a_worker_process_of_its_own_runs_only_on_an_idle_core_and_at_the_lowest_priority(app, tmp_path):
+    """What `flask --app app worker` does to itself at start (in a thread here, which Linux treats alike)."""
+    app.config.update(production_defaults(tmp_path))
+    seen = {}
+
+    def start_a_worker() -> None:
+        queue.yield_to_requests(app, own_process=True)
+        seen.update(policy=os.sched_getscheduler(0), nice=os.getpriority(os.PRIO_PROCESS, 0))
+
+    thread = threading.Thread(target=start_a_worker)
+    thread.start()
+    thread.join()
+    assert seen == {"policy": os.SCHED_IDLE, "nice": 19}
+    assert os.sched_getscheduler(0) != os.SCHED_IDLE  # the test's own thread is untouched
 
 
 def test_an_rq_worker_on_redis_makes_the_document(editor_client, renders, app):

@@ -1,6 +1,7 @@
 """The schema comes from Alembic migrations: from empty to head, and the latest one down and up again."""
 from __future__ import annotations
 
+import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
@@ -27,3 +28,15 @@ def test_latest_migration_downgrades_and_upgrades_again(app):
         assert not LATEST_TABLES & set(inspect(db.engine).get_table_names())
     upgrade()
     assert EXPECTED_TABLES <= set(inspect(db.engine).get_table_names())
+
+
+def test_documents_are_stored_uncompressed_on_postgresql(app):
+    """PDFs and DOCX files are compressed already: PostgreSQL must not spend a core compressing them again."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL storage setting; SQLite has none")
+    with db.engine.connect() as connection:
+        storage = dict(connection.execute(text(
+            "SELECT attrelid::regclass::text, attstorage FROM pg_attribute "
+            "WHERE attname = 'content' AND attrelid IN ('rendered_document'::regclass, 'frozen_document'::regclass)"
+        )).all())
+    assert storage == {"rendered_document": "e", "frozen_document": "e"}

@@ -16,6 +16,7 @@ import importlib
 import itertools
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 
 MODES = ("embedded", "redis", "inline", "manual")
 RQ_QUEUE_NAME = "planbuilder-documents"
+# A request thread that waits for the interpreter lock while the embedded worker renders gets it after this many
+# seconds (Python's default is 5 ms): an autosave takes the lock back a dozen times (after each database call).
+EMBEDDED_SWITCH_INTERVAL = 0.0005
 # A render takes seconds; a job still running after this long is stopped by RQ (and handed out again).
 JOB_TIMEOUT_SECONDS = 600
 
@@ -175,6 +179,7 @@ class EmbeddedWorker:
         run, sweep = job_function("run"), job_function("sweep")
         sweep_every = self.app.config["JOB_SWEEP_SECONDS"]
         yield_to_requests(self.app, threading.get_native_id())
+        sys.setswitchinterval(min(sys.getswitchinterval(), EMBEDDED_SWITCH_INTERVAL))
         job_id = None  # the first round is a sweep: it picks up what a stopped process left queued or running
         while not self._stopping:
             try:
@@ -194,14 +199,24 @@ class EmbeddedWorker:
                 return
 
 
-def yield_to_requests(app: Flask, native_id: int = 0) -> None:
+def yield_to_requests(app: Flask, native_id: int = 0, *, own_process: bool = False) -> None:
     """Renders take a core for seconds; people typing must not wait for them. The worker (a process, or on Linux
-    the embedded worker's thread) runs at a lower priority (JOB_WORKER_NICE), so requests get the CPU first."""
+    the embedded worker's thread) runs at a lower priority (JOB_WORKER_NICE), so requests get the CPU first.
+
+    A worker in a process of its own goes further where Linux allows it: it runs only on a core nothing else
+    wants (SCHED_IDLE), so a request waking up never waits for a render to be moved aside. Not for the embedded
+    thread: it shares the interpreter lock with the requests of its process, and a render holding that lock must
+    not be left waiting for an idle core while a request waits for the lock."""
     try:
         os.setpriority(os.PRIO_PROCESS, native_id, min(os.getpriority(os.PRIO_PROCESS, native_id)
                                                        + app.config["JOB_WORKER_NICE"], 19))
     except (OSError, AttributeError):  # not allowed or not Linux: the jobs run at normal priority
         log.info("the document worker runs at normal priority")
+    if own_process and app.config["JOB_WORKER_IDLE"]:
+        try:
+            os.sched_setscheduler(native_id, os.SCHED_IDLE, os.sched_param(0))
+        except (OSError, AttributeError):
+            log.info("the document worker cannot run at idle priority here; it stays niced")
 
 
 @contextmanager
@@ -259,7 +274,7 @@ def work_on_redis(app: Flask, burst: bool = False) -> None:
             except Exception:
                 log.exception("the sweep for lost jobs failed")
 
-    yield_to_requests(app)
+    yield_to_requests(app, own_process=True)  # before its threads start: they inherit it
     with app.app_context():
         sweep()  # what a worker that stopped left running is handed out again before anything new
     sweeper = threading.Thread(target=sweeping, name="planbuilder-sweep", daemon=True)
