@@ -323,7 +323,9 @@ def main() -> None:
     env.pop("QUEUE_URL", None)
     seed(env, editors=4)
     plan_id = first_plan_id(env)
-    for name in args.only or PHASES:
+    # Always in the order of PHASES, whatever the order asked for: the document worker's check leaves the plan
+    # submitted, which the instances' save check needs in draft.
+    for name in [name for name in PHASES if name in (args.only or PHASES)]:
         forget_rate_limits(args.redis)
         PHASES[name](env, plan_id)
     failed = [what for ok, what in results if not ok]
