@@ -21,6 +21,7 @@ from planbuilder.models import DocumentJob, Plan, PlanVersion, RenderedDocument,
 from planbuilder.services.data import demo
 from planbuilder.services.documents import rendering as documents
 from planbuilder.services.jobs import queue, runner
+from tests.document_helpers import pdf_text, squash
 from tests.wizard_helpers import demo_plan, post_section, working_version
 
 HTMX = {"HX-Request": "true"}
@@ -274,30 +275,55 @@ def _wait_for_download(client, url: str, seconds: float = 60) -> bytes:
     raise AssertionError(f"{url} was not ready within {seconds} s")
 
 
-def test_the_embedded_worker_makes_the_document_inside_the_app_process_behind_the_requests(editor_client, renders,
-                                                                                         app, tmp_path):
-    app.config.update(JOB_QUEUE="embedded", **production_defaults(tmp_path))
+@pytest.fixture
+def embedded(app, tmp_path):
+    """The embedded worker with a deployment's priorities, sweeping every second, stopped at the test's end."""
+    app.config.update(JOB_QUEUE="embedded", JOB_SWEEP_SECONDS=1, JOB_HEARTBEAT_SECONDS=0.5, JOB_STALE_SECONDS=3,
+                      **production_defaults(tmp_path))
+    yield app
+    queue.stop_embedded_workers()
+
+
+def test_the_embedded_worker_renders_in_a_process_of_its_own_behind_the_requests(editor_client, embedded):
     version = draft()
-    switch_interval = sys.getswitchinterval()
-    try:
-        assert editor_client.get(pdf_url(version)).status_code == 202
-        assert _wait_for_download(editor_client, pdf_url(version)) == FAKE_PDF
-        # People typing come first: the worker's thread at the lowest CPU priority, and a request thread waiting
-        # for the interpreter lock gets it well within Python's usual 5 ms.
-        worker_thread = queue.embedded_worker(app)._thread
-        if sys.platform == "linux":
-            assert os.getpriority(os.PRIO_PROCESS, worker_thread.native_id) == 19
-        assert sys.getswitchinterval() <= queue.EMBEDDED_SWITCH_INTERVAL
-    finally:
-        queue.stop_embedded_workers()
-        sys.setswitchinterval(switch_interval)
+    assert editor_client.get(pdf_url(version)).status_code == 202
+    pdf = _wait_for_download(editor_client, pdf_url(version))
+    assert squash(version.plan.municipality.name) in pdf_text(pdf)  # a real render, made by the child process
+    worker = queue.embedded_worker(embedded)
+    child = worker.renders._child
+    assert child.poll() is None and child.pid != os.getpid()  # it stays for the next render
+    if sys.platform == "linux":
+        # People typing come first: the render process only on a core nothing else wants, at the lowest priority,
+        # and the worker's own thread (sweeps, mail) at the lowest priority too.
+        assert os.sched_getscheduler(child.pid) == os.SCHED_IDLE
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == 19
+        assert os.getpriority(os.PRIO_PROCESS, worker._thread.native_id) == 19
+
+
+def test_a_render_process_killed_mid_render_loses_no_document(editor_client, embedded):
+    version = draft()
+    assert editor_client.get(pdf_url(version)).status_code == 202
+    (job,) = jobs()
+    deadline = time.monotonic() + 60
+    while jobs()[0].state != "running":
+        assert time.monotonic() < deadline, "the job never started"
+        time.sleep(0.05)
+    killed = queue.embedded_worker(embedded).renders._child
+    killed.kill()
+    # The job's heartbeat stops; the sweep hands it out again and a new render process makes it.
+    pdf = _wait_for_download(editor_client, pdf_url(version, job=job.id), seconds=90)
+    assert squash(version.plan.municipality.name) in pdf_text(pdf)
+    assert queue.embedded_worker(embedded).renders._child.pid != killed.pid
+    (finished,) = jobs()
+    assert finished.state == "done" and finished.attempts == 2
 
 
 def production_defaults(folder) -> dict:
     """The worker settings a deployment gets unless it sets them (the tests' own config turns them off)."""
     from planbuilder.config import defaults
 
-    return {key: defaults(str(folder))[key] for key in ("JOB_WORKER_NICE", "JOB_WORKER_IDLE")}
+    deployment = defaults(str(folder))
+    return {key: deployment[key] for key in ("JOB_WORKER_NICE", "JOB_WORKER_IDLE")}
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="thread priorities are Linux's")

@@ -2,11 +2,13 @@
 
 - "redis": RQ, a well-kept queue library, on the Redis at QUEUE_URL; its worker is `flask --app app worker`.
 - "embedded" (no QUEUE_URL): a worker thread inside each app process, so the Quick start's one command does
-  everything. The job rows live in the database, so a job a stopped process left behind is picked up again.
+  everything; the thread hands each render to a child process of its own (child.py), at the lowest priority.
+  The job rows live in the database, so a job a stopped process left behind is picked up again.
 - "inline" (the tests' default): a job someone waits for runs at once in the same thread (a retry too, without
   its delay); work done ahead of time (pre-renders) stays queued in the table until a test runs it, so no test
   renders what it did not ask for.
 - "manual": nothing runs until `runner.run_due()` is called (tests of the progress pages).
+- "relay": the embedded worker's render process; what it queues goes back to the worker that started it.
 """
 from __future__ import annotations
 
@@ -14,25 +16,28 @@ import fcntl
 import heapq
 import importlib
 import itertools
+import json
 import logging
 import os
+import select
+import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from flask import Flask, current_app
 
 log = logging.getLogger(__name__)
 
-MODES = ("embedded", "redis", "inline", "manual")
+MODES = ("embedded", "redis", "inline", "manual", "relay")
 RQ_QUEUE_NAME = "planbuilder-documents"
-# A request thread that waits for the interpreter lock while the embedded worker renders gets it after this many
-# seconds (Python's default is 5 ms): an autosave takes the lock back a dozen times (after each database call).
-EMBEDDED_SWITCH_INTERVAL = 0.0005
-# A render takes seconds; a job still running after this long is stopped by RQ (and handed out again).
+# A render takes seconds; a job still running after this long is stopped (and handed out again by the sweep).
 JOB_TIMEOUT_SECONDS = 600
+# The embedded worker's render process gives its memory back after this long without a render.
+RENDER_PROCESS_IDLE_SECONDS = 600
 
 
 # The queue carries jobs to functions by name, as RQ does across processes: this module knows where jobs are run,
@@ -42,6 +47,10 @@ RUNNER = "planbuilder.services.jobs.runner"
 
 def job_function(name: str):
     return task_function(f"{RUNNER}.{name}")
+
+
+# In the render process ("relay"): the jobs and tasks it queued, (id or name, delay), for its embedded worker.
+relayed: list[tuple[int | str, float]] = []
 
 
 class QueueUnavailable(Exception):
@@ -54,7 +63,9 @@ def submit(job_id: int, *, ahead: bool = False, delay: float = 0) -> None:
     mode = app.config["JOB_QUEUE"]
     if mode == "manual" or (mode == "inline" and ahead):
         return
-    if mode == "inline":
+    if mode == "relay":
+        relayed.append((job_id, delay))
+    elif mode == "inline":
         job_function("run")(job_id)
     elif mode == "embedded":
         embedded_worker(app).put(job_id, delay)
@@ -70,6 +81,8 @@ def submit_task(name: str) -> None:
     mode = app.config["JOB_QUEUE"]
     if mode == "embedded":
         embedded_worker(app).put(name)
+    elif mode == "relay":
+        relayed.append((name, 0))
     elif mode == "redis":
         from redis.exceptions import RedisError
 
@@ -142,10 +155,13 @@ def _submit_to_rq(app: Flask, job_id: int, delay: float) -> None:
 
 class EmbeddedWorker:
     """One thread running jobs in order of their due time; jobs are ids, the work is in the database. A task
-    (submit_task) is a function's dotted name instead of an id."""
+    (submit_task) is a function's dotted name instead of an id. Tasks and sweeps are light and run in the thread;
+    a job (a render) runs in the render process, so it never holds this process's interpreter lock while a
+    request waits for it."""
 
     def __init__(self, app: Flask):
         self.app = app
+        self.renders = RenderProcess(app)
         self._due: list[tuple[float, int, int | str]] = []
         self._order = itertools.count()
         self._wake = threading.Condition()
@@ -163,6 +179,7 @@ class EmbeddedWorker:
             self._stopping = True
             self._wake.notify()
         self._thread.join(timeout=30)
+        self.renders.stop()
 
     def _next_job(self, sweep_every: float) -> int | str | None:
         with self._wake:
@@ -176,21 +193,24 @@ class EmbeddedWorker:
             raise _Stopped()
 
     def _work(self) -> None:
-        run, sweep = job_function("run"), job_function("sweep")
+        sweep = job_function("sweep")
         sweep_every = self.app.config["JOB_SWEEP_SECONDS"]
         yield_to_requests(self.app, threading.get_native_id())
-        sys.setswitchinterval(min(sys.getswitchinterval(), EMBEDDED_SWITCH_INTERVAL))
         job_id = None  # the first round is a sweep: it picks up what a stopped process left queued or running
         while not self._stopping:
             try:
-                with self.app.app_context():
-                    if job_id is None:
+                if job_id is None:
+                    self.renders.stop_if_idle(RENDER_PROCESS_IDLE_SECONDS)
+                    with self.app.app_context():
                         sweep()
-                    elif isinstance(job_id, str):
+                elif isinstance(job_id, str):
+                    with self.app.app_context():
                         task_function(job_id)()  # a light task (mail): no need to wait for a render
-                    else:
-                        with one_job_per_machine(self.app):
-                            run(job_id)
+                else:
+                    with one_job_per_machine(self.app):
+                        queued = self.renders.run(job_id)
+                    for job_or_task, delay in queued:
+                        self.put(job_or_task, delay)
             except Exception:  # the worker thread must outlive any one job
                 log.exception("the embedded worker failed on job %s", job_id)
             try:
@@ -199,14 +219,87 @@ class EmbeddedWorker:
                 return
 
 
+class RenderProcess:
+    """The embedded worker's renders, in a child process (`python -m planbuilder.services.jobs.child`) that lives
+    as long as there is work: its fonts and stylesheets stay warm between renders, it holds no lock a request
+    needs, and it runs only on a core nothing else wants, like a worker of its own. It claims, beats for and
+    finishes each job itself; if it dies mid-render the job's heartbeat stops and the sweep hands it out again."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self._child: subprocess.Popen | None = None
+        self._last_used = time.monotonic()
+
+    def run(self, job_id: int) -> list[tuple[int | str, float]]:
+        """Have the child run job `job_id`; what it queued meanwhile (a retry, mail) is returned for this worker."""
+        self._last_used = time.monotonic()
+        child = self._child if self._child and self._child.poll() is None else self._start()
+        try:
+            child.stdin.write(json.dumps({"job": job_id}) + "\n")
+            child.stdin.flush()
+            if not select.select([child.stdout], [], [], JOB_TIMEOUT_SECONDS)[0]:
+                raise TimeoutError(f"still rendering after {JOB_TIMEOUT_SECONDS} s")
+            answer = json.loads(child.stdout.readline())
+        except (OSError, ValueError) as exc:  # died, stuck, or said something else than its answer
+            log.error("the render process stopped during job %s (%s); the sweep will hand it out again",
+                      job_id, exc)
+            self.stop(wait=0)
+            return []
+        finally:
+            self._last_used = time.monotonic()
+        return [(item, delay) for item, delay in answer["relay"]]
+
+    def stop_if_idle(self, seconds: float) -> None:
+        if self._child and time.monotonic() - self._last_used > seconds:
+            self.stop()
+
+    def stop(self, wait: float = 10) -> None:
+        """Close the child's input (it ends after its current job), or kill it if it does not end in `wait` s."""
+        child, self._child = self._child, None
+        if child is None:
+            return
+        try:
+            child.stdin.close()
+            child.wait(timeout=wait)
+        except (OSError, subprocess.TimeoutExpired):
+            child.kill()
+            child.wait()
+        child.stdout.close()
+
+    def _start(self) -> subprocess.Popen:
+        package_root = str(Path(__file__).resolve().parents[3])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root,
+                                                                         os.environ.get("PYTHONPATH")]))}
+        self._child = subprocess.Popen([sys.executable, "-m", "planbuilder.services.jobs.child"], env=env,
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        # The app's settings go through the pipe (not the command line or environment: they hold the secret key).
+        self._child.stdin.write(json.dumps(portable_config(self.app)) + "\n")
+        return self._child
+
+
+def portable_config(app: Flask) -> dict:
+    """The settings the child's app is made with: this app's, where they can be written as JSON (the rest, such as
+    the session lifetime, are the same defaults in both and have nothing to do with rendering)."""
+    def portable(value) -> bool:
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            return False
+        return True
+    config = {key: os.fspath(value) if isinstance(value, os.PathLike) else value
+              for key, value in app.config.items()}
+    return {key: value for key, value in config.items() if portable(value)}
+
+
 def yield_to_requests(app: Flask, native_id: int = 0, *, own_process: bool = False) -> None:
-    """Renders take a core for seconds; people typing must not wait for them. The worker (a process, or on Linux
+    """Renders take a core for seconds; people typing must not wait for them. A worker (a process, or on Linux
     the embedded worker's thread) runs at a lower priority (JOB_WORKER_NICE), so requests get the CPU first.
 
-    A worker in a process of its own goes further where Linux allows it: it runs only on a core nothing else
-    wants (SCHED_IDLE), so a request waking up never waits for a render to be moved aside. Not for the embedded
-    thread: it shares the interpreter lock with the requests of its process, and a render holding that lock must
-    not be left waiting for an idle core while a request waits for the lock."""
+    A process that renders (`flask --app app worker`, the embedded worker's render process) goes further where
+    Linux allows it: it runs only on a core nothing else wants (SCHED_IDLE), so a request waking up never waits
+    for a render to be moved aside. Not for the embedded worker's thread: it shares the interpreter lock with the
+    requests of its process (it only sweeps and sends mail), and must not keep that lock waiting for an idle
+    core."""
     try:
         os.setpriority(os.PRIO_PROCESS, native_id, min(os.getpriority(os.PRIO_PROCESS, native_id)
                                                        + app.config["JOB_WORKER_NICE"], 19))
