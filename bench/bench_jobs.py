@@ -1,6 +1,6 @@
 """What people wait for now that documents are made in the background: prints figures, asserts nothing.
 
-    python bench/bench_jobs.py [--cycles 8] [--seconds 30] [--pdf-runs 2]
+    python bench/bench_jobs.py [--cycles 8] [--seconds 30] [--rounds 1] [--pdf-runs 2]
                                [--only postgres-rq postgres-embedded sqlite-rq sqlite-embedded]
                                [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
                                [--redis redis://127.0.0.1:6379/14]
@@ -25,7 +25,9 @@ the worker up and is not counted):
      downloading, then as long again while 5 people download PDFs of 15 other plans, none made yet (each waits on
      the progress page as its meta refresh does, downloads, takes the next 1–3 s later): the server's time per
      autosave from gunicorn's access log, and what the editors' client saw. "Unchanged within noise" is taken to
-     mean: the p95 with downloads at most 20 % (and at least 3 ms) above the p95 without.
+     mean: the p95 with downloads at most 20 % (and at least 3 ms) above the p95 without. With `--rounds N` both
+     phases take turns N times (the documents made in a round are forgotten before the next: cache rows and
+     jobs deleted), the autosaves of all rounds are pooled, and each round's p95 pair is shown beside them.
 Last, 5. the first render against Chromium's print, measured by bench_pdf.py's own code.
 Times from the client (1–3) include loopback HTTP; the client shares the machine's cores with the servers.
 """
@@ -34,6 +36,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import sys
 import tempfile
 import threading
@@ -56,7 +59,7 @@ from harness import (  # noqa: E402
     server_times,
 )
 from report import Row, percentile, print_table, summarise  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import bindparam, create_engine, text  # noqa: E402
 
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 EDITIONS = ("internal", "public")
@@ -159,6 +162,13 @@ class Database:
     def count(self, sql: str, **params) -> int:
         with self.engine.connect() as connection:
             return connection.execute(text(sql), params).scalar_one()
+
+    def forget_documents(self, version_ids: list[int]) -> None:
+        """The render cache of these versions emptied, and their jobs with it, as if never asked for."""
+        with self.engine.begin() as connection:
+            for table in ("rendered_document", "document_job"):
+                connection.execute(text(f"DELETE FROM {table} WHERE version_id IN :v").bindparams(
+                    bindparam("v", expanding=True)), {"v": list(version_ids)})
 
     def wait_for(self, sql: str, expected: int, started: float, timeout: float = 300, **params) -> float:
         """Seconds from `started` (perf_counter) until the count is `expected`."""
@@ -264,7 +274,7 @@ def autosaving(server: Gunicorn, access_log: Path, seeded: Seeded, seconds: floa
     return served, client, note
 
 
-def measure(setup: Setup, cycles: int, seconds: float) -> list[Row]:
+def measure(setup: Setup, cycles: int, seconds: float, rounds: int = 1) -> list[Row]:
     if setup.worker:
         flush_redis(setup.env["QUEUE_URL"])  # what an earlier setup left queued, and its sign-in counts
     seed(setup.env, editors=AUTOSAVING + DOWNLOADING)
@@ -284,13 +294,24 @@ def measure(setup: Setup, cycles: int, seconds: float) -> list[Row]:
             review_cycle(database, editor, reviewer, plan_id, version_id, figures)
             print(f"… {setup.name}: version {version_id} submitted, downloaded, adopted, frozen", file=sys.stderr)
         database.wait_for(UNFINISHED, 0, time.perf_counter())
-        quiet, quiet_client, _ = autosaving(server, access_log, seeded, seconds, [])
-        print(f"… {setup.name}: autosave without downloads measured", file=sys.stderr)
         people = [signed_in(server.base, f"load{AUTOSAVING + i:02d}@demo.example") for i in range(DOWNLOADING)]
-        made = database.count("SELECT count(*) FROM rendered_document")
-        busy, busy_client, note = autosaving(server, access_log, seeded, seconds, people)
+        quiet, quiet_client, busy, busy_client, notes, made = [], [], [], [], [], 0
+        for round_number in range(rounds):
+            if round_number:  # the same documents to be made again: what the last round made is forgotten
+                database.wait_for(UNFINISHED_NOW, 0, time.perf_counter())
+                database.forget_documents(seeded.download)
+            without = autosaving(server, access_log, seeded, seconds, [])
+            before = database.count("SELECT count(*) FROM rendered_document")
+            during = autosaving(server, access_log, seeded, seconds, people)
+            made += database.count("SELECT count(*) FROM rendered_document") - before
+            for (served, client, _), pooled, pooled_client in zip((without, during), (quiet, busy),
+                                                                  (quiet_client, busy_client)):
+                pooled.append(served)
+                pooled_client += client
+            notes.append(during[2])
+            print(f"… {setup.name}: autosave round {round_number + 1} of {rounds} measured", file=sys.stderr)
+        note = f"{' / '.join(notes)}, {made} documents made"
         now_made = database.count("SELECT count(*) FROM rendered_document")
-        note += f", {now_made - made} documents made"
         # The same people downloading the same documents, now made: what serving them costs autosave, apart
         # from what making them does.
         database.wait_for(UNFINISHED_NOW, 0, time.perf_counter())
@@ -301,9 +322,22 @@ def measure(setup: Setup, cycles: int, seconds: float) -> list[Row]:
             worker.stop()
         server.stop()
         database.engine.dispose()
-    return rows(setup, figures, quiet, busy, quiet_client, busy_client, note) + [
+    pooled_quiet = [ms for phase in quiet for ms in phase]
+    return rows(setup, figures, pooled_quiet, [ms for phase in busy for ms in phase], quiet_client, busy_client,
+                note) + [
         summarise(f"jobs {setup.name}", f"autosave, server: 5 downloading made documents ({len(served)}; "
-                  f"{served_note})", served, reference=quiet)]
+                  f"{served_note})", served, reference=pooled_quiet),
+    ] + ([per_round(setup, quiet, busy)] if rounds > 1 else [])
+
+
+def per_round(setup: Setup, quiet: list[list[float]], busy: list[list[float]]) -> Row:
+    """How far one round's comparison can be trusted: each round's p95 with downloads ÷ without, median and
+    highest, and each round's pair in the measure's name."""
+    pairs = [(percentile(without, 0.95), percentile(during, 0.95)) for without, during in zip(quiet, busy)]
+    ratios = sorted(during / without for without, during in pairs)
+    return Row(f"jobs {setup.name}", "autosave p95, each round without → with: "
+               + ", ".join(f"{without:.0f} → {during:.0f}" for without, during in pairs),
+               statistics.median(ratios), ratios[-1], "×")
 
 
 def unchanged(before: list[float], during: list[float]) -> bool:
@@ -349,12 +383,12 @@ def first_render_ratio(runs: int) -> list[Row]:
 
 
 def collect(cycles: int = 8, seconds: float = 30, pdf_runs: int = 2, only: list[str] | None = None,
-            postgres: str = DEFAULT_POSTGRES, redis: str = DEFAULT_REDIS) -> list[Row]:
+            postgres: str = DEFAULT_POSTGRES, redis: str = DEFAULT_REDIS, rounds: int = 1) -> list[Row]:
     """Every figure above; bench/run.py passes pdf_runs=0, as it runs bench_pdf.py itself."""
     found = []
     with tempfile.TemporaryDirectory(prefix="bench-jobs-") as folder:
         for setup in setups(only, postgres, redis, Path(folder)):
-            found += measure(setup, cycles, seconds)
+            found += measure(setup, cycles, seconds, rounds)
     if pdf_runs:
         found += first_render_ratio(pdf_runs)
     return found
@@ -364,13 +398,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=8, help="plans submitted and adopted per setup")
     parser.add_argument("--seconds", type=float, default=30, help="autosave without, then with downloads")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="the two autosave phases this many times, the documents forgotten in between")
     parser.add_argument("--pdf-runs", type=int, default=2, help="bench_pdf.py runs for the ratio (0: none)")
     parser.add_argument("--only", nargs="+", choices=SETUPS, help="some of the setups (default: all four)")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument("--redis", default=DEFAULT_REDIS)
     args = parser.parse_args()
     started = time.monotonic()
-    found = collect(args.cycles, args.seconds, args.pdf_runs, args.only, args.postgres, args.redis)
+    found = collect(args.cycles, args.seconds, args.pdf_runs, args.only, args.postgres, args.redis, args.rounds)
     print_table(found)
     print(f"\n{(time.monotonic() - started) / 60:.1f} minutes; times in ms unless the unit says s")
 
