@@ -304,10 +304,10 @@ def measure(setup: Setup, cycles: int, seconds: float, rounds: int = 1) -> list[
             before = database.count("SELECT count(*) FROM rendered_document")
             during = autosaving(server, access_log, seeded, seconds, people)
             made += database.count("SELECT count(*) FROM rendered_document") - before
-            for (served, client, _), pooled, pooled_client in zip((without, during), (quiet, busy),
-                                                                  (quiet_client, busy_client)):
-                pooled.append(served)
-                pooled_client += client
+            quiet.append(without[0])
+            quiet_client += without[1]
+            busy.append(during[0])
+            busy_client += during[1]
             notes.append(during[2])
             print(f"… {setup.name}: autosave round {round_number + 1} of {rounds} measured", file=sys.stderr)
         note = f"{' / '.join(notes)}, {made} documents made"
@@ -405,6 +405,8 @@ def main() -> None:
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument("--redis", default=DEFAULT_REDIS)
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be 1 or more: each round is one phase without and one with downloads")
     started = time.monotonic()
     found = collect(args.cycles, args.seconds, args.pdf_runs, args.only, args.postgres, args.redis, args.rounds)
     print_table(found)
