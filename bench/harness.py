@@ -154,16 +154,16 @@ class EditorClient:
         status, body, _ = self.fetch(path, data, headers, timeout)
         return status, body.decode(errors="replace")
 
-    def download(self, path: str, until: float | None = None, poll: float = 2) -> tuple[int, bytes, int]:
+    def download(self, path: str, until: float | None = None) -> tuple[int, bytes, int]:
         """A document as a browser without JavaScript gets it: a progress page (202) is asked again, naming its
-        job, every `poll` seconds (its meta refresh; views/documents.py POLL_SECONDS) until the document comes,
-        or until `until` (time.monotonic()). Returns the last status, its body and how many progress pages."""
+        job, after as many seconds as its meta refresh says, until the document comes or until `until`
+        (time.monotonic()). Returns the last status, its body and how many progress pages."""
         status, body, _ = self.fetch(path)
         pages = 0
         while status == 202 and (until is None or time.monotonic() < until):
             pages += 1
             job = re.search(rb"job=(\d+)", body).group(1).decode()
-            time.sleep(poll)
+            time.sleep(int(re.search(rb'http-equiv="refresh" content="(\d+);', body).group(1)))
             status, body, _ = self.fetch(f"{path}{'&' if '?' in path else '?'}job={job}")
         return status, body, pages
 

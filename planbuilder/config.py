@@ -236,7 +236,11 @@ def defaults(instance_path: str) -> dict:
         # Asking for a new password by mail: per IP address, and per address asked for (nobody's inbox flooded).
         "PASSWORD_RESET_LIMIT_PER_IP": "10 per minute",
         "PASSWORD_RESET_LIMIT_PER_EMAIL": "3 per minute",
-        "RENDER_CACHE_DIR": os.environ.get("RENDER_CACHE_DIR", ""),
+        # Made documents are also kept as files here, so downloads are sent by the operating system rather than
+        # read through the database (services/documents/document_files.py); at most this many MB, 0 turns it off.
+        "DOCUMENT_FILES_DIR": (os.environ.get("PLANBUILDER_DOCUMENT_FILES_DIR")
+                               or str(Path(instance_path) / "documents")),
+        "DOCUMENT_FILES_MB": _whole_number_env("PLANBUILDER_DOCUMENT_FILES_MB", 1000),
         # None: decided once every configuration layer is read (planbuilder.create_app): the embedded SQLite
         # database migrates itself; a server database is migrated as a release step, never by every process.
         "AUTO_MIGRATE": None,

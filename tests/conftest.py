@@ -71,6 +71,8 @@ def make_app(database_url: str, translations_dir: str, **overrides):
         "JOB_WORKER_IDLE": False,
         # Mail delivered without MAIL_URL is written to this run's temporary folder, never to instance/outbox.
         "MAIL_OUTBOX_DIR": os.path.join(os.path.dirname(translations_dir), "outbox"),
+        # The same for the file copies of made documents (never instance/documents).
+        "DOCUMENT_FILES_DIR": os.path.join(os.path.dirname(translations_dir), "documents"),
         **overrides,
     }
     made = create_app(config)
@@ -115,10 +117,12 @@ class IsolatedClient(FlaskClient):
     """Each request in an app context of its own, as in production: fresh `g` and a fresh database session.
 
     Without this, requests made while a test holds a request context (for url_for) would reuse the test's app
-    context, so one request's loaded user or cached objects would leak into the next.
+    context, so one request's loaded user or cached objects would leak into the next. Each answer is read whole
+    and its body closed, as a WSGI server does once it has sent it (a download sent from a file closes the file).
     """
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         # What the test itself reads next must come from the database, not from its own stale session.

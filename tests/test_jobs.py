@@ -63,14 +63,36 @@ def test_a_document_not_made_yet_shows_progress_and_then_downloads(editor_client
     assert "Preparing the PDF document…" in page_text(waiting)
     (job,) = jobs()
     # Without JavaScript the page asks again by itself; with htmx the status region polls the same address.
-    assert f'http-equiv="refresh" content="2;url=/versions/{version.id}/document.pdf?job={job.id}"' in html
-    assert 'hx-trigger="every 2s"' in html and 'role="status"' in html
+    # No document was made before, so no estimate: it asks again in 3 s.
+    assert f'http-equiv="refresh" content="3;url=/versions/{version.id}/document.pdf?job={job.id}"' in html
+    assert 'hx-trigger="every 3s"' in html and 'role="status"' in html
     assert renders == []  # the request itself rendered nothing
 
     assert runner.run_due() == 1
     done = editor_client.get(pdf_url(version, job=job.id))
     assert done.status_code == 200 and done.data == FAKE_PDF
     assert done.headers["Content-Disposition"].startswith("attachment;")
+
+
+def _jobs_done_before(version: PlanVersion, seconds: float, count: int = 3) -> None:
+    for _ in range(count):
+        finished = utcnow() - timedelta(minutes=5)
+        db.session.add(DocumentJob(key=os.urandom(8).hex(), kind="plan", version_id=version.id,
+                                   edition="internal", format="pdf", state="done", requested_at=finished,
+                                   started_at=finished - timedelta(seconds=seconds), finished_at=finished))
+    db.session.commit()
+
+
+@pytest.mark.parametrize(("recent_render_seconds", "asks_again_in"), [(4, 4), (1, 2), (40, 5)])
+def test_the_waiting_page_asks_again_when_the_document_is_expected(editor_client, renders, recent_render_seconds,
+                                                                   asks_again_in):
+    # Every refresh is a request to a server people are typing into: asked again when the estimate says the
+    # document is made, but never sooner than 2 s nor later than 5 s.
+    version = draft()
+    _jobs_done_before(version, recent_render_seconds)
+    html = editor_client.get(pdf_url(version)).get_data(as_text=True)
+    assert f'http-equiv="refresh" content="{asks_again_in};url=' in html
+    assert f'hx-trigger="every {asks_again_in}s"' in html
 
 
 def test_a_document_finished_while_its_poll_is_answered_is_handed_over(editor_client, renders, monkeypatch):
@@ -229,6 +251,8 @@ def test_a_job_nobody_starts_says_the_document_service_is_late(editor_client, re
     response = editor_client.get(pdf_url(draft()))
     assert response.status_code == 202
     assert "The document service has not started on the PDF document yet" in page_text(response)
+    # Nothing will happen sooner: the page asks again less often than while a document is being made.
+    assert 'http-equiv="refresh" content="10;url=' in response.get_data(as_text=True)
 
 
 def test_a_render_that_keeps_failing_is_a_clear_error_and_try_again_retries(editor_client, monkeypatch, caplog):

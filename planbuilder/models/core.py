@@ -275,7 +275,7 @@ class RenderedDocument(db.Model):
     edition: Mapped[str] = mapped_column(String(20))
     format: Mapped[str] = mapped_column(String(10))
     content: Mapped[bytes] = mapped_column(LargeBinary)
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # its file copy's name (document_files.py)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -289,7 +289,7 @@ class FrozenDocument(db.Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id", ondelete="CASCADE"))
     edition: Mapped[str] = mapped_column(String(20))
     content: Mapped[bytes] = mapped_column(LargeBinary)
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # its file copy's name (document_files.py)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("decision_correction.id"))
 

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from werkzeug.wsgi import wrap_file
 
 from ..htmx import is_fragment_request, render
 from ..models import DocumentJob, JobState
-from ..services.documents import preparation
+from ..services.documents import document_files, preparation
 from ..services.documents import rendering as documents
+from ..services.documents.document_files import Made
 from ..services.plans import corrections
 from .scope import version_or_404
 
@@ -26,8 +28,10 @@ bp = Blueprint("documents", __name__)
 WAITING = 202
 FAILURE_STATUS = {"storage_full": 507}
 NOTHING_NEW = 204
-# How often a waiting page asks again, in seconds (htmx poll and meta refresh).
-POLL_SECONDS = 2
+# When a waiting page asks again (htmx poll and meta refresh), in seconds: when the estimate says the document is
+# there, but no sooner than FASTEST (every poll is a request to a server people are typing into) and no later than
+# SLOWEST; while the document service is late or unreachable, every LATE (nothing happens sooner anyway).
+POLL_FASTEST, POLL_UNKNOWN, POLL_SLOWEST, POLL_LATE = 2, 3, 5, 10
 
 
 def _edition() -> str:
@@ -61,7 +65,7 @@ class Wanted:
     """A document a person asked for: how to find it made, how to ask for it, and how to hand it over."""
 
     version_id: int
-    ready: Callable[[], bytes | None]
+    ready: Callable[[], Made | None]
     ask: Callable[[], DocumentJob]
     name: str
     mimetype: str
@@ -91,7 +95,7 @@ def deliver(wanted: Wanted, **page) -> Response:
     if is_fragment_request() and request.args.get("shown") == progress.state:
         # Nothing new to say: no swap, so a screen reader does not hear the same words every few seconds.
         return Response(status=NOTHING_NEW)
-    context = {"progress": progress, "what": wanted.what, "poll_seconds": POLL_SECONDS,
+    context = {"progress": progress, "what": wanted.what, "poll_seconds": poll_seconds(progress),
                "again_url": _address(job=None), "poll_url": _address(job=progress.job_id, shown=progress.state),
                "refresh_url": _address(job=progress.job_id), **page}
     if is_fragment_request():
@@ -100,6 +104,12 @@ def deliver(wanted: Wanted, **page) -> Response:
     response = Response(render_template(page_name, **context), status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def poll_seconds(progress: preparation.Progress) -> int:
+    if progress.state in ("stalled", "delayed"):
+        return POLL_LATE
+    return min(max(progress.seconds_left or POLL_UNKNOWN, POLL_FASTEST), POLL_SLOWEST)
 
 
 def _failed_job_being_watched(version_id: int) -> DocumentJob | None:
@@ -118,18 +128,30 @@ def _address(job: int | None, shown: str | None = None) -> str:
     return url_for(request.endpoint, **request.view_args, **args)
 
 
-def _ready(wanted: Wanted, body: bytes) -> Response:
+def _ready(wanted: Wanted, body: Made) -> Response:
     if is_fragment_request():
         # The progress page's poll: say it is ready, and let app.js start the download from the same address.
+        if isinstance(body, document_files.MadeFile):
+            body.close()
         response = render("versions/waiting.html", "versions/_ready.html", what=wanted.what,
                           download_url=_address(job=None))
         response.headers["HX-Trigger"] = json.dumps({"planbuilder:download": {"url": _address(job=None)}})
         return response
-    response = Response(body, mimetype=wanted.mimetype)
+    response = document_response(body, wanted.mimetype)
     disposition = "inline" if wanted.inline else "attachment"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{wanted.name}"'
     # The internal edition holds what must not be published: no shared cache may keep a copy.
     response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def document_response(body: Made, mimetype: str) -> Response:
+    """A made document as the answer: a file copy is handed to the WSGI server, which sends it with sendfile
+    (gunicorn), so the bytes never pass through Python."""
+    if not isinstance(body, document_files.MadeFile):
+        return Response(body, mimetype=mimetype)
+    response = Response(wrap_file(request.environ, body.file), mimetype=mimetype, direct_passthrough=True)
+    response.content_length = body.size
     return response
 
 

@@ -9,9 +9,11 @@ from flask import Blueprint, Response, abort, render_template
 from flask_babel import force_locale
 
 from ..models import Municipality
+from ..services.documents import document_files
 from ..services.documents import rendering as documents
 from ..services.plans import plans as plan_service
 from ..services.plans import publication as publishing
+from .documents import document_response
 
 bp = Blueprint("public", __name__)
 
@@ -33,8 +35,8 @@ def _municipality_or_404(name: str) -> Municipality:
     return municipality
 
 
-def _public(body: str | bytes, mimetype: str = "text/html", **headers: str) -> Response:
-    response = Response(body, mimetype=mimetype)
+def _public(body: str | Response, **headers: str) -> Response:
+    response = body if isinstance(body, Response) else Response(body, mimetype="text/html")
     response.headers["Cache-Control"] = CACHE
     response.headers.update(headers)
     return response
@@ -65,6 +67,7 @@ def plan(name: str, plan_id: int):
 def pdf(name: str, plan_id: int):
     municipality = _municipality_or_404(name)
     publication = publishing.published_plan(municipality, plan_id) or abort(404)
-    body = documents.frozen_pdf(publication.version, PUBLIC) or abort(404)
+    made = document_files.made_frozen(publication.version, PUBLIC) or abort(404)
     filename = documents.download_name(publication.version, PUBLIC, "pdf")
-    return _public(body, "application/pdf", **{"Content-Disposition": f'inline; filename="{filename}"'})
+    return _public(document_response(made, "application/pdf"),
+                   **{"Content-Disposition": f'inline; filename="{filename}"'})

@@ -21,7 +21,7 @@ from ...extensions import db
 from ...models import DocumentJob, FollowUpEntry, JobKind, PlanVersion
 from ..jobs import runner
 from ..plans.plans import template_for
-from . import preparation, rendering
+from . import document_files, preparation, rendering
 from .follow_up_content import FollowUpReport, as_of_date, build_report
 from .follow_up_docx import report_docx
 
@@ -78,7 +78,7 @@ def report_key(version: PlanVersion, fmt: str, as_of: date | None = None) -> str
     return "follow-up-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:46]
 
 
-def ready_report(version: PlanVersion, fmt: str) -> bytes | None:
+def ready_report(version: PlanVersion, fmt: str) -> document_files.Made | None:
     return preparation.ready_render(report_key(version, fmt))
 
 
@@ -93,7 +93,7 @@ def make_report(job: DocumentJob) -> None:
     version, fmt = job.version, job.format
     as_of = as_of_date(version)
     key = report_key(version, fmt, as_of)
-    if preparation.ready_render(key) is None:
+    if not preparation.is_made(key):
         body = report_renderer(fmt)(version, as_of)
         rendering.add_to_cache(version.id, CACHE_EDITION, fmt, key, body)
 

@@ -22,9 +22,12 @@ from ...extensions import db
 from ...models import DocumentJob, FrozenDocument, JobKind, JobState, PlanVersion, RenderedDocument, utcnow
 from ..jobs import queue, runner
 from ..people import audit
-from . import rendering
+from . import document_files, rendering
 
 log = logging.getLogger(__name__)
+
+# The file copies of documents the database no longer holds go within a sweep of their deletion.
+runner.on_sweep(document_files.prune)
 
 CHANGES_FORMAT = "changes"
 
@@ -88,9 +91,8 @@ def ask_for_changes(version_a: PlanVersion, version_b: PlanVersion, edition: str
                 other_version_id=version_a.id, edition=edition, format=CHANGES_FORMAT)
 
 
-def ready_changes(version_a: PlanVersion, version_b: PlanVersion, edition: str) -> bytes | None:
-    return db.session.scalar(select(RenderedDocument.content).where(
-        RenderedDocument.cache_key == changes_key(version_a, version_b, edition)))
+def ready_changes(version_a: PlanVersion, version_b: PlanVersion, edition: str) -> document_files.Made | None:
+    return document_files.made_render(changes_key(version_a, version_b, edition))
 
 
 def ask_for_render(key: str, **fields) -> DocumentJob:
@@ -99,8 +101,12 @@ def ask_for_render(key: str, **fields) -> DocumentJob:
     return _ask(key, **fields)
 
 
-def ready_render(key: str) -> bytes | None:
-    return db.session.scalar(select(RenderedDocument.content).where(RenderedDocument.cache_key == key))
+def ready_render(key: str) -> document_files.Made | None:
+    return document_files.made_render(key)
+
+
+def is_made(key: str) -> bool:
+    return db.session.scalar(select(RenderedDocument.id).where(RenderedDocument.cache_key == key)) is not None
 
 
 def prepare_for_review(version: PlanVersion) -> None:
@@ -190,6 +196,7 @@ def freeze(version: PlanVersion, render=None) -> dict[str, str]:
         body = render(version, edition)
         hashes[edition] = hashlib.sha256(body).hexdigest()
         db.session.add(FrozenDocument(version_id=version.id, edition=edition, content=body, sha256=hashes[edition]))
+        document_files.keep(hashes[edition], body)
     audit.record("version.freeze", user_id=None, municipality_id=version.plan.municipality_id, obj=version,
                  sha256=hashes)
     return hashes

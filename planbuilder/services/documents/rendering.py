@@ -39,6 +39,7 @@ from ...models import FROZEN_STATUSES, FrozenDocument, PlanVersion, RenderedDocu
 from ...plan_templates import PlanTemplate
 from ...storage import is_storage_full
 from ..plans.plans import template_for
+from . import document_files
 from .cover import cover_of, revision_history
 from .document_model import EDITIONS, PlanDocument, build_document
 from .docx_export import docx_bytes
@@ -307,17 +308,16 @@ def renderer(fmt: str):
     return render_pdf if fmt == "pdf" else render_docx
 
 
-def ready_document(version: PlanVersion, edition: str, fmt: str) -> bytes | None:
-    """The document if it is made already: an adopted version's frozen PDF (exactly those bytes; never a new
-    render of it), else the cached render of the version as it is now. None: it must be made first
-    (services/documents/preparation.py), which requests never do themselves."""
+def ready_document(version: PlanVersion, edition: str, fmt: str) -> document_files.Made | None:
+    """The document if it is made already, as a file copy where this machine has one: an adopted version's
+    frozen PDF (exactly those bytes; never a new render of it), else the cached render of the version as it is
+    now. None: it must be made first (services/documents/preparation.py), which requests never do themselves."""
     check_edition(edition)
     if fmt == "html":
         return standalone_html(version, edition).encode("utf-8")
     if fmt == "pdf" and version.status in FROZEN_STATUSES:
-        return frozen_pdf(version, edition)
-    return db.session.scalar(select(RenderedDocument.content).where(
-        RenderedDocument.cache_key == cache_key(version, edition, fmt)))
+        return document_files.made_frozen(version, edition)
+    return document_files.made_render(cache_key(version, edition, fmt))
 
 
 def frozen_pdf(version: PlanVersion, edition: str) -> bytes | None:
@@ -336,8 +336,10 @@ def add_to_cache(version_id: int, edition: str, fmt: str, key: str, body: bytes)
     db.session.execute(delete(RenderedDocument).where(
         RenderedDocument.version_id == version_id, RenderedDocument.edition == edition,
         RenderedDocument.format == fmt, RenderedDocument.cache_key != key))
+    sha256 = hashlib.sha256(body).hexdigest()
     db.session.add(RenderedDocument(cache_key=key, version_id=version_id, edition=edition, format=fmt,
-                                    content=body, sha256=hashlib.sha256(body).hexdigest()))
+                                    content=body, sha256=sha256))
+    document_files.keep(sha256, body)  # the worker keeps the copy: the first download on its machine is a file too
 
 
 # ---- Rendering here and now: the command line (`plans render`), the demo seed and the benchmarks; never a
