@@ -136,3 +136,24 @@ def test_the_demo_has_one_corrected_decision_and_its_documents_say_what_was_corr
     assert "KF§24" in replaced and "KF§42" not in replaced
     page = page_text(editor_client.get(url_for("versions.show", version_id=version.id)))
     assert "Minute paragraph: was KF § 24, now KF § 42" in page and corrected.reason in page
+
+
+def test_a_corrected_earlier_decision_is_a_new_document_for_the_revision_draft(editor_client, fake_pdfs,
+                                                                               monkeypatch):
+    # The draft's revision history prints the earlier decision: corrected, the draft's made document is stale.
+    from planbuilder.services.compare import diff
+    from planbuilder.services.documents import rendering
+    from tests.test_versions import revised_plan
+
+    adopted, draft = sorted(revised_plan().versions, key=lambda v: v.id)[:2]
+    before = rendering.cache_key(draft, "internal", "pdf")
+    # Computed on every download and progress page, the key compares no versions (the history's costly part).
+    monkeypatch.setattr(diff, "compare", lambda *args, **kwargs: pytest.fail("the cache key compared versions"))
+    assert rendering.cache_key(draft, "internal", "pdf") == before
+    monkeypatch.undo()
+    recorded = {"decision_body": adopted.decision_body, "decision_date": adopted.decision_date.isoformat(),
+                "case_number": adopted.case_number}
+    response = correct(editor_client, adopted, **recorded, decision_paragraph="KF § 7")
+    assert response.status_code == 303, page_text(response)[:600]
+    draft = db.session.get(PlanVersion, draft.id)
+    assert rendering.cache_key(draft, "internal", "pdf") != before

@@ -38,17 +38,30 @@ def _changed_sections(template: PlanTemplate, older: PlanVersion, newer: PlanVer
     return _("Changed: %(sections)s.", sections=", ".join(titles))
 
 
-def revision_history(version: PlanVersion, edition: str) -> tuple[HistoryEntry, ...]:
-    """The plan's earlier adopted versions, oldest first, and this one: each with its decision and what it
-    changed. Empty for a plan's first version, which has no history to tell."""
+def history_versions(version: PlanVersion) -> list[PlanVersion]:
+    """The versions the revision history tells of: the plan's earlier adopted versions, oldest first, then this
+    one. Empty for a plan's first version, which has no history to tell."""
     earlier = sorted((v for v in version.plan.versions
                       if v.is_frozen and v.decision_date and v.id != version.id
                       and (not version.adopted_at or (v.adopted_at and v.adopted_at < version.adopted_at))),
                      key=lambda v: (v.decision_date, v.id))
-    if not earlier:
-        return ()
+    return [*earlier, version] if earlier else []
+
+
+def history_inputs(version: PlanVersion) -> list[list]:
+    """Everything the printed history is made from, for the cache key, without comparing any two versions (that
+    is the history's costly part, and the key is computed on every download and progress page): the versions and
+    their decisions; an earlier version's text is frozen, so its id stands for it, and this version's text is in
+    the key already."""
+    return [[item.id, item.label, item.status, item.decision_date, item.decision_body, item.decision_citation,
+             item.template_id, template_for(item.template_id).revision] for item in history_versions(version)]
+
+
+def revision_history(version: PlanVersion, edition: str) -> tuple[HistoryEntry, ...]:
+    """The plan's earlier adopted versions, oldest first, and this one: each with its decision and what it
+    changed. Empty for a plan's first version, which has no history to tell."""
     entries, previous = [], None
-    for item in [*earlier, version]:
+    for item in history_versions(version):
         summary = (_changed_sections(template_for(item.template_id), previous, item, edition) if previous
                    else _("First adopted version."))
         decided = item.is_frozen and item.decision_date is not None

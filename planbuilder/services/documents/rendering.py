@@ -40,7 +40,7 @@ from ...plan_templates import PlanTemplate
 from ...storage import is_storage_full
 from ..plans.plans import template_for
 from . import document_files
-from .cover import cover_of, revision_history
+from .cover import cover_of, history_inputs, revision_history
 from .document_model import EDITIONS, PlanDocument, build_document
 from .docx_export import docx_bytes
 from .pdf_metadata import PlanMetadata, describe_links, w3c_datetime
@@ -274,15 +274,10 @@ def cache_key(version: PlanVersion, edition: str, fmt: str) -> str:
         "format": fmt,
         "renderer": RENDERER_REVISION,
         "cover": asdict(cover_of(version)),
-        "history": _history_key(version, template, edition),
+        "history": history_inputs(version),
     }
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _history_key(version: PlanVersion, template: PlanTemplate, edition: str) -> list:
-    with force_locale(template.language):  # as printed, whatever the language of the person asking
-        return [asdict(entry) for entry in revision_history(version, edition)]
 
 
 _remembered: dict[tuple, bytes] = {}
