@@ -26,6 +26,19 @@ from planbuilder.services.documents import rendering
 DEMO_PASSWORD = "demo-password-1"
 
 
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, leave out the tests marked one_database: browser journeys and page checks whose database
+    work the rest of the suite does on both databases, so the second run would only repeat the browser's time
+    (CI runs the suite on SQLite, then on PostgreSQL, in one time budget). Journeys where people's saves meet
+    (the wizard's, colleagues') stay on both."""
+    if not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
+        return
+    left_out = [item for item in items if item.get_closest_marker("one_database")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker("one_database")]
+
+
 def _reset_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:

@@ -252,6 +252,7 @@ def missing_template_text(text: str, version: PlanVersion, section) -> list[str]
     return [w for w in wanted if folded(w) not in text]
 
 
+@pytest.mark.one_database  # words on pages; the pages' database work is checked on both by the wizard's tests
 @pytest.mark.parametrize("template_id", sorted(EDITORS))
 def test_wizard_pages_in_every_ui_language(client, seeded, template_id):
     """Task list, every section page and check-your-answers, read by the editor in each UI language in turn."""

@@ -9,6 +9,8 @@ from playwright.sync_api import expect
 from tests.e2e.helpers import open_row, sign_in
 from tests.wizard_helpers import demo_plan
 
+pytestmark = pytest.mark.one_database  # its database work is checked on both by the rest of the suite
+
 SERIOUS = ("serious", "critical")
 
 

@@ -11,6 +11,8 @@ from planbuilder.services.people import accounts
 from tests.e2e.helpers import sign_in
 from tests.e2e.test_accessibility import serious_violations
 
+pytestmark = pytest.mark.one_database  # its database work is checked on both by the rest of the suite
+
 # A sentence of the demo's log in each language: its plan was published, and its decision corrected.
 SENTENCES = {
     "sv": ("publicerade den offentliga utgåvan av", "rättade det registrerade beslutet för"),

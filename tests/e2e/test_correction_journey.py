@@ -15,6 +15,8 @@ from tests.e2e.helpers import sign_in
 from tests.e2e.test_accessibility import serious_violations
 from tests.test_versions import revised_plan
 
+pytestmark = pytest.mark.one_database  # its database work is checked on both by the rest of the suite
+
 EDITIONS = ("internal", "public")
 CHECKSUM = re.compile(r"^[0-9a-f]{64}$")
 

@@ -12,6 +12,8 @@ from tests.e2e.helpers import sign_in
 from tests.e2e.test_accessibility import serious_violations
 from tests.wizard_helpers import demo_plan, working_version
 
+pytestmark = pytest.mark.one_database  # its database work is checked on both by the rest of the suite
+
 FAKE_PDF = b"%PDF-1.7 made while the browser waited"
 
 

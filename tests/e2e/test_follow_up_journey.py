@@ -18,6 +18,8 @@ from tests.e2e.test_accessibility import serious_violations
 from tests.test_follow_up import LATE_MEASURE
 from tests.test_versions import revised_plan
 
+pytestmark = pytest.mark.one_database  # its database work is checked on both by the rest of the suite
+
 DONE_COMMENT = "Rutinen beslutades av skolans och fritidsförvaltningens ledning den 2 december."
 
 

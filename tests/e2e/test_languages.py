@@ -7,6 +7,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+import pytest
 from flask import url_for
 from playwright.sync_api import expect
 from pypdf import PdfReader
@@ -19,6 +20,8 @@ from tests.conftest import DEMO_PASSWORD
 from tests.e2e.conftest import screenshot
 from tests.e2e.helpers import autosaved, fill_section, sign_in
 from tests.wizard_helpers import working_version
+
+pytestmark = pytest.mark.one_database  # its database work is checked on both by the rest of the suite
 
 
 def sign_in_in_the_municipalitys_language(page, base: str, email: str) -> None:

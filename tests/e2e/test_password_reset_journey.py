@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+import pytest
 from flask import url_for
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import sign_in
 from tests.e2e.test_accessibility import serious_violations
+
+pytestmark = pytest.mark.one_database  # its database work is checked on both by the rest of the suite
 
 EDITOR = "editor@demo.example"
 NEW_PASSWORD = "cloudberry lantern meadow"

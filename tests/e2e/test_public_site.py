@@ -2,10 +2,13 @@
 JavaScript and without an account; no cookie is set, and axe finds nothing serious on any of its pages."""
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_accessibility import serious_violations
 from tests.test_versions import revised_plan
+
+pytestmark = pytest.mark.one_database  # its database work is checked on both by the rest of the suite
 
 EKDALA = "/public/ekdala-kommun/"
 

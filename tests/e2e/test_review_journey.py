@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import url_for
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -13,6 +14,8 @@ from planbuilder.services.plans import plans
 from tests.e2e.conftest import screenshot
 from tests.e2e.helpers import sign_in
 from tests.wizard_helpers import demo_plan, working_version
+
+pytestmark = pytest.mark.one_database  # its database work is checked on both by the rest of the suite
 
 
 def test_review_round_from_submission_to_audit_log(live_server, new_page, seeded):

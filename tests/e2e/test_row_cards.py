@@ -1,11 +1,14 @@
 """Rows of a repeating group as short cards in a real browser: folded once written, opened in place to change."""
 from __future__ import annotations
 
+import pytest
 from flask import url_for
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import autosave_of, autosaved, sign_in, tab_to
 from tests.wizard_helpers import demo_plan, working_version
+
+pytestmark = pytest.mark.one_database  # its database work is checked on both by the rest of the suite
 
 # A folded card is its title and a line of key facts; a written actor used to take about 1,200 px.
 CARD_HEIGHT = 110

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import url_for
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
 from tests.e2e.helpers import sign_in
 from tests.e2e.test_accessibility import serious_violations
+
+pytestmark = pytest.mark.one_database  # its database work is checked on both by the rest of the suite
 
 
 def test_reviewer_signs_off_and_the_editor_sees_it(live_server, new_page, in_review):

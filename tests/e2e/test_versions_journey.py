@@ -5,6 +5,7 @@ import io
 import re
 from datetime import date, timedelta
 
+import pytest
 from flask import url_for
 from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
@@ -14,6 +15,8 @@ from planbuilder.services.plans import plans
 from tests.e2e.conftest import screenshot
 from tests.e2e.helpers import autosaved, open_row, sign_in
 from tests.wizard_helpers import demo_plan, working_version
+
+pytestmark = pytest.mark.one_database  # its database work is checked on both by the rest of the suite
 
 # Both PDF editions are rendered while the person waits: generous, and the budget of the whole action (the click
 # and the answer), not only of what follows the click.
