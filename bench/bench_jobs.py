@@ -28,6 +28,11 @@ the worker up and is not counted):
      mean: the p95 with downloads at most 20 % (and at least 3 ms) above the p95 without. With `--rounds N` both
      phases take turns N times (the documents made in a round are forgotten before the next: cache rows and
      jobs deleted), the autosaves of all rounds are pooled, and each round's p95 pair is shown beside them.
+     Each round also measures the machine's floor: autosave as long again beside one process that only spins
+     at the lowest priority Linux has (nice 19, SCHED_IDLE; no I/O, no lock, no app code) and nobody
+     downloading. On a 2-vCPU machine any work on the second core costs autosave something (the two share the
+     host's core, caches and memory bandwidth) however little priority it has; renders run at that same
+     priority, so the p95 with downloads is shown against this floor as well as against the quiet phase.
 Last, 5. the first render against Chromium's print, measured by bench_pdf.py's own code.
 Times from the client (1–3) include loopback HTTP; the client shares the machine's cores with the servers.
 """
@@ -37,10 +42,12 @@ import argparse
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -274,6 +281,23 @@ def autosaving(server: Gunicorn, access_log: Path, seeded: Seeded, seconds: floa
     return served, client, note
 
 
+# The lowest priority Linux has, then a loop that only spins: what a render at idle priority takes from the
+# machine, without the render. A render process of the app asks for the same (JOB_WORKER_IDLE).
+SPIN = ("import os\nos.nice(19)\ntry:\n    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))\n"
+        "except (OSError, AttributeError):\n    pass\nwhile True:\n    pass\n")
+
+
+@contextmanager
+def idle_spinner():
+    """One process busy on a core nothing else wants, for as long as the block runs."""
+    spinner = subprocess.Popen([sys.executable, "-c", SPIN])
+    try:
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
 def measure(setup: Setup, cycles: int, seconds: float, rounds: int = 1) -> list[Row]:
     if setup.worker:
         flush_redis(setup.env["QUEUE_URL"])  # what an earlier setup left queued, and its sign-in counts
@@ -295,12 +319,14 @@ def measure(setup: Setup, cycles: int, seconds: float, rounds: int = 1) -> list[
             print(f"… {setup.name}: version {version_id} submitted, downloaded, adopted, frozen", file=sys.stderr)
         database.wait_for(UNFINISHED, 0, time.perf_counter())
         people = [signed_in(server.base, f"load{AUTOSAVING + i:02d}@demo.example") for i in range(DOWNLOADING)]
-        quiet, quiet_client, busy, busy_client, notes, made = [], [], [], [], [], 0
+        quiet, floor, quiet_client, busy, busy_client, notes, made = [], [], [], [], [], [], 0
         for round_number in range(rounds):
             if round_number:  # the same documents to be made again: what the last round made is forgotten
                 database.wait_for(UNFINISHED_NOW, 0, time.perf_counter())
                 database.forget_documents(seeded.download)
             without = autosaving(server, access_log, seeded, seconds, [])
+            with idle_spinner():
+                floor.append(autosaving(server, access_log, seeded, seconds, [])[0])
             before = database.count("SELECT count(*) FROM rendered_document")
             during = autosaving(server, access_log, seeded, seconds, people)
             made += database.count("SELECT count(*) FROM rendered_document") - before
@@ -322,20 +348,37 @@ def measure(setup: Setup, cycles: int, seconds: float, rounds: int = 1) -> list[
             worker.stop()
         server.stop()
         database.engine.dispose()
-    pooled_quiet = [ms for phase in quiet for ms in phase]
-    return rows(setup, figures, pooled_quiet, [ms for phase in busy for ms in phase], quiet_client, busy_client,
-                note) + [
+    pooled_quiet, pooled_busy = pooled(quiet), pooled(busy)
+    return rows(setup, figures, pooled_quiet, pooled_busy, quiet_client, busy_client, note) + [
         summarise(f"jobs {setup.name}", f"autosave, server: 5 downloading made documents ({len(served)}; "
                   f"{served_note})", served, reference=pooled_quiet),
-    ] + ([per_round(setup, quiet, busy)] if rounds > 1 else [])
+    ] + against_the_floor(setup, pooled_quiet, pooled(floor), pooled_busy) + (
+        [per_round(setup, quiet, busy, "without → with"), per_round(setup, floor, busy, "floor → with")]
+        if rounds > 1 else [])
 
 
-def per_round(setup: Setup, quiet: list[list[float]], busy: list[list[float]]) -> Row:
-    """How far one round's comparison can be trusted: each round's p95 with downloads ÷ without, median and
-    highest, and each round's pair in the measure's name."""
-    pairs = [(percentile(without, 0.95), percentile(during, 0.95)) for without, during in zip(quiet, busy)]
+def pooled(phases: list[list[float]]) -> list[float]:
+    return [ms for phase in phases for ms in phase]
+
+
+def against_the_floor(setup: Setup, quiet: list[float], floor: list[float], busy: list[float]) -> list[Row]:
+    """The machine's floor beside the quiet phase, and the phase with downloads against that floor: how much
+    of what autosave loses while documents are made is the render's work rather than any work on the other
+    core."""
+    name = f"jobs {setup.name}"
+    return [
+        summarise(name, f"autosave, server: beside an idle busy loop ({len(floor)})", floor, reference=quiet),
+        summarise(name, "autosave, server: 5 downloading, against the floor", busy, reference=floor,
+                  target="within noise of the floor", met=unchanged(floor, busy)),
+    ]
+
+
+def per_round(setup: Setup, before: list[list[float]], busy: list[list[float]], label: str) -> Row:
+    """How far one round's comparison can be trusted: each round's p95 with downloads ÷ `before` (the quiet
+    phase or the floor), median and highest, and each round's pair in the measure's name."""
+    pairs = [(percentile(without, 0.95), percentile(during, 0.95)) for without, during in zip(before, busy)]
     ratios = sorted(during / without for without, during in pairs)
-    return Row(f"jobs {setup.name}", "autosave p95, each round without → with: "
+    return Row(f"jobs {setup.name}", f"autosave p95, each round {label}: "
                + ", ".join(f"{without:.0f} → {during:.0f}" for without, during in pairs),
                statistics.median(ratios), ratios[-1], "×")
 
@@ -397,7 +440,8 @@ def collect(cycles: int = 8, seconds: float = 30, pdf_runs: int = 2, only: list[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=8, help="plans submitted and adopted per setup")
-    parser.add_argument("--seconds", type=float, default=30, help="autosave without, then with downloads")
+    parser.add_argument("--seconds", type=float, default=30,
+                        help="each autosave phase: without, beside the busy loop, with downloads")
     parser.add_argument("--rounds", type=int, default=1,
                         help="the two autosave phases this many times, the documents forgotten in between")
     parser.add_argument("--pdf-runs", type=int, default=2, help="bench_pdf.py runs for the ratio (0: none)")
