@@ -241,6 +241,9 @@ def defaults(instance_path: str) -> dict:
         "DOCUMENT_FILES_DIR": (os.environ.get("PLANBUILDER_DOCUMENT_FILES_DIR")
                                or str(Path(instance_path) / "documents")),
         "DOCUMENT_FILES_MB": _whole_number_env("PLANBUILDER_DOCUMENT_FILES_MB", 1000),
+        # With the queue on Redis no worker sweeps this machine's copies: each app process prunes them this often
+        # (0: never; the tests' default, where a thread outliving its test would prune another test's folder).
+        "DOCUMENT_FILES_PRUNE_SECONDS": 300,
         # None: decided once every configuration layer is read (planbuilder.create_app): the embedded SQLite
         # database migrates itself; a server database is migrated as a release step, never by every process.
         "AUTO_MIGRATE": None,

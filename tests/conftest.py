@@ -86,6 +86,7 @@ def make_app(database_url: str, translations_dir: str, **overrides):
         "MAIL_OUTBOX_DIR": os.path.join(os.path.dirname(translations_dir), "outbox"),
         # The same for the file copies of made documents (never instance/documents).
         "DOCUMENT_FILES_DIR": os.path.join(os.path.dirname(translations_dir), "documents"),
+        "DOCUMENT_FILES_PRUNE_SECONDS": 0,
         **overrides,
     }
     made = create_app(config)

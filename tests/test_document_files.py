@@ -135,3 +135,35 @@ def test_without_copies_documents_are_sent_from_the_database(editor_client, fake
     assert first.status_code == again.status_code == 200 and again.data == first.data
     assert not (tmp_path / "documents").exists()
     assert ("no file copy of document" in caplog.text) == (setting == "not a folder")
+
+
+def _gone(path: Path, seconds: float = 15) -> bool:
+    deadline = time.monotonic() + seconds
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not path.exists()
+
+
+def test_with_the_queue_on_redis_each_app_process_prunes_its_machines_copies_on_a_timer(editor_client, fake_pdfs,
+                                                                                     files, app):
+    """No worker sweeps an app machine's copies when the worker is RQ's (perhaps on another machine): the app
+    process prunes them itself, at its first request and then every few minutes without any request."""
+    made = editor_client.get(draft_pdf_url()).data
+    long_ago = time.time() - 2 * 3600
+    deleted = files / "ab" / ("ab" + "0" * 62)  # a copy of a document the database no longer holds
+    deleted.parent.mkdir(parents=True, exist_ok=True)
+    deleted.write_bytes(b"%PDF a deleted plan")
+    os.utime(deleted, (long_ago, long_ago))
+    os.utime(copy_of(files, made), (long_ago, long_ago))
+    # Redis is never reached: pruning needs only the database and the folder.
+    app.config.update(JOB_QUEUE="redis", QUEUE_URL="redis://127.0.0.1:1/0", DOCUMENT_FILES_PRUNE_SECONDS=0.2)
+    try:
+        editor_client.get(url_for("plans.dashboard"))
+        assert _gone(deleted)
+        assert copy_of(files, made).read_bytes() == made  # the database still names it
+
+        db.session.execute(RenderedDocument.__table__.delete())  # the plan's content changed: its PDF goes
+        db.session.commit()
+        assert _gone(copy_of(files, made))  # with no request in between
+    finally:
+        app.config["DOCUMENT_FILES_PRUNE_SECONDS"] = 0  # the thread ends at its next round

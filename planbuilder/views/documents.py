@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wsgi import wrap_file
@@ -32,6 +32,11 @@ NOTHING_NEW = 204
 # there, but no sooner than FASTEST (every poll is a request to a server people are typing into) and no later than
 # SLOWEST; while the document service is late or unreachable, every LATE (nothing happens sooner anyway).
 POLL_FASTEST, POLL_UNKNOWN, POLL_SLOWEST, POLL_LATE = 2, 3, 5, 10
+
+
+@bp.before_app_request
+def _prune_this_machines_copies() -> None:
+    document_files.keep_pruning(current_app._get_current_object())
 
 
 def _edition() -> str:

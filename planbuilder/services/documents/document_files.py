@@ -13,13 +13,15 @@ import hashlib
 import logging
 import os
 import tempfile
+import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from ...extensions import db
@@ -166,6 +168,39 @@ def prune(base: Path | None = None) -> int:
         over -= entry.stat().st_size
         removed += _remove(entry.path)
     return removed
+
+
+_pruning: set[tuple[int, int]] = set()  # (process, app) with a pruning thread
+_pruning_lock = threading.Lock()
+
+
+def keep_pruning(app: Flask) -> None:
+    """Where no worker sweeps this machine's copies (the queue on Redis: the worker may be on another machine),
+    a thread of this process prunes them every DOCUMENT_FILES_PRUNE_SECONDS, at once the first time: what was
+    deleted does not live on as a file on a machine that once sent it, even one nobody downloads from any more.
+    Called on every request (a set lookup); the thread starts once per process, after gunicorn's fork."""
+    if (app.config["JOB_QUEUE"] != "redis" or app.config["DOCUMENT_FILES_MB"] <= 0
+            or app.config["DOCUMENT_FILES_PRUNE_SECONDS"] <= 0):
+        return
+    key = (os.getpid(), id(app))
+    with _pruning_lock:
+        if key in _pruning:
+            return
+        _pruning.add(key)
+    threading.Thread(target=_prune_regularly, args=(weakref.ref(app),), name="planbuilder-prune-copies",
+                     daemon=True).start()
+
+
+def _prune_regularly(app_ref: weakref.ref) -> None:
+    """Until the app is gone or the setting turned off; the app is not held while the thread sleeps."""
+    while (app := app_ref()) is not None and (every := app.config["DOCUMENT_FILES_PRUNE_SECONDS"]) > 0:
+        try:
+            with app.app_context():
+                prune()
+        except Exception:  # a database down for a moment: the next round tries again
+            log.exception("pruning this machine's copies of made documents failed")
+        del app
+        time.sleep(every)
 
 
 def _files(base: Path) -> list[os.DirEntry]:
