@@ -5,8 +5,8 @@
                                [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
                                [--redis redis://127.0.0.1:6379/14]
 
-Side by side in one run, each against a real gunicorn (3 workers × 4 threads) on a free loopback port, both
-databases with and without Redis:
+Side by side in one run, each against a real gunicorn started as the README's Production section starts it (4
+workers of one thread each) on a free loopback port, both databases with and without Redis:
   "… + RQ"            QUEUE_URL on the local Redis (that database flushed first) and one `flask --app app worker`
                       started here (README, Production);
   "…, embedded"       no QUEUE_URL: each gunicorn process makes the documents in a worker thread of its own, as in
@@ -281,6 +281,8 @@ def autosaving(server: Gunicorn, access_log: Path, seeded: Seeded, seconds: floa
     return served, client, note
 
 
+PRODUCTION_WORKERS = 4  # README, Production: `gunicorn --workers 4`
+
 # The lowest priority Linux has, then a loop that only spins: what a render at idle priority takes from the
 # machine, without the render. A render process of the app asks for the same (JOB_WORKER_IDLE).
 SPIN = ("import os\nos.nice(19)\ntry:\n    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))\n"
@@ -305,7 +307,10 @@ def measure(setup: Setup, cycles: int, seconds: float, rounds: int = 1) -> list[
     seeded = add_plans(setup, cycles + 1)
     database = Database(setup.database_url)
     access_log = Path(setup.env["PLANBUILDER_INSTANCE_PATH"]) / "access.log"
-    server = Gunicorn(setup.env, access_log=access_log)
+    # As production runs it: threads in one process would share its interpreter lock, so a download's few
+    # milliseconds of Python could hold up an autosave beside it (3 workers × 4 threads: the tail of the autosaves
+    # with only made documents downloaded went up 15–40 %; with 4 workers of one thread it stayed as it was).
+    server = Gunicorn(setup.env, workers=PRODUCTION_WORKERS, threads=1, access_log=access_log)
     worker = Worker(setup.env, access_log.with_name("worker.log")) if setup.worker else None
     figures: dict[str, list] = {key: [] for key in
                                 ("submit", "first answer", "answered 202", "both PDFs", "all four", "download",
