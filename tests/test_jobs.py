@@ -17,8 +17,9 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from planbuilder.extensions import db
-from planbuilder.models import DocumentJob, Plan, PlanVersion, RenderedDocument, utcnow
+from planbuilder.models import DocumentJob, JobKind, JobState, Plan, PlanVersion, RenderedDocument, utcnow
 from planbuilder.services.data import demo
+from planbuilder.services.documents import preparation
 from planbuilder.services.documents import rendering as documents
 from planbuilder.services.jobs import queue, runner
 from tests.document_helpers import pdf_text, squash
@@ -367,7 +368,9 @@ def test_a_worker_process_of_its_own_runs_only_on_an_idle_core_and_at_the_lowest
     assert os.sched_getscheduler(0) != os.SCHED_IDLE  # the test's own thread is untouched
 
 
-def test_an_rq_worker_on_redis_makes_the_document(editor_client, renders, app):
+@pytest.fixture
+def on_redis(app):
+    """The app's jobs on the local Redis (a database of its own, emptied before and after)."""
     from redis import Redis
     from redis.exceptions import RedisError
 
@@ -377,12 +380,38 @@ def test_an_rq_worker_on_redis_makes_the_document(editor_client, renders, app):
     except RedisError:
         missing_tool("Redis is not running on 127.0.0.1:6379")
     app.config.update(JOB_QUEUE="redis", QUEUE_URL=url)
+    yield queue.rq_queue(app)
+    Redis.from_url(url).flushdb()
+
+
+def test_an_rq_worker_on_redis_makes_the_document(editor_client, renders, app, on_redis):
     version = draft()
     assert editor_client.get(pdf_url(version)).status_code == 202
-    assert len(queue.rq_queue(app)) == 1
+    assert len(on_redis) == 1
     queue.work_on_redis(app, burst=True)
     assert editor_client.get(pdf_url(version)).data == FAKE_PDF
-    Redis.from_url(url).flushdb()
+
+
+TRANSACTIONS_OPEN: list[bool] = []
+
+
+def note_whether_a_transaction_is_open() -> None:
+    """A job for the test below: whether the worker's database session still holds a transaction as it starts."""
+    TRANSACTIONS_OPEN.append(db.session().in_transaction())
+
+
+def test_an_rq_worker_holds_no_transaction_open_between_jobs(editor_client, renders, app, on_redis):
+    # A draft's re-render handed over before its time (a later save moved its start on) only reads when it is
+    # due, and is put back. The worker then waits for the next job: a transaction left open meanwhile would keep
+    # PostgreSQL from cleaning up after everyone's saves, and a migration's lock waiting behind it.
+    preparation.settle_later(draft())
+    settle = db.session.scalar(select(DocumentJob).where(DocumentJob.kind == JobKind.SETTLE))
+    on_redis.enqueue(f"{queue.RUNNER}.run", settle.id)
+    on_redis.enqueue(f"{__name__}.note_whether_a_transaction_is_open")
+    TRANSACTIONS_OPEN.clear()
+    queue.work_on_redis(app, burst=True)
+    assert TRANSACTIONS_OPEN == [False]
+    assert [(job.kind, job.state) for job in jobs()] == [(JobKind.SETTLE, JobState.QUEUED)]  # not made early
 
 
 def test_the_waiting_page_is_translated(client, seeded, renders):

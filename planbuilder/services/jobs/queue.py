@@ -372,9 +372,17 @@ def work_on_redis(app: Flask, burst: bool = False) -> None:
         sweep()  # what a worker that stopped left running is handed out again before anything new
     sweeper = threading.Thread(target=sweeping, name="planbuilder-sweep", daemon=True)
     sweeper.start()
+    class JobByJob(SimpleWorker):
+        """Each job in an app context of its own, so its database session ends with it. One context for the
+        worker's whole life would keep a transaction open from a job's last read until the next job, for hours
+        on a quiet day: PostgreSQL could not clean up after people's saves meanwhile (their rows grow), and a
+        migration's lock would wait for it with every request queued behind."""
+
+        def execute_job(self, job, queue):
+            with app.app_context():
+                super().execute_job(job, queue)
+
     try:
-        worker = SimpleWorker([rq_queue(app)], connection=redis_connection(app))
-        with app.app_context():
-            worker.work(burst=burst, with_scheduler=not burst)
+        JobByJob([rq_queue(app)], connection=redis_connection(app)).work(burst=burst, with_scheduler=not burst)
     finally:
         stop.set()
