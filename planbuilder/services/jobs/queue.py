@@ -372,6 +372,7 @@ def work_on_redis(app: Flask, burst: bool = False) -> None:
         sweep()  # what a worker that stopped left running is handed out again before anything new
     sweeper = threading.Thread(target=sweeping, name="planbuilder-sweep", daemon=True)
     sweeper.start()
+
     class JobByJob(SimpleWorker):
         """Each job in an app context of its own, so its database session ends with it. One context for the
         worker's whole life would keep a transaction open from a job's last read until the next job, for hours
