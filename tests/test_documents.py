@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import hashlib
 import html
 import io
@@ -295,6 +296,22 @@ def test_two_renders_at_the_same_time_both_come_out_whole(app, version):
         thread.join()
     assert len(results) == 2 and results[0] == results[1]
     assert all(squash(title) in results[0] for title in SECTION_TITLES)
+
+
+def test_what_renders_leave_behind_is_freed_once_each_is_done(version):
+    """A worker renders one document after another with little else in between, so Python's collector would
+    rarely get to the cycles a render leaves (the layout's boxes): each render must free its own, or the worker
+    grows by megabytes a render (seen: 1.3 GB after 70 jobs). As a review's jobs run: DOCX, then PDF."""
+    def render_both() -> None:
+        documents.render_docx(version, "internal")
+        documents.render_pdf(version, "internal")
+
+    render_both()  # the fonts, stylesheet and templates, loaded once and kept
+    gc.collect()
+    objects_before = len(gc.get_objects())
+    render_both()
+    left_behind = len(gc.get_objects()) - objects_before
+    assert left_behind < 1000
 
 
 def test_an_edited_print_stylesheet_is_used_by_the_next_render(app, version, tmp_path):

@@ -39,19 +39,20 @@ def report_html(report: FollowUpReport) -> str:
         return rendering.document_environment().get_template("follow_up_report.html").render(report=report)
 
 
+@rendering.gc_spares_older_objects
 def render_report_pdf(version: PlanVersion, as_of: date | None = None) -> bytes:
     """The report as a tagged PDF, printed like the plan document: our print.css, our fonts, and a fetcher that
     serves our static files and refuses every other URL."""
     root = rendering.static_dir()
-    with rendering.gc_spares_older_objects():
-        html = HTML(string=report_html(build_report(version, as_of)), base_url=f"{root.as_uri()}/",
-                    url_fetcher=rendering.StaticOnlyFetcher(root))
-        with rendering.print_setup(root) as setup, warnings.catch_warnings():
-            warnings.simplefilter("ignore", ResourceWarning)
-            return html.write_pdf(font_config=setup.font_config, stylesheets=[setup.stylesheet],
-                                  pdf_variant="pdf/ua-1")
+    html = HTML(string=report_html(build_report(version, as_of)), base_url=f"{root.as_uri()}/",
+                url_fetcher=rendering.StaticOnlyFetcher(root))
+    with rendering.print_setup(root) as setup, warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        return html.write_pdf(font_config=setup.font_config, stylesheets=[setup.stylesheet],
+                              pdf_variant="pdf/ua-1")
 
 
+@rendering.gc_spares_older_objects
 def render_report_docx(version: PlanVersion, as_of: date | None = None) -> bytes:
     return report_docx(build_report(version, as_of))
 
