@@ -283,16 +283,18 @@ def autosaving(server: Gunicorn, access_log: Path, seeded: Seeded, seconds: floa
 
 PRODUCTION_WORKERS = 4  # README, Production: `gunicorn --workers 4`
 
-# The lowest priority Linux has, then a loop that only spins: what a render at idle priority takes from the
-# machine, without the render. A render process of the app asks for the same (JOB_WORKER_IDLE).
+# The lowest priority Linux has, in a session of its own put last (Linux shares a busy CPU between sessions
+# first), then a loop that only spins: what a render at idle priority takes from the machine, without the render.
+# A render process of the app asks for the same (queue.yield_to_requests with JOB_WORKER_IDLE).
 SPIN = ("import os\nos.nice(19)\ntry:\n    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))\n"
-        "except (OSError, AttributeError):\n    pass\nwhile True:\n    pass\n")
+        "except (OSError, AttributeError):\n    pass\ntry:\n    open('/proc/self/autogroup', 'w').write('19')\n"
+        "except OSError:\n    pass\nwhile True:\n    pass\n")
 
 
 @contextmanager
 def idle_spinner():
     """One process busy on a core nothing else wants, for as long as the block runs."""
-    spinner = subprocess.Popen([sys.executable, "-c", SPIN])
+    spinner = subprocess.Popen([sys.executable, "-c", SPIN], start_new_session=True)
     try:
         yield
     finally:

@@ -5,11 +5,13 @@ looked at. The last tests run the real workers: the embedded thread and RQ on Re
 """
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
-import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from conftest import missing_tool, page_text, sign_in_as
@@ -323,6 +325,10 @@ def test_the_embedded_worker_renders_in_a_process_of_its_own_behind_the_requests
         assert os.sched_getscheduler(child.pid) == os.SCHED_IDLE
         assert os.getpriority(os.PRIO_PROCESS, child.pid) == 19
         assert os.getpriority(os.PRIO_PROCESS, worker._thread.native_id) == 19
+        # Linux shares the CPU between sessions first: the render process's own session goes last too, and the
+        # app's session (gunicorn's, the terminal's) keeps its share.
+        assert session_nice(child.pid) == (None if session_nice() is None else "19")
+        assert session_nice() != "19"
 
 
 def test_a_render_process_killed_mid_render_loses_no_document(editor_client, embedded):
@@ -351,21 +357,47 @@ def production_defaults(folder) -> dict:
     return {key: deployment[key] for key in ("JOB_WORKER_NICE", "JOB_WORKER_IDLE")}
 
 
+WORKER_START = """
+import json, os, sys
+from flask import Flask
+from planbuilder.services.jobs import queue
+app = Flask("worker")
+app.config.update(json.loads(sys.argv[1]))
+queue.yield_to_requests(app, own_process=True)
+group = open("/proc/self/autogroup").read().split()[-1] if os.path.exists("/proc/self/autogroup") else None
+print(json.dumps({"policy": os.sched_getscheduler(0), "nice": os.getpriority(os.PRIO_PROCESS, 0), "session": group}))
+"""
+
+
+def session_nice(pid: int | str = "self") -> str | None:
+    """The CPU weight Linux gives the process's whole session (its autogroup), as a nice value; None without."""
+    try:
+        with open(f"/proc/{pid}/autogroup") as group:
+            return group.read().split()[-1]
+    except OSError:
+        return None
+
+
+def start_a_worker(config: dict, own_session: bool) -> dict:
+    """What `flask --app app worker` does to itself at start, in a process started as systemd or a terminal
+    would start it: leading a session of its own, or inside the session of whatever started it."""
+    done = subprocess.run([sys.executable, "-c", WORKER_START, json.dumps(config)], capture_output=True, text=True,
+                          check=True, start_new_session=own_session, cwd=Path(__file__).resolve().parents[1])
+    return json.loads(done.stdout)
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="thread priorities are Linux's")
-def test_a_worker_process_of_its_own_runs_only_on_an_idle_core_and_at_the_lowest_priority(app, tmp_path):
-    """What `flask --app app worker` does to itself at start (in a thread here, which Linux treats alike)."""
-    app.config.update(production_defaults(tmp_path))
-    seen = {}
-
-    def start_a_worker() -> None:
-        queue.yield_to_requests(app, own_process=True)
-        seen.update(policy=os.sched_getscheduler(0), nice=os.getpriority(os.PRIO_PROCESS, 0))
-
-    thread = threading.Thread(target=start_a_worker)
-    thread.start()
-    thread.join()
-    assert seen == {"policy": os.SCHED_IDLE, "nice": 19}
-    assert os.sched_getscheduler(0) != os.SCHED_IDLE  # the test's own thread is untouched
+def test_a_worker_process_of_its_own_runs_only_on_an_idle_core_and_at_the_lowest_priority(tmp_path):
+    config = production_defaults(tmp_path)
+    alone = start_a_worker(config, own_session=True)
+    assert (alone["policy"], alone["nice"]) == (os.SCHED_IDLE, 19)
+    # Linux shares the CPU between sessions before priorities count: its own session goes last as well.
+    assert alone["session"] == (None if session_nice() is None else "19")
+    # Started inside someone else's session (a terminal, a script that starts gunicorn too): that session
+    # keeps its share, or gunicorn beside it would go last as well.
+    shared = start_a_worker(config, own_session=False)
+    assert (shared["policy"], shared["nice"]) == (os.SCHED_IDLE, 19)
+    assert shared["session"] == session_nice()
 
 
 @pytest.fixture

@@ -270,8 +270,10 @@ class RenderProcess:
         package_root = str(Path(__file__).resolve().parents[3])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root,
                                                                          os.environ.get("PYTHONPATH")]))}
+        # A session of its own, which it puts last (yield_to_requests); it ends when its input closes.
         self._child = subprocess.Popen([sys.executable, "-m", "planbuilder.services.jobs.child"], env=env,
-                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                       start_new_session=True)
         # The app's settings go through the pipe (not the command line or environment: they hold the secret key).
         self._child.stdin.write(json.dumps(portable_config(self.app)) + "\n")
         return self._child
@@ -310,6 +312,24 @@ def yield_to_requests(app: Flask, native_id: int = 0, *, own_process: bool = Fal
             os.sched_setscheduler(native_id, os.SCHED_IDLE, os.sched_param(0))
         except (OSError, AttributeError):
             log.info("the document worker cannot run at idle priority here; it stays niced")
+        _session_last()
+
+
+def _session_last() -> None:
+    """Linux shares a busy CPU between sessions (autogroups) first and only then by priority within each: a
+    render at idle priority in a session of its own took a core's share from the requests in gunicorn's session
+    and from PostgreSQL's (measured: more than a busy loop at normal priority). A render process that leads its
+    session gives the whole session the lowest weight too. Not one started inside someone else's session (a
+    terminal, a script that also starts gunicorn): that would put them last as well. Under systemd each service
+    is a control group instead, which this cannot change: the README's Production section says what to set."""
+    if os.getsid(0) != os.getpid():
+        log.info("the document worker shares its session with other processes; its session keeps its CPU share")
+        return
+    try:
+        with open("/proc/self/autogroup", "w") as group:
+            group.write("19")
+    except OSError:  # no autogroups on this system, or not allowed: the priorities above apply as they are
+        pass
 
 
 @contextmanager
