@@ -36,7 +36,8 @@ CHANGES_FORMAT = "changes"
 
 def _job_for(key: str, **fields) -> tuple[DocumentJob, bool]:
     """The job with this key, made now if nobody asked before (True) or found (False). A failed job asked for
-    again is tried afresh: the person asking again is the retry."""
+    again is tried afresh: the person asking again is the retry; so is a done one whose document is gone (pruned),
+    but not one that finished between the asker's look for the document and now: that document is there."""
     job = db.session.scalar(select(DocumentJob).where(DocumentJob.key == key))
     if job is None:
         job = DocumentJob(key=key, state=JobState.QUEUED, attempts=0, **fields)
@@ -47,7 +48,7 @@ def _job_for(key: str, **fields) -> tuple[DocumentJob, bool]:
         except IntegrityError:  # someone asked for the same document at the same moment: theirs is ours
             db.session.rollback()
             return db.session.scalar(select(DocumentJob).where(DocumentJob.key == key)), False
-    if job.state in (JobState.FAILED, JobState.DONE):
+    if job.state == JobState.FAILED or (job.state == JobState.DONE and not is_made(key)):
         job.state, job.attempts, job.error, job.run_after = JobState.QUEUED, 0, None, None
         db.session.commit()
         return job, True
