@@ -129,6 +129,19 @@ def test_a_finished_document_gone_from_the_cache_is_made_again(editor_client, re
     assert editor_client.get(pdf_url(version)).data == FAKE_PDF
 
 
+def test_a_document_made_just_before_its_job_is_asked_for_is_not_queued_again(editor_client, renders):
+    # A request looked for the document just before the render's commit and asks for its job just after: the job
+    # is done and the document there, so nothing is queued to make it again (the job stays as it ended).
+    from planbuilder.services.documents import preparation
+
+    version = draft()
+    editor_client.get(pdf_url(version))
+    runner.run_due()
+    preparation.ask_for_plan_document(version, jobs()[0].edition, "pdf")
+    assert [(job.state, job.attempts) for job in jobs()] == [("done", 1)]
+    assert runner.run_due() == 0 and len(renders) == 1
+
+
 def test_the_poll_gets_a_fragment_and_a_download_event_once_ready(editor_client, renders):
     version = draft()
     editor_client.get(pdf_url(version))
