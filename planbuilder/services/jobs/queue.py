@@ -322,6 +322,8 @@ def _session_last() -> None:
     session gives the whole session the lowest weight too. Not one started inside someone else's session (a
     terminal, a script that also starts gunicorn): that would put them last as well. Under systemd each service
     is a control group instead, which this cannot change: the README's Production section says what to set."""
+    if getattr(os, "getsid", None) is None:
+        return  # not Unix: no sessions to put last
     if os.getsid(0) != os.getpid():
         log.info("the document worker shares its session with other processes; its session keeps its CPU share")
         return
