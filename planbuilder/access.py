@@ -19,12 +19,22 @@ def current_access() -> Access | None:
     g.access = None
     if current_user.is_authenticated:
         chosen = session.get("municipality_id")
-        access = access_to(current_user, chosen) if isinstance(chosen, int) else None
+        access = access_in(chosen) if isinstance(chosen, int) else None
         if access is None:
             first = next(iter(memberships(current_user)), None)
             access = Access(first.municipality, first.role) if first else None
         g.access = access
     return g.access
+
+
+def access_in(municipality_id: int) -> Access | None:
+    """The signed-in user's access to one municipality, read once per request: a plan's page asks for its plan's
+    municipality and for the one the person works in (its language and clock), nearly always the same, and a
+    second read after a save's commit would cost the save's reply two more queries."""
+    known = g.setdefault("accesses", {})
+    if municipality_id not in known:
+        known[municipality_id] = access_to(current_user, municipality_id)
+    return known[municipality_id]
 
 
 # Versions a reviewer may share with a read-only link: the one they review, and the adopted plan.

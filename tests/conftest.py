@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import re
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes
 from email.policy import default as default_policy
 from html.parser import HTMLParser
@@ -15,7 +17,7 @@ from typing import NoReturn
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from planbuilder import create_app
 from planbuilder.config import normalise_database_url
@@ -194,6 +196,21 @@ def shared_renders(monkeypatch):
     from planbuilder.services.documents import rendering
 
     monkeypatch.setattr(rendering, "render_pdf", rendering.remembered(rendering.render_pdf))
+
+
+@contextmanager
+def counted_queries() -> Iterator[list[str]]:
+    """The SQL statements the app sends while this is open, in order."""
+    found: list[str] = []
+
+    def count(_connection, _cursor, statement, *_):
+        found.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield found
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def sign_in_as(client, email: str, password: str = DEMO_PASSWORD):

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 from flask import url_for
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from planbuilder.extensions import db
 from planbuilder.models import FrozenDocument, RenderedDocument
 from planbuilder.services.documents import document_files
 from planbuilder.services.jobs import runner
+from tests.conftest import counted_queries
 from tests.test_versions import adopted_demo_plan
 from tests.wizard_helpers import demo_plan, working_version
 
@@ -42,30 +43,13 @@ def draft_pdf_url(**args) -> str:
     return url_for("documents.pdf", version_id=working_version(demo_plan().id).id, **args)
 
 
-class Statements:
-    """The SQL the app sends while this is open."""
-
-    def __init__(self):
-        self.sent: list[str] = []
-
-    def __enter__(self):
-        event.listen(db.engine, "before_cursor_execute", self._record)
-        return self.sent
-
-    def __exit__(self, *_):
-        event.remove(db.engine, "before_cursor_execute", self._record)
-
-    def _record(self, _connection, _cursor, statement, *_):
-        self.sent.append(statement)
-
-
 def test_a_made_document_is_sent_from_its_copy_without_reading_it_from_the_database(editor_client, fake_pdfs,
                                                                                    files):
     first = editor_client.get(draft_pdf_url())  # made in the request by the tests' inline queue
     assert first.status_code == 200
     assert copies(files) == {hashlib.sha256(first.data).hexdigest(): first.data}
 
-    with Statements() as sent:
+    with counted_queries() as sent:
         again = editor_client.get(draft_pdf_url())
     assert again.status_code == 200 and again.data == first.data
     assert again.headers["Content-Length"] == str(len(first.data))

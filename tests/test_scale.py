@@ -4,35 +4,20 @@ thousand municipalities)."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from flask import url_for
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
 from planbuilder.extensions import db
 from planbuilder.models import AuditEvent, Comment, Membership, Plan, User, utcnow
 from planbuilder.services.people import accounts
 from planbuilder.services.plans import plans
-from tests.conftest import sign_in_as
+from tests.conftest import counted_queries, sign_in_as
 
 EDITOR = "editor@demo.example"
 REVIEWER = "reviewer@demo.example"
-
-
-@contextmanager
-def counted_queries():
-    found: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        found.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield found
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def queries_for(client, url: str) -> int:

@@ -10,11 +10,11 @@ from flask_login import current_user, login_required
 from ..forms import NewPlanForm
 from ..htmx import INVALID
 from ..services.people import invitations
-from ..services.people.accounts import access_to, memberships
+from ..services.people.accounts import memberships
 from ..services.plans import follow_up
 from ..services.plans import overview as standing
 from ..services.plans import plans as plan_service
-from .scope import current_access
+from .scope import access_in, current_access
 
 bp = Blueprint("plans", __name__)
 
@@ -109,7 +109,7 @@ def overview():
 @login_required
 def switch_municipality():
     chosen = request.form.get("municipality_id", type=int)
-    if chosen is None or access_to(current_user, chosen) is None:
+    if chosen is None or access_in(chosen) is None:
         abort(404)
     session["municipality_id"] = chosen
     return redirect(url_for("plans.dashboard"), 303)

@@ -8,13 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort
-from flask_login import current_user
 
-from ..access import current_access
+from ..access import access_in, current_access
 from ..extensions import db
 from ..models import Comment, Membership, Plan, PlanVersion, ShareLink
 from ..services.people import admin as admin_service
-from ..services.people.accounts import Access, access_to
+from ..services.people.accounts import Access
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class ScopedVersion:
 
 def plan_or_404(plan_id: int, *, edit: bool = False) -> ScopedPlan:
     plan = db.session.get(Plan, plan_id)
-    access = access_to(current_user, plan.municipality_id) if plan else None
+    access = access_in(plan.municipality_id) if plan else None
     if access is None:
         abort(404)
     if edit and not access.can_edit:

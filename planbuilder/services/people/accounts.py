@@ -312,12 +312,14 @@ def load_session_user(session_id: str) -> User | None:
     user_part, _colon, generation = session_id.partition(":")
     if not user_part.isdigit() or not generation.isdigit():
         return None
-    user = db.session.get(User, int(user_part))
-    if user is None or not user.active or user.session_generation != int(generation):
+    found = sessions.signed_in(int(user_part), session.get(SESSION_TOKEN))
+    if found is None:
+        return None
+    user, browser_session = found
+    if not user.active or user.session_generation != int(generation):
         return None
     # Signed out, idle too long or signed in too long ago: this browser's session has ended on the server.
-    return user if sessions.is_alive(user, session.get(SESSION_TOKEN),
-                                     activity=request.endpoint not in PASSIVE_ENDPOINTS) else None
+    return user if sessions.is_alive(browser_session, activity=request.endpoint not in PASSIVE_ENDPOINTS) else None
 
 
 @dataclass(frozen=True)
@@ -341,8 +343,9 @@ class Access:
 
 
 def access_to(user: User, municipality_id: int) -> Access | None:
-    membership = db.session.scalar(
-        select(Membership).where(Membership.user_id == user.id, Membership.municipality_id == municipality_id)
+    membership = db.session.scalar(  # with its municipality: every page of a plan asks, so in one query
+        select(Membership).join(Municipality).options(contains_eager(Membership.municipality))
+        .where(Membership.user_id == user.id, Membership.municipality_id == municipality_id)
     )
     return Access(membership.municipality, membership.role) if membership else None
 

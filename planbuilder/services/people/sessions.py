@@ -31,13 +31,19 @@ def start(user: User) -> str:
     return token
 
 
-def is_alive(user: User, token: str | None, activity: bool = True) -> bool:
-    """Whether this browser's session of this user is still open; one found past its limits is ended. A request
-    the page makes on its own (activity=False: the presence poll) does not count as the person being active."""
+def signed_in(user_id: int, token: str | None) -> tuple[User, SignInSession] | None:
+    """The user and this browser's session of theirs, read together: every request asks, so in one query."""
     if not token:
-        return False
-    found = db.session.get(SignInSession, hash_token(token))
-    if found is None or found.user_id != user.id or found.ended_at is not None:
+        return None
+    found = db.session.execute(select(User, SignInSession).join(SignInSession, SignInSession.user_id == User.id)
+                               .where(User.id == user_id, SignInSession.token_hash == hash_token(token))).first()
+    return (found[0], found[1]) if found else None
+
+
+def is_alive(found: SignInSession, activity: bool = True) -> bool:
+    """Whether this browser's session is still open; one found past its limits is ended. A request the page
+    makes on its own (activity=False: the presence poll) does not count as the person being active."""
+    if found.ended_at is not None:
         return False
     now = utcnow()
     config = current_app.config
