@@ -11,7 +11,7 @@ from planbuilder.extensions import db
 from planbuilder.models import AuditEvent, Membership, User
 from planbuilder.services.people import accounts
 from planbuilder.services.plans import plans, wizard
-from tests.conftest import html_text, page_text, sign_in_as
+from tests.conftest import counted_queries, html_text, page_text, sign_in_as
 from tests.wizard_helpers import HTMX, demo_plan, form_fields, post_section, section_url, working_version
 
 
@@ -498,6 +498,25 @@ def test_an_autosave_reports_the_lock_its_own_save_produced(app, editor_client, 
     monkeypatch.undo()
     stored = working_version(fresh_plan.id)
     assert f'id="lock" value="{stored.lock_version - 1}"' in response.get_data(as_text=True)
+
+
+def test_an_autosave_reads_the_person_once_and_nothing_again_after_its_commit(editor_client, fresh_plan):
+    """Each statement is a round trip to PostgreSQL while the person types: the signed-in user comes with their
+    session, the membership with its municipality, once for the plan and its language alike, and the reply is
+    made from what the save wrote (reading them all again after the commit was seven more per autosave)."""
+    data = form_fields(editor_client.get(section_url(fresh_plan.id, "ansvar")).get_data(as_text=True))
+    data.update(samordnare=["Min text"], _autosave=["samordnare"])
+    with counted_queries() as statements:
+        response = editor_client.post(section_url(fresh_plan.id, "ansvar"), data=data, headers=HTMX)
+    assert response.status_code == 200 and "Saved" in response.get_data(as_text=True)
+    # Each statement by the table it names first (SQLite's BEGIN, sent as a statement, names none).
+    tables = [found.group(1) for found in map(re.compile(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)").search, statements)
+              if found]
+    assert tables.count("user_account") == 1 and "sign_in_session" not in tables  # read together, joined
+    assert tables.count("membership") == 1 and "municipality" not in tables
+    saved = tables.index("plan_version", tables.index("audit_event"))  # the UPDATE, after its audit line
+    assert set(tables[saved + 1:]) <= {"document_job"}  # only the draft's re-render moved on, on its own
+    assert working_version(fresh_plan.id).content["ansvar"]["samordnare"] == "Min text"
 
 
 def test_change_from_check_your_answers_returns_there_after_saving(editor_client):
