@@ -206,6 +206,25 @@ def test_a_draft_is_rendered_again_once_its_edits_settle(editor_client, renders,
     assert editor_client.get(pdf_url(version)).data == FAKE_PDF
 
 
+def test_typing_without_a_pause_moves_the_render_on_once_a_quarter_minute_and_it_never_starts(seeded, monkeypatch):
+    """Most saves leave the draft's render alone (on PostgreSQL a move is a transaction of its own while the person
+    waits), yet however long people type, it is never due before they stop, and it starts within the settle
+    minute after the last save."""
+    version, start = draft(), utcnow()
+    moved_to, previous = set(), None
+    for second in range(0, 120, 3):  # a save every three seconds for two minutes
+        now = start + timedelta(seconds=second)
+        monkeypatch.setattr(preparation, "utcnow", lambda now=now: now)
+        preparation.settle_later(version, previous_save=previous)
+        (job,) = jobs()
+        assert job.run_after > now + timedelta(seconds=44)  # never due while they type
+        moved_to.add(job.run_after)
+        previous = now
+        db.session.expire_all()
+    assert 8 <= len(moved_to) <= 9  # once in each quarter-minute the saves touched, not forty times
+    assert now + timedelta(seconds=45) <= job.run_after <= now + timedelta(seconds=60)
+
+
 def test_adoption_answers_at_once_and_the_version_shows_its_documents_being_frozen(editor_client, renders):
     from tests.test_versions import DECISION
 

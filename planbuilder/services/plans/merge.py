@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 from ...models import PlanVersion
@@ -196,3 +197,11 @@ def last_change(version: PlanVersion, section_id: str, field_id: str) -> tuple[i
         if len(entry) > 5 and entry[2] == section_id and field_id in entry[5]:
             return entry[3], entry[4]
     return None, None
+
+
+def previous_save_at(version: PlanVersion) -> datetime | None:
+    """When the version was saved before its latest save, from the save log; None when it does not say."""
+    log = version.save_log or []
+    if len(log) < 2 or len(log[-2]) < 5 or not log[-2][4]:
+        return None
+    return datetime.fromisoformat(log[-2][4])

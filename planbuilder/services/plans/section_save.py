@@ -13,7 +13,7 @@ from ...extensions import db
 from ...models import PlanVersion, User
 from ...template_model import PlanTemplate, Section
 from ..documents import preparation
-from . import clashes, wizard
+from . import clashes, merge, wizard
 from .content import missing_required
 from .wizard import RowAction
 
@@ -96,7 +96,7 @@ def save_post(page: SectionPage, post: SectionPost, user: User) -> Outcome:
 def _render_once_settled(version: PlanVersion) -> None:
     # Only a head start for the next download: whatever goes wrong here must never touch the save itself.
     try:
-        preparation.settle_later(version)
+        preparation.settle_later(version, previous_save=merge.previous_save_at(version))
     except Exception:
         db.session.rollback()
         log.warning("the background render of version %s was not scheduled", version.id, exc_info=True)
