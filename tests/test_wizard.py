@@ -8,7 +8,8 @@ from flask import url_for
 from sqlalchemy import select
 
 from planbuilder.extensions import db
-from planbuilder.models import AuditEvent, Membership, User
+from planbuilder.models import AuditEvent, Membership, User, utcnow
+from planbuilder.services.documents import preparation
 from planbuilder.services.people import accounts
 from planbuilder.services.plans import plans, wizard
 from tests.conftest import counted_queries, html_text, page_text, sign_in_as
@@ -500,11 +501,15 @@ def test_an_autosave_reports_the_lock_its_own_save_produced(app, editor_client, 
     assert f'id="lock" value="{stored.lock_version - 1}"' in response.get_data(as_text=True)
 
 
-def test_an_autosave_reads_the_person_once_and_nothing_again_after_its_commit(editor_client, fresh_plan):
+def test_an_autosave_reads_the_person_once_and_nothing_again_after_its_commit(editor_client, fresh_plan,
+                                                                              monkeypatch):
     """Each statement is a round trip to PostgreSQL while the person types: the signed-in user comes with their
     session, the membership with its municipality, once for the plan and its language alike, and the reply is
     made from what the save wrote (reading them all again after the commit was seven more per autosave). The
     draft's re-render is moved on by the first save, not by the one right after it."""
+    moment = utcnow()
+    for module in (wizard, preparation):  # both saves in one quarter-minute, whenever the test runs
+        monkeypatch.setattr(module, "utcnow", lambda: moment)
     url = section_url(fresh_plan.id, "ansvar")
     data = form_fields(editor_client.get(url).get_data(as_text=True))
 
