@@ -1,6 +1,6 @@
 """What people wait for now that documents are made in the background: prints figures, asserts nothing.
 
-    python bench/bench_jobs.py [--cycles 8] [--seconds 30] [--rounds 1] [--pdf-runs 2]
+    python bench/bench_jobs.py [--cycles 8] [--seconds 30] [--rounds 1] [--pdf-runs 2] [--samples FILE]
                                [--only postgres-rq postgres-embedded sqlite-rq sqlite-embedded]
                                [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
                                [--redis redis://127.0.0.1:6379/14]
@@ -25,9 +25,12 @@ the worker up and is not counted):
      downloading, then as long again while 5 people download PDFs of 15 other plans, none made yet (each waits on
      the progress page as its meta refresh does, downloads, takes the next 1–3 s later): the server's time per
      autosave from gunicorn's access log, and what the editors' client saw. "Unchanged within noise" is taken to
-     mean: the p95 with downloads at most 20 % (and at least 3 ms) above the p95 without. With `--rounds N` both
-     phases take turns N times (the documents made in a round are forgotten before the next: cache rows and
-     jobs deleted), the autosaves of all rounds are pooled, and each round's p95 pair is shown beside them.
+     mean: the p95 with downloads at most 20 % (and at least 3 ms) above the p95 without. With `--rounds N` the
+     phases take turns N times, each round in another order (the documents are forgotten before each phase with
+     downloads: cache rows and jobs deleted; the renders it started end before the next phase), the autosaves of
+     all rounds are pooled, each round's p95 pair is shown beside them, and how far the pooled ratio could move
+     with other rounds like these (the rounds drawn again with replacement, 2,000 times: its 5th and 95th
+     percentile). `--samples FILE` keeps every autosave's server time for a closer look.
      Each round also measures the machine's floor: autosave as long again beside one process that only spins
      at the lowest priority Linux has (nice 19, SCHED_IDLE; no I/O, no lock, no app code) and nobody
      downloading. On a 2-vCPU machine any work on the second core costs autosave something (the two share the
@@ -39,6 +42,7 @@ Times from the client (1–3) include loopback HTTP; the client shares the machi
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -281,6 +285,10 @@ def autosaving(server: Gunicorn, access_log: Path, seeded: Seeded, seconds: floa
     return served, client, note
 
 
+# Each round measures the three phases in another order, so that none is always first or always last (a round's
+# first phase follows the last round's renders and clean-up; its last runs on the fullest database).
+PHASE_ORDERS = (("without", "floor", "with"), ("with", "without", "floor"), ("floor", "with", "without"))
+
 PRODUCTION_WORKERS = 4  # README, Production: `gunicorn --workers 4`
 
 # The lowest priority Linux has, in a session of its own put last (Linux shares a busy CPU between sessions
@@ -302,7 +310,7 @@ def idle_spinner():
         spinner.wait()
 
 
-def measure(setup: Setup, cycles: int, seconds: float, rounds: int = 1) -> list[Row]:
+def measure(setup: Setup, cycles: int, seconds: float, rounds: int = 1, samples: dict | None = None) -> list[Row]:
     if setup.worker:
         flush_redis(setup.env["QUEUE_URL"])  # what an earlier setup left queued, and its sign-in counts
     seed(setup.env, editors=AUTOSAVING + DOWNLOADING)
@@ -328,21 +336,28 @@ def measure(setup: Setup, cycles: int, seconds: float, rounds: int = 1) -> list[
         people = [signed_in(server.base, f"load{AUTOSAVING + i:02d}@demo.example") for i in range(DOWNLOADING)]
         quiet, floor, quiet_client, busy, busy_client, notes, made = [], [], [], [], [], [], 0
         for round_number in range(rounds):
-            if round_number:  # the same documents to be made again: what the last round made is forgotten
-                database.wait_for(UNFINISHED_NOW, 0, time.perf_counter())
-                database.forget_documents(seeded.download)
-            without = autosaving(server, access_log, seeded, seconds, [])
-            with idle_spinner():
-                floor.append(autosaving(server, access_log, seeded, seconds, [])[0])
-            before = database.count("SELECT count(*) FROM rendered_document")
-            during = autosaving(server, access_log, seeded, seconds, people)
-            made += database.count("SELECT count(*) FROM rendered_document") - before
-            quiet.append(without[0])
-            quiet_client += without[1]
-            busy.append(during[0])
-            busy_client += during[1]
-            notes.append(during[2])
+            for phase in PHASE_ORDERS[round_number % len(PHASE_ORDERS)]:
+                if phase == "without":
+                    served, client, _ = autosaving(server, access_log, seeded, seconds, [])
+                    quiet.append(served)
+                    quiet_client += client
+                elif phase == "floor":
+                    with idle_spinner():
+                        floor.append(autosaving(server, access_log, seeded, seconds, [])[0])
+                else:
+                    # The same documents to be made each time: what an earlier phase made is forgotten first.
+                    database.forget_documents(seeded.download)
+                    before = database.count("SELECT count(*) FROM rendered_document")
+                    served, client, during_note = autosaving(server, access_log, seeded, seconds, people)
+                    made += database.count("SELECT count(*) FROM rendered_document") - before
+                    busy.append(served)
+                    busy_client += client
+                    notes.append(during_note)
+                    # Renders the downloaders asked for and left running end before the next phase begins.
+                    database.wait_for(UNFINISHED_NOW, 0, time.perf_counter())
             print(f"… {setup.name}: autosave round {round_number + 1} of {rounds} measured", file=sys.stderr)
+        if samples is not None:
+            samples[setup.name] = {"without": quiet, "floor": floor, "with": busy}
         note = f"{' / '.join(notes)}, {made} documents made"
         now_made = database.count("SELECT count(*) FROM rendered_document")
         # The same people downloading the same documents, now made: what serving them costs autosave, apart
@@ -360,8 +375,8 @@ def measure(setup: Setup, cycles: int, seconds: float, rounds: int = 1) -> list[
         summarise(f"jobs {setup.name}", f"autosave, server: 5 downloading made documents ({len(served)}; "
                   f"{served_note})", served, reference=pooled_quiet),
     ] + against_the_floor(setup, pooled_quiet, pooled(floor), pooled_busy) + (
-        [per_round(setup, quiet, busy, "without → with"), per_round(setup, floor, busy, "floor → with")]
-        if rounds > 1 else [])
+        [per_round(setup, quiet, busy, "without → with"), per_round(setup, floor, busy, "floor → with"),
+         spread(setup, quiet, busy)] if rounds > 1 else [])
 
 
 def pooled(phases: list[list[float]]) -> list[float]:
@@ -388,6 +403,19 @@ def per_round(setup: Setup, before: list[list[float]], busy: list[list[float]], 
     return Row(f"jobs {setup.name}", f"autosave p95, each round {label}: "
                + ", ".join(f"{without:.0f} → {during:.0f}" for without, during in pairs),
                statistics.median(ratios), ratios[-1], "×")
+
+
+def spread(setup: Setup, before: list[list[float]], busy: list[list[float]], draws: int = 2000) -> Row:
+    """How much the pooled p95 ratio could move with other rounds like these: rounds drawn again with
+    replacement (each round's pair of phases kept together), the ratio's 5th and 95th percentile of `draws`."""
+    chance = random.Random(17)
+    ratios = []
+    for _ in range(draws):
+        drawn = [chance.randrange(len(before)) for _ in before]
+        ratios.append(percentile(pooled([busy[i] for i in drawn]), 0.95)
+                      / percentile(pooled([before[i] for i in drawn]), 0.95))
+    return Row(f"jobs {setup.name}", "autosave p95 with ÷ without, rounds redrawn: 5th, 95th percentile",
+               percentile(ratios, 0.05), percentile(ratios, 0.95), "×")
 
 
 def unchanged(before: list[float], during: list[float]) -> bool:
@@ -433,12 +461,13 @@ def first_render_ratio(runs: int) -> list[Row]:
 
 
 def collect(cycles: int = 8, seconds: float = 30, pdf_runs: int = 2, only: list[str] | None = None,
-            postgres: str = DEFAULT_POSTGRES, redis: str = DEFAULT_REDIS, rounds: int = 1) -> list[Row]:
+            postgres: str = DEFAULT_POSTGRES, redis: str = DEFAULT_REDIS, rounds: int = 1,
+            samples: dict | None = None) -> list[Row]:
     """Every figure above; bench/run.py passes pdf_runs=0, as it runs bench_pdf.py itself."""
     found = []
     with tempfile.TemporaryDirectory(prefix="bench-jobs-") as folder:
         for setup in setups(only, postgres, redis, Path(folder)):
-            found += measure(setup, cycles, seconds, rounds)
+            found += measure(setup, cycles, seconds, rounds, samples)
     if pdf_runs:
         found += first_render_ratio(pdf_runs)
     return found
@@ -453,13 +482,19 @@ def main() -> None:
                         help="the two autosave phases this many times, the documents forgotten in between")
     parser.add_argument("--pdf-runs", type=int, default=2, help="bench_pdf.py runs for the ratio (0: none)")
     parser.add_argument("--only", nargs="+", choices=SETUPS, help="some of the setups (default: all four)")
+    parser.add_argument("--samples", type=Path, help="write every autosave's server time here (JSON), by setup, "
+                        "phase and round")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument("--redis", default=DEFAULT_REDIS)
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds must be 1 or more: each round is one phase without and one with downloads")
     started = time.monotonic()
-    found = collect(args.cycles, args.seconds, args.pdf_runs, args.only, args.postgres, args.redis, args.rounds)
+    samples = {} if args.samples else None
+    found = collect(args.cycles, args.seconds, args.pdf_runs, args.only, args.postgres, args.redis, args.rounds,
+                    samples)
+    if args.samples:
+        args.samples.write_text(json.dumps(samples))
     print_table(found)
     print(f"\n{(time.monotonic() - started) / 60:.1f} minutes; times in ms unless the unit says s")
 
