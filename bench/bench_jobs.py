@@ -30,7 +30,9 @@ the worker up and is not counted):
      downloads: cache rows and jobs deleted; the renders it started end before the next phase), the autosaves of
      all rounds are pooled, each round's p95 pair is shown beside them, and how far the pooled ratio could move
      with other rounds like these (the rounds drawn again with replacement, 2,000 times: its 5th and 95th
-     percentile). `--samples FILE` keeps every autosave's server time for a closer look.
+     percentile), and how often the ratio is as high when the phases are split into two groups at random (all
+     splits of the quiet phases and those with downloads: if the downloads changed nothing, which phases had
+     them is chance; a share under 5 % says they did). `--samples FILE` keeps every autosave's server time.
      Each round also measures the machine's floor: autosave as long again beside one process that only spins
      at the lowest priority Linux has (nice 19, SCHED_IDLE; no I/O, no lock, no app code) and nobody
      downloading. On a 2-vCPU machine any work on the second core costs autosave something (the two share the
@@ -42,6 +44,7 @@ Times from the client (1–3) include loopback HTTP; the client shares the machi
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -376,7 +379,7 @@ def measure(setup: Setup, cycles: int, seconds: float, rounds: int = 1, samples:
                   f"{served_note})", served, reference=pooled_quiet),
     ] + against_the_floor(setup, pooled_quiet, pooled(floor), pooled_busy) + (
         [per_round(setup, quiet, busy, "without → with"), per_round(setup, floor, busy, "floor → with"),
-         spread(setup, quiet, busy)] if rounds > 1 else [])
+         spread(setup, quiet, busy), by_chance(setup, quiet, busy)] if rounds > 1 else [])
 
 
 def pooled(phases: list[list[float]]) -> list[float]:
@@ -416,6 +419,32 @@ def spread(setup: Setup, before: list[list[float]], busy: list[list[float]], dra
                       / percentile(pooled([before[i] for i in drawn]), 0.95))
     return Row(f"jobs {setup.name}", "autosave p95 with ÷ without, rounds redrawn: 5th, 95th percentile",
                percentile(ratios, 0.05), percentile(ratios, 0.95), "×")
+
+
+def by_chance(setup: Setup, before: list[list[float]], busy: list[list[float]]) -> Row:
+    share = as_by_chance(before, busy)
+    return Row(f"jobs {setup.name}", "autosave p95 with ÷ without: share of phase splits as high (as by chance)",
+               share, share, "share", "under 0.05 would say they changed it")
+
+
+def as_by_chance(before: list[list[float]], busy: list[list[float]], limit: int = 5000) -> float:
+    """The share of all ways to split these phases (the quiet ones and those with downloads) into two groups of
+    their sizes whose pooled p95 ratio is as high as the one measured or higher: if the downloads changed nothing,
+    which phases had them is chance, and such a share under 5 % says they did. Every split up to `limit` splits,
+    else `limit` random ones."""
+    phases, size = before + busy, len(busy)
+    measured = percentile(pooled(busy), 0.95) / percentile(pooled(before), 0.95)
+    splits = list(itertools.combinations(range(len(phases)), size))
+    if len(splits) > limit:
+        chance = random.Random(17)
+        splits = [tuple(chance.sample(range(len(phases)), size)) for _ in range(limit)]
+    higher = 0
+    for chosen in splits:
+        group = set(chosen)
+        ratio = (percentile(pooled([phases[i] for i in group]), 0.95)
+                 / percentile(pooled([phases[i] for i in range(len(phases)) if i not in group]), 0.95))
+        higher += ratio >= measured - 1e-9
+    return higher / len(splits)
 
 
 def unchanged(before: list[float], during: list[float]) -> bool:
