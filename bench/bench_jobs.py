@@ -46,6 +46,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import os
 import random
 import statistics
@@ -434,10 +435,11 @@ def as_by_chance(before: list[list[float]], busy: list[list[float]], limit: int 
     else `limit` random ones."""
     phases, size = before + busy, len(busy)
     measured = percentile(pooled(busy), 0.95) / percentile(pooled(before), 0.95)
-    splits = list(itertools.combinations(range(len(phases)), size))
-    if len(splits) > limit:
+    if math.comb(len(phases), size) <= limit:
+        splits = list(itertools.combinations(range(len(phases)), size))
+    else:  # 10 rounds make 184,756 splits, 20 rounds 10^11: a random sample of them instead
         chance = random.Random(17)
-        splits = [tuple(chance.sample(range(len(phases)), size)) for _ in range(limit)]
+        splits = [chance.sample(range(len(phases)), size) for _ in range(limit)]
     higher = 0
     for chosen in splits:
         group = set(chosen)
@@ -508,7 +510,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30,
                         help="each autosave phase: without, beside the busy loop, with downloads")
     parser.add_argument("--rounds", type=int, default=1,
-                        help="the two autosave phases this many times, the documents forgotten in between")
+                        help="the three autosave phases this many times, each round in another order")
     parser.add_argument("--pdf-runs", type=int, default=2, help="bench_pdf.py runs for the ratio (0: none)")
     parser.add_argument("--only", nargs="+", choices=SETUPS, help="some of the setups (default: all four)")
     parser.add_argument("--samples", type=Path, help="write every autosave's server time here (JSON), by setup, "
@@ -517,7 +519,8 @@ def main() -> None:
     parser.add_argument("--redis", default=DEFAULT_REDIS)
     args = parser.parse_args()
     if args.rounds < 1:
-        parser.error("--rounds must be 1 or more: each round is one phase without and one with downloads")
+        parser.error("--rounds must be 1 or more: each round is one phase quiet, one beside the busy loop and one "
+                     "with downloads")
     started = time.monotonic()
     samples = {} if args.samples else None
     found = collect(args.cycles, args.seconds, args.pdf_runs, args.only, args.postgres, args.redis, args.rounds,
